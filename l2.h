@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* l2.h - sending Ethernet frames to the guest through whichever front end
+ * is attached, without the protocols knowing which one it is
+ *
+ * A front end fills in a struct l2_ops and sets c->l2 to it. Protocols call
+ * l2_send_frames() or l2_send_single(), which also write frames to the
+ * capture file.
+ */
+
+#ifndef L2_H
+#define L2_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct ctx;
+
+/* Bytes a front end may place in front of each frame: the stream front end
+ * writes its 4-byte length there
+ */
+#define L2_PREFIX_MAX		16
+
+/**
+ * struct l2_prefix - Per-frame room for the front end's header
+ * @b:		Bytes, written by the front end
+ */
+struct l2_prefix {
+	uint8_t b[L2_PREFIX_MAX];
+};
+
+/**
+ * struct l2_ops - What a front end provides
+ * @send_frames:	Send frames to the guest. @iov holds @frames runs of
+ *			@bufs_per_frame buffers; the first buffer of each run
+ *			points to a struct l2_prefix that the front end may
+ *			fill and resize, the rest are the Ethernet frame.
+ *			Returns how many whole frames were sent, in order
+ *			from the first: the rest were not sent at all.
+ */
+struct l2_ops {
+	size_t (*send_frames)(struct ctx *c, struct iovec *iov,
+			      size_t bufs_per_frame, size_t frames);
+};
+
+size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
+		      size_t frames);
+size_t l2_send_single(struct ctx *c, const void *frame, size_t len);
+void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype);
+
+#endif /* L2_H */

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* passt.c - start-up order and the main loop: one thread, one epoll
+ * instance, a switch on the type each watched descriptor carries
+ *
+ * This is the top layer: it may include every other header, and nothing
+ * includes it.
+ */
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctx.h"
+#include "epoll_ref.h"
+#include "log.h"
+#include "passt.h"
+#include "tap.h"
+
+#define EPOLL_EVENTS_MAX	64
+
+static volatile sig_atomic_t passt_quit;
+
+/**
+ * passt_signal() - Ask the main loop to end, on SIGTERM or SIGINT
+ * @sig:	Signal number, unused
+ */
+static void passt_signal(int sig)
+{
+	(void)sig;
+	passt_quit = 1;
+}
+
+/**
+ * passt_timer_init() - Start the periodic protocol timer
+ * @c:		Execution context
+ */
+static void passt_timer_init(struct ctx *c)
+{
+	struct itimerspec it = {
+		.it_interval.tv_nsec = TIMER_INTERVAL_MS * 1000000L,
+		.it_value.tv_nsec = TIMER_INTERVAL_MS * 1000000L,
+	};
+	union epoll_ref ref = { .type = EPOLL_TYPE_TIMER };
+	int fd;
+
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (fd < 0 || timerfd_settime(fd, 0, &it, NULL))
+		die("Can't start timer: %s", strerror(errno));
+
+	ref.fd = (uint32_t)fd;
+	if (epoll_ref_add(c->epollfd, EPOLLIN, ref))
+		die("Can't watch timer: %s", strerror(errno));
+}
+
+/**
+ * passt_timer() - Run the protocols' periodic work
+ * @c:		Execution context
+ * @fd:		Timer descriptor, to be read
+ */
+static void passt_timer(struct ctx *c, int fd)
+{
+	uint64_t expirations;
+
+	(void)!read(fd, &expirations, sizeof(expirations));
+	(void)c;
+}
+
+/**
+ * passt_dispatch() - Hand one event to the module owning its descriptor
+ * @c:		Execution context
+ * @ref:	Reference stored with the descriptor
+ * @events:	EPOLL* events
+ */
+static void passt_dispatch(struct ctx *c, union epoll_ref ref,
+			   uint32_t events)
+{
+	switch (ref.type) {
+	case EPOLL_TYPE_TAP_LISTEN:
+		tap_listen_handler(c, events);
+		break;
+	case EPOLL_TYPE_TAP:
+		tap_handler(c, events);
+		break;
+	case EPOLL_TYPE_TIMER:
+		passt_timer(c, ref.fd);
+		break;
+	default:
+		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
+		break;
+	}
+}
+
+/**
+ * main() - Start up, then run the main loop until a signal ends it
+ * @argc:	Argument count
+ * @argv:	Options
+ *
+ * Return: 0 on a clean exit; errors exit with 1 from die()
+ */
+int main(int argc, char **argv)
+{
+	struct epoll_event events[EPOLL_EVENTS_MAX];
+	struct sigaction sa = { .sa_handler = passt_signal };
+	static struct ctx c;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	conf(&c, argc, argv);
+
+	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c.epollfd < 0)
+		die("Can't create epoll instance: %s", strerror(errno));
+
+	tap_init(&c);
+	passt_timer_init(&c);
+
+	while (!passt_quit) {
+		int n, i;
+
+		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS_MAX, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("epoll_wait: %s", strerror(errno));
+		}
+
+		clock_gettime(CLOCK_MONOTONIC, &c.now);
+		for (i = 0; i < n; i++) {
+			union epoll_ref ref = { .u64 = events[i].data.u64 };
+
+			passt_dispatch(&c, ref, events[i].events);
+		}
+	}
+
+	tap_cleanup(&c);
+	return EXIT_SUCCESS;
+}
