@@ -112,6 +112,7 @@ static void log_file_write(const char *line, size_t len)
  * @fmt:	Format string
  * @ap:		Arguments
  */
+__attribute__((format(printf, 2, 0)))
 static void vlogmsg(int pri, const char *fmt, va_list ap)
 {
 	static const char *prefix[] = {
