@@ -234,9 +234,7 @@ static bool dhcp_put(struct dhcp_out *o, uint8_t code, const void *data,
 
 		o->buf[o->len++] = code;
 		o->buf[o->len++] = (uint8_t)n;
-		if (n)
-			memcpy(o->buf + o->len, (const uint8_t *)data + done,
-			       n);
+		memcpy(o->buf + o->len, (const uint8_t *)data + done, n);
 		o->len += n;
 		done += n;
 	} while (done < len);
