@@ -20,6 +20,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "log.h"
+#include "ndp.h"
 #include "passt.h"
 #include "tap.h"
 
@@ -71,6 +72,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
+	ndp_timer(c);
 }
 
 /**
