@@ -186,7 +186,9 @@ static size_t ndp_put_prefix(uint8_t *o, const struct guest_addr *a)
 	o[1] = 4;
 	o[2] = (uint8_t)plen;
 	/* SLAAC (RFC 4862, 5.5.3) only forms addresses from a /64 */
-	o[3] = slaac ? PREFIX_FLAG_ONLINK | PREFIX_FLAG_AUTO : PREFIX_FLAG_ONLINK;
+	o[3] = PREFIX_FLAG_ONLINK;
+	if (slaac)
+		o[3] |= PREFIX_FLAG_AUTO;
 	put_be32(o + 4, NDP_INFINITE);		/* valid lifetime */
 	put_be32(o + 8, NDP_INFINITE);		/* preferred lifetime */
 	/* Bits past the prefix length are zero (RFC 4861, 4.6.2) */
