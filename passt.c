@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "ctx.h"
+#include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
 #include "log.h"
@@ -134,6 +135,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	dhcpv6_init(&c);
 
 	passt_nofile_raise();
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
