@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "epoll_ref.h"
 #include "log.h"
+#include "migrate_ctl.h"
 #include "passt.h"
 #include "tap.h"
 
@@ -89,6 +90,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
 		break;
+	case EPOLL_TYPE_MIGRATE_CTL:
+		migrate_ctl_handler(c, events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -119,6 +123,7 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	tap_init(&c);
+	migrate_ctl_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {
@@ -139,6 +144,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	migrate_ctl_cleanup(&c);
 	tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }
