@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "flow.h"
 #include "inany.h"
 
 struct ctx;
@@ -91,5 +92,11 @@ struct fwd_table {
 	unsigned count;
 	struct fwd_rule rules[FWD_RULES_MAX];
 };
+
+int fwd_nat_outbound(const struct ctx *c, uint8_t proto,
+		     const struct flowside *guest, struct flowside *host);
+int fwd_nat_inbound(const struct ctx *c, uint8_t proto,
+		    const struct fwd_rule *rule, const struct flowside *host,
+		    struct flowside *guest);
 
 #endif /* FWD_H */
