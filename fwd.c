@@ -299,8 +299,8 @@ int fwd_nat_outbound(const struct ctx *c, uint8_t proto,
  *
  * Return: the address, NULL if the guest has none
  */
-static const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
-					     bool linklocal)
+const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
+				      bool linklocal)
 {
 	const struct guest_addr *a;
 

@@ -57,6 +57,8 @@ bool fwd_addr_observable(const union inany_addr *addr);
 int fwd_merge_observed(struct ctx *c, const union inany_addr *addr,
 		       uint8_t prefix_len);
 void fwd_observe_addr(struct ctx *c, const union inany_addr *addr);
+const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
+				      bool linklocal);
 
 /* Inbound forwarding rules, from -t and -u */
 #define FWD_RULES_MAX		255

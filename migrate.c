@@ -296,63 +296,34 @@ static int migrate_addrs_v3_target(struct migrate_staged *st, int fd)
 }
 
 /**
- * migrate_v2_pick() - First observed address that fits a version 2 slot
- * @c:		Execution context
- * @v4:		IPv4 slot, else an IPv6 one
- * @ll:		IPv6 only: link-local slot, else the other one
- *
- * Return: the entry, NULL if none fits
- */
-static const struct guest_addr *migrate_v2_pick(const struct ctx *c, bool v4,
-						bool ll)
-{
-	const struct guest_addr *a;
-
-	for_each_addr(a, c, CONF_ADDR_OBSERVED) {
-		if (!!inany_v4(&a->addr) != v4)
-			continue;
-		if (!v4 && !!(a->flags & CONF_ADDR_LINKLOCAL) != ll)
-			continue;
-		return a;
-	}
-
-	return NULL;
-}
-
-/**
- * migrate_addrs_v2_source() - Write the version 2 block: one observed
- *			       address per slot, and the guest's MAC address
+ * migrate_addrs_v2_source() - Write the version 2 block: one address per
+ *			       slot, and the guest's MAC address
  * @c:		Execution context
  * @fd:		Stream
  *
- * An IPv6 or IPv4 slot with no observed address carries the address the
- * guest is assigned, as passt's own "seen" addresses start out; the
- * link-local slot stays empty. Observed addresses that find no slot are
- * left out, each with a warning.
+ * Each slot carries the address the daemon itself sends host-initiated
+ * traffic to, as passt does: the first observed one of its kind, or for the
+ * IPv4 and IPv6 slots the one the guest is assigned. Observed addresses
+ * that find no slot are left out, each with a warning.
  *
  * Return: 0 on success, a positive errno on failure
  */
 static int migrate_addrs_v2_source(struct ctx *c, int fd)
 {
-	const struct guest_addr *ip6, *ip6_ll, *ip4, *a;
+	const union inany_addr *ip6, *ip6_ll, *ip4;
 	uint8_t buf[MIGRATE_V2_LEN] = { 0 };
+	const struct guest_addr *a;
 
-	ip6 = migrate_v2_pick(c, false, false);
-	if (!ip6)
-		ip6 = fwd_guest_addr(c, false);
-	ip6_ll = migrate_v2_pick(c, false, true);
-	ip4 = migrate_v2_pick(c, true, false);
-	if (!ip4)
-		ip4 = fwd_guest_addr(c, true);
+	ip6 = fwd_guest_dst(c, false, false);
+	ip6_ll = fwd_guest_dst(c, false, true);
+	ip4 = fwd_guest_dst(c, true, false);
 
 	if (ip6)
-		memcpy(buf + MIGRATE_V2_IP6, &ip6->addr.a6, MIGRATE_ADDR_LEN);
-	if (ip6_ll) {
-		memcpy(buf + MIGRATE_V2_IP6_LL, &ip6_ll->addr.a6,
-		       MIGRATE_ADDR_LEN);
-	}
+		memcpy(buf + MIGRATE_V2_IP6, ip6, MIGRATE_ADDR_LEN);
+	if (ip6_ll)
+		memcpy(buf + MIGRATE_V2_IP6_LL, ip6_ll, MIGRATE_ADDR_LEN);
 	if (ip4) {
-		memcpy(buf + MIGRATE_V2_IP4, inany_v4(&ip4->addr),
+		memcpy(buf + MIGRATE_V2_IP4, inany_v4(ip4),
 		       sizeof(struct in_addr));
 	}
 	memcpy(buf + MIGRATE_V2_MAC, c->guest_mac, ETH_ALEN_BYTES);
@@ -360,7 +331,7 @@ static int migrate_addrs_v2_source(struct ctx *c, int fd)
 	for_each_addr(a, c, CONF_ADDR_OBSERVED) {
 		char str[INANY_ADDRSTRLEN];
 
-		if (a == ip6 || a == ip6_ll || a == ip4)
+		if (&a->addr == ip6 || &a->addr == ip6_ll || &a->addr == ip4)
 			continue;
 		warn("Migration version 2 can't carry observed address %s, "
 		     "left out", inany_ntop(&a->addr, str, sizeof(str)));
