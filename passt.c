@@ -20,6 +20,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "log.h"
+#include "migrate_ctl.h"
 #include "passt.h"
 #include "tap.h"
 
@@ -108,6 +109,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
 		break;
+	case EPOLL_TYPE_MIGRATE_CTL:
+		migrate_ctl_handler(c, events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -140,6 +144,7 @@ int main(int argc, char **argv)
 
 	flow_init();
 	tap_init(&c);
+	migrate_ctl_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {
@@ -161,6 +166,7 @@ int main(int argc, char **argv)
 		flow_defer_handler();
 	}
 
+	migrate_ctl_cleanup(&c);
 	tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }
