@@ -25,6 +25,7 @@
 #include "ndp.h"
 #include "passt.h"
 #include "tap.h"
+#include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -69,7 +70,9 @@ static void passt_timer_init(struct ctx *c)
  */
 static void passt_timer(struct ctx *c, int fd)
 {
-	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = { 0 };
+	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_UDP] = udp_flow_timer,
+	};
 	uint64_t expirations;
 
 	(void)!read(fd, &expirations, sizeof(expirations));
@@ -112,6 +115,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
 		break;
+	case EPOLL_TYPE_UDP:
+		udp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, events);
+		break;
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
@@ -149,6 +158,7 @@ int main(int argc, char **argv)
 	flow_init();
 	tap_init(&c);
 	migrate_ctl_init(&c);
+	udp_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {
