@@ -31,8 +31,8 @@
 #include "log.h"
 
 /* Smallest --log-size: a few of the longest lines fit */
-#define LOG_SIZE_MIN		(5 * BUFSIZ)
-#define LOG_SIZE_DEFAULT	(1024 * 1024)
+#define LOG_SIZE_MIN		(5UL * BUFSIZ)
+#define LOG_SIZE_DEFAULT	(1024UL * 1024)
 
 /* User to run as when started as root, and its id if it has no entry */
 #define RUNAS_DEFAULT_USER	"nobody"
@@ -459,7 +459,7 @@ static void conf_user_addr(struct conf_args *args, const char *arg)
 
 	if (strlen(arg) >= sizeof(buf))
 		conf_fail("--address: invalid address '%s'", arg);
-	strcpy(buf, arg);
+	memcpy(buf, arg, strlen(arg) + 1);
 
 	u->prefix_len = -1;
 	slash = strchr(arg, '/');
@@ -536,6 +536,34 @@ static void conf_mac(const char *arg, uint8_t *mac)
 }
 
 /**
+ * conf_user_lookup() - Find a user's ids by name or by number
+ * @name:	User name, NULL to look up @uid
+ * @uid:	User id, if @name is NULL
+ * @uid_out:	User id found
+ * @gid_out:	Primary group of the user found
+ *
+ * Return: true if the user has an entry
+ */
+static bool conf_user_lookup(const char *name, uid_t uid, uid_t *uid_out,
+			     gid_t *gid_out)
+{
+	static char buf[BUFSIZ * 2];
+	struct passwd pwd, *pw = NULL;
+	int rc;
+
+	if (name)
+		rc = getpwnam_r(name, &pwd, buf, sizeof(buf), &pw);
+	else
+		rc = getpwuid_r(uid, &pwd, buf, sizeof(buf), &pw);
+	if (rc || !pw)
+		return false;
+
+	*uid_out = pw->pw_uid;
+	*gid_out = pw->pw_gid;
+	return true;
+}
+
+/**
  * conf_runas() - Parse --runas UID[:GID], numbers or names
  * @c:		Execution context
  * @arg:	Text
@@ -543,11 +571,10 @@ static void conf_mac(const char *arg, uint8_t *mac)
 static void conf_runas(struct ctx *c, const char *arg)
 {
 	char user[256], *group;
-	const struct passwd *pw;
 
 	if (!*arg || strlen(arg) >= sizeof(user))
 		conf_fail("--runas: invalid user '%s'", arg);
-	strcpy(user, arg);
+	memcpy(user, arg, strlen(arg) + 1);
 
 	group = strchr(user, ':');
 	if (group)
@@ -556,23 +583,26 @@ static void conf_runas(struct ctx *c, const char *arg)
 	if (isdigit((unsigned char)*user)) {
 		c->runas_uid = (uid_t)conf_number("--runas", user, 0,
 						  (uid_t)-2);
-		pw = getpwuid(c->runas_uid);
-	} else {
-		pw = getpwnam(user);
-		if (!pw)
-			conf_fail("--runas: no user named '%s'", user);
-		c->runas_uid = pw->pw_uid;
+		/* A user without an entry gets the group of the same id */
+		if (!conf_user_lookup(NULL, c->runas_uid, &c->runas_uid,
+				      &c->runas_gid))
+			c->runas_gid = (gid_t)c->runas_uid;
+	} else if (!conf_user_lookup(user, 0, &c->runas_uid,
+				     &c->runas_gid)) {
+		conf_fail("--runas: no user named '%s'", user);
 	}
 
-	if (!group) {
-		c->runas_gid = pw ? pw->pw_gid : (gid_t)c->runas_uid;
-	} else if (isdigit((unsigned char)*group)) {
+	if (!group)
+		return;
+
+	if (isdigit((unsigned char)*group)) {
 		c->runas_gid = (gid_t)conf_number("--runas", group, 0,
 						  (gid_t)-2);
 	} else {
-		const struct group *gr = getgrnam(group);
+		static char buf[BUFSIZ * 2];
+		struct group grp, *gr = NULL;
 
-		if (!gr)
+		if (getgrnam_r(group, &grp, buf, sizeof(buf), &gr) || !gr)
 			conf_fail("--runas: no group named '%s'", group);
 		c->runas_gid = gr->gr_gid;
 	}
@@ -586,16 +616,14 @@ static void conf_runas(struct ctx *c, const char *arg)
  */
 static void conf_runas_default(struct ctx *c)
 {
-	const struct passwd *pw;
-
 	c->runas_uid = geteuid();
 	c->runas_gid = getegid();
 	if (c->runas_uid)
 		return;
 
-	pw = getpwnam(RUNAS_DEFAULT_USER);
-	c->runas_uid = pw ? pw->pw_uid : RUNAS_DEFAULT_ID;
-	c->runas_gid = pw ? pw->pw_gid : RUNAS_DEFAULT_ID;
+	if (!conf_user_lookup(RUNAS_DEFAULT_USER, 0, &c->runas_uid,
+			      &c->runas_gid))
+		c->runas_uid = c->runas_gid = RUNAS_DEFAULT_ID;
 }
 
 /**
@@ -676,7 +704,7 @@ static void conf_bad_option(char **argv, bool missing)
 	char short_opt[3] = { '-', (char)optopt, '\0' };
 
 	/* A short option inside a cluster (-fx) is only known by optopt */
-	if (optopt && optopt < OPT_TRACE && strncmp(word, "--", 2))
+	if (optopt && optopt < OPT_TRACE && strncmp(word, "--", 2) != 0)
 		word = short_opt;
 
 	if (missing)
@@ -694,6 +722,7 @@ static void conf_bad_option(char **argv, bool missing)
 static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 		       char **argv)
 {
+	unsigned long n;
 	int opt;
 
 	opterr = 0;
@@ -749,11 +778,11 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 				  sizeof(c->pcap_file));
 			break;
 		case 'm':
-			c->mtu = (int)conf_number("--mtu", optarg, 0,
-						  ULONG_MAX);
-			if (c->mtu > MTU_DEFAULT || (c->mtu && c->mtu < MTU_MIN))
+			n = conf_number("--mtu", optarg, 0, ULONG_MAX);
+			if (n > MTU_DEFAULT || (n && n < MTU_MIN))
 				conf_fail("--mtu: %s out of range (0, or %d to %d)",
 					  optarg, MTU_MIN, MTU_DEFAULT);
+			c->mtu = (int)n;
 			break;
 		case 'a':
 			conf_user_addr(args, optarg);

@@ -23,6 +23,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fwd_spec.h"
@@ -323,7 +324,7 @@ static bool spec_rules_clash(const struct fwd_rule *a,
 	    !inany_is_unspecified(&b->addr) &&
 	    !inany_equals(&a->addr, &b->addr))
 		return false;
-	if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname))
+	if (a->ifname[0] && b->ifname[0] && strcmp(a->ifname, b->ifname) != 0)
 		return false;
 
 	return true;
@@ -390,17 +391,21 @@ static int spec_map_emit(struct fwd_table *t, const struct fwd_rule *tmpl,
 void fwd_spec_ephemeral(struct fwd_port_range *eph)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	unsigned first, last;
+	unsigned long first, last;
+	char line[64], *end;
 
 	eph->first = FWD_EPHEMERAL_FIRST;
 	eph->last = FWD_EPHEMERAL_LAST;
 	if (!f)
 		return;
 
-	if (fscanf(f, "%u %u", &first, &last) == 2 && first >= 1 &&
-	    first <= last && last <= PORT_MAX) {
-		eph->first = (uint16_t)first;
-		eph->last = (uint16_t)last;
+	if (fgets(line, sizeof(line), f)) {
+		first = strtoul(line, &end, 10);
+		last = strtoul(end, &end, 10);
+		if (first >= 1 && first <= last && last <= PORT_MAX) {
+			eph->first = (uint16_t)first;
+			eph->last = (uint16_t)last;
+		}
 	}
 	fclose(f);
 }
@@ -450,7 +455,7 @@ int fwd_spec_parse(struct fwd_table *t, const char *spec,
 	memset(spec_excluded, 0, sizeof(spec_excluded));
 
 	for (item = p; ; item = p + 1) {
-		struct spec_item it;
+		struct spec_item it = { 0 };
 		size_t len;
 
 		p = strchrnul(item, ',');
@@ -466,12 +471,12 @@ int fwd_spec_parse(struct fwd_table *t, const char *spec,
 			return spec_fail(err, err_len,
 					 "'none' cannot be combined with ports");
 		} else {
-			unsigned port;
-
 			if (spec_item_parse(item, len, &it, err, err_len))
 				return -1;
 
 			if (it.exclude) {
+				unsigned port;
+
 				for (port = it.first; port <= it.last; port++)
 					spec_excluded[port] = true;
 			} else {
