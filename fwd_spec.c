@@ -391,8 +391,7 @@ static int spec_map_emit(struct fwd_table *t, const struct fwd_rule *tmpl,
 void fwd_spec_ephemeral(struct fwd_port_range *eph)
 {
 	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
-	unsigned long first, last;
-	char line[64], *end;
+	char line[64];
 
 	eph->first = FWD_EPHEMERAL_FIRST;
 	eph->last = FWD_EPHEMERAL_LAST;
@@ -400,6 +399,9 @@ void fwd_spec_ephemeral(struct fwd_port_range *eph)
 		return;
 
 	if (fgets(line, sizeof(line), f)) {
+		unsigned long first, last;
+		char *end;
+
 		first = strtoul(line, &end, 10);
 		last = strtoul(end, &end, 10);
 		if (first >= 1 && first <= last && last <= PORT_MAX) {
