@@ -29,13 +29,6 @@ lease_fields() {
 	done
 }
 
-# qemu_client_connected() - Succeed if the daemon has a connected client.
-# The daemon's end of an accepted UNIX socket belongs to the network
-# namespace of the client that connected, QEMU's, not to NS_HOST.
-qemu_client_connected() {
-	ss -Hxn state connected src "${PASST_SOCK}" | grep -q .
-}
-
 # qemu_boot() - Boot a guest on the daemon's socket, check it came up with
 # its virtio link and that the daemon sees it as a client
 # $1:	Prefix for test names
@@ -47,7 +40,7 @@ qemu_boot() {
 	t_ok "$1boot"
 	t_expect_eq "$1virtio-net" \
 		"$(guest_run 10 cat /sys/class/net/eth0/address)" "${GUEST_MAC}"
-	t_check "$1client" t_wait_for 50 qemu_client_connected
+	t_check "$1client" guest_connected "${PASST_SOCK}"
 }
 
 # qemu_dhcp() - Get a lease in the guest, check what it says

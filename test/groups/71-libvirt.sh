@@ -38,7 +38,7 @@ t_check pid-file-on-return test -s "${PID_FILE}"
 # The pid file must name the daemon serving our socket; from here on the
 # teardown ends that process if it's still running
 PASST_PID=$(cat "${PID_FILE}" 2>/dev/null)
-if tr '\0' ' ' < "/proc/${PASST_PID:-0}/cmdline" 2>/dev/null | \
+if tr '\0' ' ' 2>/dev/null < "/proc/${PASST_PID:-0}/cmdline" | \
    grep -q -- "--socket ${PASST_SOCK} "; then
 	t_ok pid-file-names-daemon
 else
@@ -53,15 +53,17 @@ libvirt_daemon_gone() {
 	! grep -q '^State:[[:space:]]*[^Z]' "/proc/${PASST_PID}/status"
 }
 
-if guest_start "${PASST_SOCK}"; then
+if ! guest_start "${PASST_SOCK}"; then
+	t_fail attach "$(guest_console | tail -n 3 | tr '\n' ' ')"
+elif ! guest_connected "${PASST_SOCK}"; then
+	t_fail attach "QEMU is not connected to the daemon"
+else
 	t_ok attach
 	# The guest gets the address and prefix length libvirt gave
 	__out=$(guest_run 30 dhcp4)
 	t_expect_eq dhcp-address \
 		"$(echo "${__out}" | grep -E '^(ip|mask)=' | tr '\n' ' ')" \
 		"ip=192.0.2.100 mask=24 "
-else
-	t_fail attach "$(guest_console | tail -n 3 | tr '\n' ' ')"
 fi
 guest_stop
 

@@ -87,6 +87,21 @@ guest_wait_console() {
 	guest_console | grep -Eq "^$2\$"
 }
 
+# guest_socket_connected() - Succeed if a client is connected to a socket.
+# The daemon's end of an accepted UNIX socket belongs to the network
+# namespace of the client (QEMU's), so look here, not in the daemon's.
+# $1:	Path of the daemon's socket
+guest_socket_connected() {
+	ss -Hxn state connected src "$1" | grep -q .
+}
+
+# guest_connected() - Wait up to 5 seconds for QEMU to be connected to a
+# daemon's socket: QEMU boots the guest even if it can't connect
+# $1:	Path of the daemon's socket
+guest_connected() {
+	t_wait_for 50 guest_socket_connected "$1"
+}
+
 # guest_start() - Boot the guest attached to a daemon's socket, and wait
 # until its agent takes commands
 # $1:	Path of the daemon's UNIX domain socket
