@@ -37,6 +37,17 @@ void log_set_level(int pri)
 }
 
 /**
+ * log_enabled() - Would a message of this priority be logged?
+ * @pri:	Syslog priority
+ *
+ * Return: true if it would, so that callers can skip costly formatting
+ */
+bool log_enabled(int pri)
+{
+	return pri <= log_level;
+}
+
+/**
  * log_open_file() - Send messages to a file, truncated on open
  * @path:	File to write
  * @size_cap:	Size at which the file is truncated again, 0 for none
@@ -101,6 +112,7 @@ static void log_file_write(const char *line, size_t len)
  * @fmt:	Format string
  * @ap:		Arguments
  */
+__attribute__((format(printf, 2, 0)))
 static void vlogmsg(int pri, const char *fmt, va_list ap)
 {
 	static const char *prefix[] = {

@@ -11,13 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "conf.h"
 #include "ctx.h"
 #include "epoll_ref.h"
+#include "flow.h"
 #include "log.h"
+#include "migrate_ctl.h"
 #include "passt.h"
 #include "tap.h"
 
@@ -64,10 +67,27 @@ static void passt_timer_init(struct ctx *c)
  */
 static void passt_timer(struct ctx *c, int fd)
 {
+	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = { 0 };
 	uint64_t expirations;
 
 	(void)!read(fd, &expirations, sizeof(expirations));
-	(void)c;
+	flow_timer(c, flow_timers);
+}
+
+/**
+ * passt_nofile_raise() - Raise the soft limit on descriptors to the hard
+ *			  one: every flow and listening port holds a socket
+ */
+static void passt_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == rl.rlim_max)
+		return;
+
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		warn("Can't raise the descriptor limit: %s", strerror(errno));
 }
 
 /**
@@ -88,6 +108,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 		break;
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
+		break;
+	case EPOLL_TYPE_MIGRATE_CTL:
+		migrate_ctl_handler(c, events);
 		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
@@ -114,11 +137,14 @@ int main(int argc, char **argv)
 
 	conf(&c, argc, argv);
 
+	passt_nofile_raise();
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c.epollfd < 0)
 		die("Can't create epoll instance: %s", strerror(errno));
 
+	flow_init();
 	tap_init(&c);
+	migrate_ctl_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {
@@ -137,8 +163,10 @@ int main(int argc, char **argv)
 
 			passt_dispatch(&c, ref, events[i].events);
 		}
+		flow_defer_handler();
 	}
 
+	migrate_ctl_cleanup(&c);
 	tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* flow.h - the flow table, shared by every protocol: one entry per
+ * connection or echo/datagram flow, with its guest side and its host side
+ *
+ * Each entry starts with a struct flow_common; a protocol keeps its own
+ * state after it, in a structure whose first member is that header and
+ * whose size is at most FLOW_ENTRY_SIZE. A flow's index in the table is
+ * what the epoll reference of its sockets carries.
+ *
+ * Sides: FLOW_SIDE_GUEST holds addresses and ports as the guest sees them,
+ * FLOW_SIDE_HOST those of the host socket. On each side, @eaddr/@eport is
+ * the endpoint (the guest, or the peer on the host side) and @oaddr/@oport
+ * is our end (the address the guest talks to, or our socket's address).
+ */
+
+#ifndef FLOW_H
+#define FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "inany.h"
+
+struct ctx;
+
+/* Entries in the table: at least one per port a guest can use */
+#define FLOW_MAX		65536U
+/* Bytes per entry, header included: protocols check theirs fit */
+#define FLOW_ENTRY_SIZE		128
+/* Index that refers to no flow */
+#define FLOW_IDX_NONE		UINT32_MAX
+
+enum flow_type {
+	FLOW_TYPE_NONE = 0,	/* free entry */
+	FLOW_TYPE_TCP,		/* TCP connection, guest to host socket */
+	FLOW_TYPE_PING,		/* ICMP or ICMPv6 echo, through a ping socket */
+	FLOW_TYPE_UDP,		/* UDP flow */
+	FLOW_TYPE_MAX,
+};
+
+enum flow_side {
+	FLOW_SIDE_GUEST = 0,
+	FLOW_SIDE_HOST = 1,
+};
+
+/**
+ * struct flowside - Addresses and ports of one side of a flow
+ * @eaddr:	Endpoint address: the guest, or the peer the host socket
+ *		talks to
+ * @oaddr:	Our address: what the guest sends to, or the host socket's
+ *		own address (unspecified if unbound)
+ * @eport:	Endpoint port, host order
+ * @oport:	Our port, host order
+ */
+struct flowside {
+	union inany_addr eaddr;
+	union inany_addr oaddr;
+	uint16_t eport;
+	uint16_t oport;
+};
+
+/* struct flow_common flags */
+#define FLOW_F_INBOUND		(1U << 0)	/* the host side initiated */
+#define FLOW_F_HASHED_GUEST	(1U << 1)	/* guest side in the hash */
+#define FLOW_F_HASHED_HOST	(1U << 2)	/* host side in the hash */
+#define FLOW_F_CLOSING		(1U << 3)	/* freed at the end of the pass */
+
+/**
+ * struct flow_common - Header of every flow table entry
+ * @type:	enum flow_type, FLOW_TYPE_NONE if the entry is free
+ * @flags:	FLOW_F_* bits
+ * @next:	Next entry in the free or closing list, while on one
+ * @side:	Guest side and host side, see enum flow_side
+ */
+struct flow_common {
+	uint8_t type;
+	uint8_t flags;
+	uint32_t next;
+	struct flowside side[2];
+};
+
+/**
+ * typedef flow_timer_fn - A protocol's periodic work for one of its flows
+ * @c:		Execution context
+ * @f:		Flow
+ */
+typedef void (*flow_timer_fn)(struct ctx *c, struct flow_common *f);
+
+void flow_init(void);
+struct flow_common *flow_alloc(void);
+void flow_alloc_cancel(struct flow_common *f);
+void flow_close(struct flow_common *f);
+void flow_defer_handler(void);
+void flow_timer(struct ctx *c, const flow_timer_fn timers[FLOW_TYPE_MAX]);
+
+uint32_t flow_idx(const struct flow_common *f);
+struct flow_common *flow_at(uint32_t idx, enum flow_type type);
+unsigned flow_count(void);
+
+int flow_hash_insert(struct flow_common *f, enum flow_side side);
+struct flow_common *flow_lookup(enum flow_type type, enum flow_side side,
+				const struct flowside *fs);
+
+void flow_log(const struct flow_common *f, int pri, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* FLOW_H */

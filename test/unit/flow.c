@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test/unit/flow.c - the flow table: allocation up to capacity and back,
+ * deferred reuse, hash lookups of both sides through insertions and
+ * removals, and the timer walk
+ */
+
+#include <errno.h>
+
+#include "flow.h"
+#include "unit.h"
+#include "util.h"
+
+/**
+ * flow_test_side() - Fill a side with addresses and ports derived from a
+ *		      number, so that every number gives a distinct side
+ * @fs:		Side to fill
+ * @n:		Number
+ * @v4:		IPv4 addresses (else IPv6)
+ */
+static void flow_test_side(struct flowside *fs, uint32_t n, bool v4)
+{
+	memset(fs, 0, sizeof(*fs));
+	if (v4) {
+		inany_from_v4(&fs->eaddr, (struct in_addr){ htonl(0xc0000202) });
+		inany_from_v4(&fs->oaddr,
+			      (struct in_addr){ htonl(0xc6336400 | (n >> 16)) });
+	} else {
+		fs->eaddr.a6.s6_addr[0] = 0x20;
+		fs->eaddr.a6.s6_addr[15] = (uint8_t)(n >> 16);
+		fs->oaddr.a6.s6_addr[0] = 0x20;
+		fs->oaddr.a6.s6_addr[15] = 1;
+	}
+	fs->eport = (uint16_t)n;
+	fs->oport = 80;
+}
+
+/**
+ * flow_fill() - Allocate every entry as a TCP flow with both sides hashed
+ *
+ * Return: number allocated
+ */
+static unsigned flow_fill(void)
+{
+	struct flow_common *f;
+	unsigned n = 0;
+
+	while ((f = flow_alloc())) {
+		f->type = FLOW_TYPE_TCP;
+		flow_test_side(&f->side[FLOW_SIDE_GUEST], flow_idx(f), true);
+		flow_test_side(&f->side[FLOW_SIDE_HOST], flow_idx(f), false);
+		if (flow_hash_insert(f, FLOW_SIDE_GUEST) ||
+		    flow_hash_insert(f, FLOW_SIDE_HOST))
+			return 0;
+		n++;
+	}
+
+	return n;
+}
+
+/**
+ * flow_alloc_full() - The table holds FLOW_MAX flows, then refuses, and a
+ *		       closed flow's entry is reused only after the deferred
+ *		       pass
+ */
+static void flow_alloc_full(void)
+{
+	struct flow_common *f;
+
+	flow_init();
+	UNIT_CHECK(flow_fill() == FLOW_MAX);
+	UNIT_CHECK(flow_count() == FLOW_MAX);
+	UNIT_CHECK(!flow_alloc());
+
+	f = flow_at(1234, FLOW_TYPE_TCP);
+	UNIT_CHECK(f && flow_idx(f) == 1234);
+	flow_close(f);
+	UNIT_CHECK(!flow_at(1234, FLOW_TYPE_TCP));
+	UNIT_CHECK(!flow_alloc());
+	flow_defer_handler();
+	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
+
+	f = flow_alloc();
+	UNIT_CHECK(f && flow_idx(f) == 1234);
+	UNIT_CHECK(f && f->type == FLOW_TYPE_NONE && !f->flags);
+	UNIT_CHECK(!flow_alloc());
+	flow_alloc_cancel(f);
+	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
+}
+
+/**
+ * flow_hash_both_sides() - Every side of a full table is found, a side of
+ *			    another type or the wrong side is not, and after
+ *			    closing every third flow the others are all still
+ *			    found (removal keeps probe sequences intact)
+ */
+static void flow_hash_both_sides(void)
+{
+	struct flowside fs;
+	unsigned i, found = 0, gone = 0;
+
+	flow_init();
+	UNIT_CHECK(flow_fill() == FLOW_MAX);
+
+	for (i = 0; i < FLOW_MAX; i++) {
+		struct flow_common *g, *h;
+
+		flow_test_side(&fs, i, true);
+		g = flow_lookup(FLOW_TYPE_TCP, FLOW_SIDE_GUEST, &fs);
+		flow_test_side(&fs, i, false);
+		h = flow_lookup(FLOW_TYPE_TCP, FLOW_SIDE_HOST, &fs);
+		if (g && h && flow_idx(g) == i && g == h)
+			found++;
+	}
+	UNIT_CHECK(found == FLOW_MAX);
+
+	flow_test_side(&fs, 7, true);
+	UNIT_CHECK(!flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_GUEST, &fs));
+	UNIT_CHECK(!flow_lookup(FLOW_TYPE_TCP, FLOW_SIDE_HOST, &fs));
+	UNIT_CHECK(flow_hash_insert(flow_at(7, FLOW_TYPE_TCP),
+				    FLOW_SIDE_GUEST) == EEXIST);
+
+	for (i = 0; i < FLOW_MAX; i += 3)
+		flow_close(flow_at(i, FLOW_TYPE_TCP));
+	flow_defer_handler();
+
+	found = 0;
+	for (i = 0; i < FLOW_MAX; i++) {
+		struct flow_common *g;
+
+		flow_test_side(&fs, i, true);
+		g = flow_lookup(FLOW_TYPE_TCP, FLOW_SIDE_GUEST, &fs);
+		if (i % 3 == 0)
+			gone += !g;
+		else
+			found += g && flow_idx(g) == i;
+	}
+	UNIT_CHECK(gone == DIV_ROUND_UP(FLOW_MAX, 3));
+	UNIT_CHECK(found == FLOW_MAX - gone);
+}
+
+static unsigned flow_timer_calls;
+
+/**
+ * flow_test_timer() - Count timer calls, checking the flow's type
+ * @c:		Execution context, unused
+ * @f:		Flow
+ */
+static void flow_test_timer(struct ctx *c, struct flow_common *f)
+{
+	(void)c;
+	if (f->type == FLOW_TYPE_PING)
+		flow_timer_calls++;
+}
+
+/**
+ * flow_timer_walk() - The timer walk visits live flows of types with a
+ *		       timer, and neither free nor closing entries
+ */
+static void flow_timer_walk(void)
+{
+	const flow_timer_fn timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_PING] = flow_test_timer,
+	};
+	struct flow_common *f[4];
+	unsigned i;
+
+	flow_init();
+	for (i = 0; i < ARRAY_SIZE(f); i++) {
+		f[i] = flow_alloc();
+		f[i]->type = i % 2 ? FLOW_TYPE_PING : FLOW_TYPE_UDP;
+	}
+	flow_close(f[3]);
+	flow_alloc_cancel(f[0]);
+
+	flow_timer_calls = 0;
+	flow_timer(NULL, timers);
+	UNIT_CHECK(flow_timer_calls == 1);
+}
+
+/**
+ * main() - Run the cases
+ *
+ * Return: 0 if all passed
+ */
+int main(void)
+{
+	UNIT_RUN(flow_alloc_full);
+	UNIT_RUN(flow_hash_both_sides);
+	UNIT_RUN(flow_timer_walk);
+	UNIT_EXIT();
+}
