@@ -17,10 +17,13 @@
 
 #include "conf.h"
 #include "ctx.h"
+#include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
+#include "icmp.h"
 #include "log.h"
 #include "migrate_ctl.h"
+#include "ndp.h"
 #include "passt.h"
 #include "tap.h"
 
@@ -67,11 +70,14 @@ static void passt_timer_init(struct ctx *c)
  */
 static void passt_timer(struct ctx *c, int fd)
 {
-	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = { 0 };
+	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_PING] = icmp_flow_timer,
+	};
 	uint64_t expirations;
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
+	ndp_timer(c);
 }
 
 /**
@@ -109,6 +115,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
 		break;
+	case EPOLL_TYPE_PING:
+		icmp_sock_handler(c, ref, events);
+		break;
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
@@ -136,6 +145,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	dhcpv6_init(&c);
 
 	passt_nofile_raise();
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
