@@ -91,29 +91,53 @@ ns_bridge_start() {
 	fi
 }
 
+# ns_guest_disconnect() - Stop the bridge: the daemon has no client, and
+# tests may connect their own (test/tools/streamclient)
+ns_guest_disconnect() {
+	ns_kill "${BRIDGE_PID}"
+	BRIDGE_PID=
+}
+
 # ns_guest_reconnect() - Replace the bridge: the daemon sees its client
 # leave and a new one connect. tap0 is persistent, so the guest keeps its
 # addresses and routes.
 ns_guest_reconnect() {
-	ns_kill "${BRIDGE_PID}"
-	BRIDGE_PID=
+	ns_guest_disconnect
 	ns_bridge_start
 }
 
 # ns_passt_start() - Start the daemon in the host namespace and wait for
-# its socket
+# its socket. With -l, stderr (a copy of the same lines while in the
+# foreground) goes to ${STATE}/passt.stderr instead.
 # $@:	Options for the daemon, after the harness's own
 ns_passt_start() {
-	rm -f "${PASST_SOCK}"
-	ip netns exec "${NS_HOST}" "${PASST}" -f -s "${PASST_SOCK}" "$@" \
-		>"${PASST_LOG}" 2>&1 &
+	rm -f "${PASST_SOCK}" "${PASST_LOG}"
+	if "${PASST}" --help 2>/dev/null | grep -q -- --log-file; then
+		ip netns exec "${NS_HOST}" "${PASST}" -f -d \
+			-s "${PASST_SOCK}" -l "${PASST_LOG}" "$@" \
+			>"${STATE}/passt.stderr" 2>&1 &
+	else
+		ip netns exec "${NS_HOST}" "${PASST}" -f -s "${PASST_SOCK}" \
+			"$@" >"${PASST_LOG}" 2>&1 &
+	fi
 	PASST_PID=$!
 	export PASST_PID
 	if ! t_wait_for 50 test -S "${PASST_SOCK}"; then
 		echo "ns_setup: daemon did not start:" \
-			"$(tail -n 5 "${PASST_LOG}")" >&2
+			"$(tail -n 5 "${PASST_LOG}" "${STATE}/passt.stderr" \
+			   2>/dev/null)" >&2
 		return 1
 	fi
+}
+
+# ns_passt_restart() - Restart the daemon with other options, and connect
+# a new bridge to it
+# $@:	Options for the daemon, after the harness's own
+ns_passt_restart() {
+	ns_guest_disconnect
+	ns_kill "${PASST_PID}"
+	PASST_PID=
+	ns_passt_start "$@" && ns_bridge_start
 }
 
 # ns_setup() - Build the namespaces, start the daemon and the bridge
