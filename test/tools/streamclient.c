@@ -5,6 +5,10 @@
  * and to see what it sends back
  *
  * Usage: streamclient SOCKPATH ACTION...
+ *        streamclient exec:N ACTION... -- COMMAND [ARG...]
+ *
+ * The second form runs COMMAND with one end of a connected socket pair as
+ * its descriptor N (as for the daemon's --fd N), and talks over the other.
  *
  * Actions run in order:
  *   send:HEX	send raw bytes (separators ':', '.', '-' and ' ' ignored)
@@ -15,9 +19,12 @@
  *		a line of hex; fails if fewer arrive
  *   closed:MS	wait up to MS milliseconds for the daemon to close the
  *		connection, discarding frames; fails if it stays open
+ *   exit:MS	exec: only: close our end, then wait up to MS milliseconds
+ *		for COMMAND to exit; fails unless it exits with status 0
  *
  * Exit status: 0 if every action succeeded, 1 if one failed (and the rest
- * were not run), 2 for usage or connection errors.
+ * were not run), 2 for usage or connection errors. A COMMAND still running
+ * at the end is ended with SIGTERM.
  */
 
 #include <errno.h>
@@ -27,8 +34,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +47,7 @@
 static uint8_t out[BUF_SIZE];
 static uint8_t in[BUF_SIZE];
 static size_t in_len;
+static pid_t child = -1;	/* COMMAND of exec:, -1 if none or reaped */
 
 /**
  * now_ms() - Monotonic time in milliseconds
@@ -230,6 +240,75 @@ static int receive(int fd, long frames, long ms)
 }
 
 /**
+ * child_exit() - Close our end, wait for COMMAND to exit with status 0
+ * @fd:		Our end of the socket pair, closed here
+ * @ms:		Timeout in milliseconds
+ *
+ * Return: 0 if COMMAND exited with status 0 in time, -1 otherwise
+ */
+static int child_exit(int fd, long ms)
+{
+	long long deadline = now_ms() + ms;
+	int status;
+
+	close(fd);
+	while (now_ms() < deadline) {
+		const struct timespec pause = { .tv_nsec = 10000000L };
+		pid_t pid = waitpid(child, &status, WNOHANG);
+
+		if (pid == child) {
+			child = -1;
+			if (WIFEXITED(status) && !WEXITSTATUS(status))
+				return 0;
+			fprintf(stderr, "streamclient: command ended with "
+				"status 0x%x\n", status);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+
+	fprintf(stderr, "streamclient: command still running\n");
+	return -1;
+}
+
+/**
+ * spawn() - Run a command with one end of a socket pair as descriptor @n
+ * @n:		Descriptor number for the command's end
+ * @argv:	Command and arguments, NULL-terminated
+ *
+ * Return: our end of the pair; failures exit with 2
+ */
+static int spawn(int n, char **argv)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || sv[0] == n) {
+		fprintf(stderr, "streamclient: socketpair failed\n");
+		exit(2);
+	}
+
+	child = fork();
+	if (child < 0) {
+		perror("streamclient: fork");
+		exit(2);
+	}
+	if (!child) {
+		if (sv[1] != n && dup2(sv[1], n) < 0)
+			_exit(127);
+		if (sv[1] != n)
+			close(sv[1]);
+		close(sv[0]);
+		execvp(argv[0], argv);
+		perror("streamclient: exec");
+		_exit(127);
+	}
+
+	close(sv[1]);
+	fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+	return sv[0];
+}
+
+/**
  * run() - Run one action
  * @fd:		Socket
  * @action:	Action text, see the usage
@@ -286,47 +365,99 @@ static int run(int fd, const char *action)
 			return -2;
 		return receive(fd, 0, a);
 	}
+	if (!strncmp(action, "exit:", 5) && child > 0) {
+		a = strtol(action + 5, &end, 10);
+		if (*end || a < 0)
+			return -2;
+		return child_exit(fd, a);
+	}
 
 	return -2;
 }
 
 /**
- * main() - Connect, then run the actions in order
+ * connect_path() - Connect to a UNIX socket path
+ * @path:	Socket path
+ *
+ * Return: connected socket; failures exit with 2
+ */
+static int connect_path(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "streamclient: socket path too long\n");
+		exit(2);
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		fprintf(stderr, "streamclient: %s: %s\n", path,
+			strerror(errno));
+		exit(2);
+	}
+
+	return fd;
+}
+
+/**
+ * main() - Connect or spawn, then run the actions in order
  * @argc:	Argument count
- * @argv:	SOCKPATH ACTION...
+ * @argv:	See the usage
  *
  * Return: see the usage
  */
 int main(int argc, char **argv)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, i;
+	int fd, i, last = argc, rc = 0;
 
-	if (argc < 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "Usage: %s SOCKPATH ACTION...\n", argv[0]);
-		return 2;
-	}
-	memcpy(addr.sun_path, argv[1], strlen(argv[1]) + 1);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		fprintf(stderr, "streamclient: %s: %s\n", argv[1],
-			strerror(errno));
+	if (argc < 2) {
+		fprintf(stderr, "Usage: %s SOCKPATH ACTION...\n"
+			"       %s exec:N ACTION... -- COMMAND [ARG...]\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 
-	for (i = 2; i < argc; i++) {
-		int rc = run(fd, argv[i]);
+	if (!strncmp(argv[1], "exec:", 5)) {
+		char *end;
+		long n = strtol(argv[1] + 5, &end, 10);
 
+		for (last = 2; last < argc; last++) {
+			if (!strcmp(argv[last], "--"))
+				break;
+		}
+		if (*end || n < 3 || n > 1024 || last >= argc - 1) {
+			fprintf(stderr, "streamclient: bad exec: usage\n");
+			return 2;
+		}
+		fd = spawn((int)n, argv + last + 1);
+	} else {
+		fd = connect_path(argv[1]);
+	}
+
+	for (i = 2; i < last && fd >= 0; i++) {
+		rc = run(fd, argv[i]);
+		if (!strncmp(argv[i], "exit:", 5))
+			fd = -1;
 		if (rc == -2) {
 			fprintf(stderr, "streamclient: bad action %s\n",
 				argv[i]);
-			return 2;
+			rc = 2;
+			break;
 		}
-		if (rc)
-			return 1;
+		if (rc) {
+			rc = 1;
+			break;
+		}
 	}
 
-	close(fd);
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	return rc;
 }
