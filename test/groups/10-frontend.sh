@@ -75,6 +75,12 @@ fe_abuse() {
 	t_check "${__name}" fe_served
 }
 
+# fe_exited() - Succeed if a process no longer runs
+# $1:	PID
+fe_exited() {
+	! ns_running "$1"
+}
+
 # fe_log_has() - Succeed if the daemon's log has a line matching a pattern
 # $1:	Fixed string
 fe_log_has() {
@@ -184,6 +190,31 @@ pid=$!
 t_check stale-path-replaced t_wait_for 50 grep -q "socket bound at" \
 	"${STATE}/stale.log"
 ns_kill "${pid}"
+
+# --fd: a socket already connected, no path; the daemon exits with 0 when
+# it closes
+fe_fd() {
+	"${SC}" exec:5 "frame:${F_ARP}" recv:1:3000 exit:3000 -- \
+		ip netns exec "${NS_HOST}" "${PASST}" -f -d --fd 5 \
+		>"${STATE}/fd.out" 2>"${STATE}/fd.log" || return 1
+	grep -qE "${ARP_REPLY_RE}" "${STATE}/fd.out"
+}
+t_check fd-served-and-exits fe_fd
+t_check fd-no-socket-path sh -c "! grep -q 'socket bound' '${STATE}/fd.log'"
+
+# -1: the daemon exits with 0 when its first client leaves, removing its
+# socket
+ip netns exec "${NS_HOST}" "${PASST}" -f -1 -s "${STATE}/one.socket" \
+	>"${STATE}/one.log" 2>&1 &
+pid=$!
+t_wait_for 50 test -S "${STATE}/one.socket"
+t_check one-off-served sh -c "'${SC}' '${STATE}/one.socket' \
+	'frame:${F_ARP}' recv:1:3000 | grep -qE '${ARP_REPLY_RE}'"
+t_check one-off-exits t_wait_for 50 fe_exited "${pid}"
+ns_running "${pid}" && kill "${pid}"
+wait "${pid}"
+t_expect_eq one-off-status "$?" 0
+t_check one-off-path-removed test ! -e "${STATE}/one.socket"
 
 # The bridge again, as a new client after all of that
 ns_bridge_start

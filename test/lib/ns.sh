@@ -48,9 +48,18 @@ ns_guest() {
 	ip netns exec "${NS_GUEST}" "$@"
 }
 
+# ns_running() - Succeed if a process runs: exists and is not a zombie (a
+# child that exited stays one until waited for, and kill -0 still works)
+# $1:	PID
+ns_running() {
+	[ -n "$1" ] || return 1
+	__st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "${__st}" ] && [ "${__st}" != Z ]
+}
+
 # ns_passt_alive() - Succeed if the daemon still runs
 ns_passt_alive() {
-	[ -n "${PASST_PID}" ] && kill -0 "${PASST_PID}" 2>/dev/null
+	ns_running "${PASST_PID}"
 }
 
 # ns_kill() - End a process started by the harness, by its PID
@@ -106,26 +115,19 @@ ns_guest_reconnect() {
 	ns_bridge_start
 }
 
-# ns_passt_start() - Start the daemon in the host namespace and wait for
-# its socket. With -l, stderr (a copy of the same lines while in the
-# foreground) goes to ${STATE}/passt.stderr instead.
+# ns_passt_start() - Start the daemon in the host namespace, with debug
+# messages, and wait for its socket. In the foreground the daemon copies
+# every message to stderr, which goes to PASST_LOG.
 # $@:	Options for the daemon, after the harness's own
 ns_passt_start() {
-	rm -f "${PASST_SOCK}" "${PASST_LOG}"
-	if "${PASST}" --help 2>/dev/null | grep -q -- --log-file; then
-		ip netns exec "${NS_HOST}" "${PASST}" -f -d \
-			-s "${PASST_SOCK}" -l "${PASST_LOG}" "$@" \
-			>"${STATE}/passt.stderr" 2>&1 &
-	else
-		ip netns exec "${NS_HOST}" "${PASST}" -f -s "${PASST_SOCK}" \
-			"$@" >"${PASST_LOG}" 2>&1 &
-	fi
+	rm -f "${PASST_SOCK}"
+	ip netns exec "${NS_HOST}" "${PASST}" -f -d -s "${PASST_SOCK}" "$@" \
+		>"${PASST_LOG}" 2>&1 &
 	PASST_PID=$!
 	export PASST_PID
 	if ! t_wait_for 50 test -S "${PASST_SOCK}"; then
 		echo "ns_setup: daemon did not start:" \
-			"$(tail -n 5 "${PASST_LOG}" "${STATE}/passt.stderr" \
-			   2>/dev/null)" >&2
+			"$(tail -n 5 "${PASST_LOG}")" >&2
 		return 1
 	fi
 }
