@@ -55,8 +55,8 @@ ARP_REPLY_RE='^020000000099[0-9a-f]{12}08060001080006040002[0-9a-f]{12}c00002010
 # after the given actions, on a new connection
 # $@:	streamclient actions to run first
 fe_arp_answered() {
-	"${SC}" "${PASST_SOCK}" "$@" "frame:${F_ARP}" recv:1:3000 | \
-		grep -qE "${ARP_REPLY_RE}"
+	"${SC}" "${PASST_SOCK}" "$@" "frame:${F_ARP}" \
+		"match:1:3000:${ARP_REPLY_RE}" >/dev/null
 }
 
 # fe_served() - Succeed if the daemon runs and serves a new client
@@ -126,9 +126,9 @@ t_check arp-reply fe_arp_answered
 t_check reassembly fe_arp_answered send:0000002affffffffffff0200 sleep:200 \
 	send:${F_ARP#ffffffffffff0200} sleep:200
 # Many frames in one read
-t_check many-frames sh -c "'${SC}' '${PASST_SOCK}' \
-	send:$(printf "0000002a${F_ARP}%.0s" $(seq 100)) recv:100:3000 | \
-	grep -cE '${ARP_REPLY_RE}' | grep -qx 100"
+t_check many-frames "${SC}" "${PASST_SOCK}" \
+	"send:$(printf "0000002a${F_ARP}%.0s" $(seq 100))" \
+	"match:100:3000:${ARP_REPLY_RE}"
 
 # Broken length prefixes: the daemon drops the client
 t_check zero-length-closes "${SC}" "${PASST_SOCK}" send:00000000 closed:3000
@@ -194,10 +194,10 @@ ns_kill "${pid}"
 # --fd: a socket already connected, no path; the daemon exits with 0 when
 # it closes
 fe_fd() {
-	"${SC}" exec:5 "frame:${F_ARP}" recv:1:3000 exit:3000 -- \
+	"${SC}" exec:5 "frame:${F_ARP}" "match:1:3000:${ARP_REPLY_RE}" \
+		exit:3000 -- \
 		ip netns exec "${NS_HOST}" "${PASST}" -f -d --fd 5 \
-		>"${STATE}/fd.out" 2>"${STATE}/fd.log" || return 1
-	grep -qE "${ARP_REPLY_RE}" "${STATE}/fd.out"
+		>/dev/null 2>"${STATE}/fd.log"
 }
 t_check fd-served-and-exits fe_fd
 t_check fd-no-socket-path sh -c "! grep -q 'socket bound' '${STATE}/fd.log'"
@@ -209,7 +209,7 @@ ip netns exec "${NS_HOST}" "${PASST}" -f -1 -s "${STATE}/one.socket" \
 pid=$!
 t_wait_for 50 test -S "${STATE}/one.socket"
 t_check one-off-served sh -c "'${SC}' '${STATE}/one.socket' \
-	'frame:${F_ARP}' recv:1:3000 | grep -qE '${ARP_REPLY_RE}'"
+	'frame:${F_ARP}' 'match:1:3000:${ARP_REPLY_RE}'"
 t_check one-off-exits t_wait_for 50 fe_exited "${pid}"
 ns_running "${pid}" && kill "${pid}"
 wait "${pid}"

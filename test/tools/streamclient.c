@@ -17,6 +17,10 @@
  *   sleep:MS	pause
  *   recv:N:MS	wait up to MS milliseconds for N frames and print each as
  *		a line of hex; fails if fewer arrive
+ *   match:N:MS:ERE
+ *		wait up to MS milliseconds for N frames whose hex (lower
+ *		case) matches the extended regular expression ERE and print
+ *		them; other frames are skipped; fails if fewer arrive
  *   closed:MS	wait up to MS milliseconds for the daemon to close the
  *		connection, discarding frames; fails if it stays open
  *   exit:MS	exec: only: close our end, then wait up to MS milliseconds
@@ -30,6 +34,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,17 +167,18 @@ static long read_file(const char *path)
 }
 
 /**
- * pop_frame() - Print the first complete received frame and remove it
- * @print:	Print the frame as hex
+ * pop_frame() - Take the first complete received frame, as hex text
  *
- * Return: 1 if a frame was there, 0 if not
+ * Return: the frame in hex, valid until the next call, or NULL if no
+ *	   complete frame is there
  */
-static int pop_frame(int print)
+static const char *pop_frame(void)
 {
+	static char hex[2 * BUF_SIZE + 1];
 	size_t len, i;
 
 	if (in_len < HDR_LEN)
-		return 0;
+		return NULL;
 	len = (size_t)in[0] << 24 | (size_t)in[1] << 16 |
 	      (size_t)in[2] << 8 | in[3];
 	if (len > sizeof(in) - HDR_LEN) {
@@ -181,18 +187,15 @@ static int pop_frame(int print)
 		exit(1);
 	}
 	if (in_len - HDR_LEN < len)
-		return 0;
+		return NULL;
 
-	if (print) {
-		for (i = 0; i < len; i++)
-			printf("%02x", in[HDR_LEN + i]);
-		printf("\n");
-		fflush(stdout);
-	}
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", in[HDR_LEN + i]);
+	hex[2 * len] = 0;
 
 	in_len -= HDR_LEN + len;
 	memmove(in, in + HDR_LEN + len, in_len);
-	return 1;
+	return hex;
 }
 
 /**
@@ -200,13 +203,15 @@ static int pop_frame(int print)
  * @fd:		Socket
  * @frames:	Frames wanted; 0 to wait for the close instead
  * @ms:		Timeout in milliseconds
+ * @re:		Only frames matching this count and are printed, NULL for all
  *
  * Return: 0 if the frames arrived (or the connection closed, for 0 frames),
  *	   -1 otherwise
  */
-static int receive(int fd, long frames, long ms)
+static int receive(int fd, long frames, long ms, const regex_t *re)
 {
 	long long deadline = now_ms() + ms;
+	const char *hex;
 	long got = 0;
 
 	for (;;) {
@@ -214,8 +219,12 @@ static int receive(int fd, long frames, long ms)
 		long long left;
 		ssize_t n;
 
-		while (pop_frame(frames > 0)) {
-			if (frames > 0 && ++got == frames)
+		while ((hex = pop_frame())) {
+			if (!frames || (re && regexec(re, hex, 0, NULL, 0)))
+				continue;
+			printf("%s\n", hex);
+			fflush(stdout);
+			if (++got == frames)
 				return 0;
 		}
 
@@ -237,6 +246,33 @@ static int receive(int fd, long frames, long ms)
 	else
 		fprintf(stderr, "streamclient: connection still open\n");
 	return -1;
+}
+
+/**
+ * match() - Wait for frames matching a regular expression, and print them
+ * @fd:		Socket
+ * @arg:	N:MS:ERE
+ *
+ * Return: 0 if they arrived in time, -1 if not, -2 for a malformed argument
+ */
+static int match(int fd, const char *arg)
+{
+	long frames, ms;
+	regex_t re;
+	char *end;
+	int rc;
+
+	frames = strtol(arg, &end, 10);
+	if (*end != ':' || frames <= 0)
+		return -2;
+	ms = strtol(end + 1, &end, 10);
+	if (*end != ':' || ms < 0 || regcomp(&re, end + 1, REG_EXTENDED |
+					     REG_NOSUB))
+		return -2;
+
+	rc = receive(fd, frames, ms, &re);
+	regfree(&re);
+	return rc;
 }
 
 /**
@@ -357,14 +393,16 @@ static int run(int fd, const char *action)
 		b = strtol(end + 1, &end, 10);
 		if (*end || b < 0)
 			return -2;
-		return receive(fd, a, b);
+		return receive(fd, a, b, NULL);
 	}
 	if (!strncmp(action, "closed:", 7)) {
 		a = strtol(action + 7, &end, 10);
 		if (*end || a < 0)
 			return -2;
-		return receive(fd, 0, a);
+		return receive(fd, 0, a, NULL);
 	}
+	if (!strncmp(action, "match:", 6))
+		return match(fd, action + 6);
 	if (!strncmp(action, "exit:", 5) && child > 0) {
 		a = strtol(action + 5, &end, 10);
 		if (*end || a < 0)
