@@ -29,6 +29,19 @@
 static const char *daemon_pid_path;
 
 /**
+ * daemon_pid_remove() - Remove the PID file at exit, if we may
+ *
+ * After dropping privileges the directory may not be ours: then the file
+ * stays, as it would after a crash, and whoever started us removes it.
+ */
+static void daemon_pid_remove(void)
+{
+	if (daemon_pid_path && unlink(daemon_pid_path) && errno != ENOENT)
+		debug("Can't remove PID file %s: %s", daemon_pid_path,
+		      strerror(errno));
+}
+
+/**
  * daemon_files_open() - Open the log, PID and capture files
  * @c:		Execution context, c->pid_fd set
  *
@@ -55,6 +68,9 @@ void daemon_files_open(struct ctx *c)
 		if (c->pid_fd < 0)
 			die("--pid: can't open %s: %s", c->pid_file,
 			    strerror(errno));
+		/* From now on, any exit but the parent's success removes it */
+		daemon_pid_path = c->pid_file;
+		atexit(daemon_pid_remove);
 	}
 
 	if (c->pcap_file[0]) {
@@ -90,19 +106,6 @@ void daemon_drop_privileges(const struct ctx *c)
 
 	debug("Running as user %u, group %u", (unsigned)c->runas_uid,
 	      (unsigned)c->runas_gid);
-}
-
-/**
- * daemon_pid_remove() - Remove the PID file at exit, if we may
- *
- * After dropping privileges the directory may not be ours: then the file
- * stays, as it would after a crash, and whoever started us removes it.
- */
-static void daemon_pid_remove(void)
-{
-	if (daemon_pid_path && unlink(daemon_pid_path) && errno != ENOENT)
-		debug("Can't remove PID file %s: %s", daemon_pid_path,
-		      strerror(errno));
 }
 
 /**
@@ -177,12 +180,11 @@ void daemon_start(struct ctx *c)
 	pid_t pid;
 
 	if (c->foreground) {
-		if (daemon_pid_write(c, getpid()))
-			die("--pid: can't write %s", c->pid_file);
-		if (c->pid_file[0]) {
-			daemon_pid_path = c->pid_file;
-			atexit(daemon_pid_remove);
-		}
+		int rc = daemon_pid_write(c, getpid());
+
+		if (rc)
+			die("--pid: can't write %s: %s", c->pid_file,
+			    strerror(rc));
 		return;
 	}
 
@@ -220,11 +222,6 @@ void daemon_start(struct ctx *c)
 
 	log_stderr_off();
 	log_to_syslog();
-
-	if (c->pid_file[0]) {
-		daemon_pid_path = c->pid_file;
-		atexit(daemon_pid_remove);
-	}
 
 	if (write(ready[1], "", 1) != 1)
 		die("Can't confirm start-up: %s", strerror(errno));

@@ -77,6 +77,8 @@ int log_open_file(const char *path, uint64_t size_cap)
 		return rc;
 	}
 
+	if (log_file_fd >= 0)
+		close(log_file_fd);
 	log_file_fd = fd;
 	log_file_cap = size_cap;
 	log_file_hdr = (uint64_t)n;

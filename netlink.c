@@ -186,7 +186,7 @@ static void nl_route_multipath(const struct nl_route_req *r,
 			return;
 		}
 
-		left -= (int)RTNH_ALIGN(nh->rtnh_len);
+		left -= RTNH_ALIGN(nh->rtnh_len);
 		nh = RTNH_NEXT(nh);
 	}
 }
