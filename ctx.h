@@ -108,6 +108,8 @@ struct fam_ctx {
  * @freebind:		Listeners may bind addresses the host lacks (--freebind)
  * @tcp_fwd:		Inbound TCP rules (-t)
  * @udp_fwd:		Inbound UDP rules (-u)
+ * @udp_timeout:	Seconds before an idle UDP flow is closed
+ *			(--udp-timeout), 0 for UDP_TIMEOUT_DEFAULT
  * @migrate_version:	Migration format version a source writes, 0 for the
  *			newest (--migrate-version)
  * @migrate_ctl_path:	Test interface for migration, empty if none
@@ -164,6 +166,7 @@ struct ctx {
 
 	struct fwd_table tcp_fwd;
 	struct fwd_table udp_fwd;
+	unsigned udp_timeout;
 
 	unsigned migrate_version;
 	char migrate_ctl_path[UNIX_PATH_MAX];
