@@ -95,6 +95,14 @@ void daemon_drop_privileges(const struct ctx *c)
 	if (geteuid())
 		return;
 
+	/* The socket is ours to remove at exit, also as the new user in a
+	 * sticky directory such as /tmp
+	 */
+	if (c->sock_path[0] &&
+	    lchown(c->sock_path, c->runas_uid, c->runas_gid))
+		warn("Can't hand %s over to user %u: %s", c->sock_path,
+		     (unsigned)c->runas_uid, strerror(errno));
+
 	if (setgroups(0, NULL))
 		die("Can't drop supplementary groups: %s", strerror(errno));
 	if (setgid(c->runas_gid))

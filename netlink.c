@@ -85,9 +85,8 @@ static int nl_dump(struct nlmsghdr *req, nl_msg_fn fn, void *arg)
 		return errno;
 
 	for (;;) {
-		const struct nlmsghdr *nh;
+		size_t off = 0, len;
 		ssize_t n;
-		int left;	/* int: NLMSG_NEXT() may take it below zero */
 
 		n = recv(nl_sock, nl_buf, sizeof(nl_buf), 0);
 		if (n < 0) {
@@ -95,10 +94,20 @@ static int nl_dump(struct nlmsghdr *req, nl_msg_fn fn, void *arg)
 				continue;
 			return errno;
 		}
+		if (!n)
+			return EIO;
 
-		left = (int)n;
-		for (nh = (const struct nlmsghdr *)nl_buf;
-		     NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+		/* NLMSG_OK() compares signed and unsigned: check by hand */
+		len = (size_t)n;
+		while (off < len && len - off >= sizeof(struct nlmsghdr)) {
+			const struct nlmsghdr *nh = (const struct nlmsghdr *)
+				((const char *)nl_buf + off);
+
+			if (nh->nlmsg_len < sizeof(*nh) ||
+			    nh->nlmsg_len > len - off)
+				break;
+			off += NLMSG_ALIGN(nh->nlmsg_len);
+
 			if (nh->nlmsg_seq != seq)
 				continue;
 			if (nh->nlmsg_type == NLMSG_DONE)
