@@ -151,6 +151,9 @@ ns_create() {
 	fi
 
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/passt-ns.XXXXXX") || return 1
+	# Sticky and writable like /tmp: a daemon that dropped root to its
+	# --runas user must still be able to remove the socket it made here
+	chmod 1777 "${STATE}"
 	__id="$$$(basename "${STATE}" | tr -dc 'a-zA-Z0-9' | tail -c 4)"
 	NS_NET="pt${__id}-net"
 	NS_HOST="pt${__id}-host"
