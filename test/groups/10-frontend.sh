@@ -237,3 +237,18 @@ ns_bridge_start
 t_check bridge-after-abuse t_wait_for 30 \
 	fe_log_has "Client connected (pid ${BRIDGE_PID})"
 
+# -p: a capture tshark reads, with frames both ways: the guest's ARP request
+# and our reply to it
+fe_capture_has() {
+	tshark -r "${STATE}/capture.pcap" -Y arp \
+		-T fields -e eth.src -e eth.dst -e arp.opcode 2>/dev/null | \
+		grep -qx "$1"
+}
+ns_passt_restart -p "${STATE}/capture.pcap"
+mac=$(ns_guest cat /sys/class/net/tap0/address)
+ns_guest ip neigh flush dev tap0
+ns_guest busybox ping -c 1 -W 1 "${GW4}" >/dev/null 2>&1
+t_check pcap-from-guest t_wait_for 30 fe_capture_has \
+	"$(printf '%s\tff:ff:ff:ff:ff:ff\t1' "${mac}")"
+t_check pcap-to-guest t_wait_for 30 fe_capture_has \
+	"$(printf '9a:55:9a:55:9a:55\t%s\t2' "${mac}")"
