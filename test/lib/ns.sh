@@ -151,8 +151,8 @@ ns_create() {
 	fi
 
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/passt-ns.XXXXXX") || return 1
-	# Sticky and writable like /tmp: a daemon that dropped root to its
-	# --runas user must still be able to remove the socket it made here
+	# A daemon started as root runs as nobody: like in /tmp, it must be
+	# able to remove its own socket from here
 	chmod 1777 "${STATE}"
 	__id="$$$(basename "${STATE}" | tr -dc 'a-zA-Z0-9' | tail -c 4)"
 	NS_NET="pt${__id}-net"
