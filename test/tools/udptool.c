@@ -12,7 +12,8 @@
  *	ADDR:PORT). Prints "ok".
  *   udptool flows ADDR PORT N SIZE
  *	The same with N sockets at once, one datagram each, all sent before
- *	any reply is awaited. Prints "ok N".
+ *	any reply is awaited; unanswered ones are sent again, twice at most.
+ *	Prints "ok N".
  *   udptool unreach ADDR PORT
  *	Send to a closed port and expect the connected socket to report
  *	ECONNREFUSED, that is, an ICMP port unreachable. Prints "refused".
@@ -49,6 +50,7 @@
 #define MAX_DGRAM	65535
 #define WAIT_MS		3000
 #define FLOWS_MAX	4096
+#define FLOWS_ROUNDS	3
 
 static uint8_t buf[MAX_DGRAM], expect[MAX_DGRAM];
 
@@ -298,26 +300,52 @@ static int cmd_send(const struct sockaddr_storage *sa, socklen_t sl,
  * @n:		Number of sockets
  * @size:	Datagram size
  *
+ * Every socket sends before any reply is read. UDP may lose datagrams in
+ * a burst this size (a full TAP queue), so unanswered ones are sent again,
+ * up to FLOWS_ROUNDS times in all; each reply is checked as it comes.
+ *
  * Return: 0
  */
 static int cmd_flows(const struct sockaddr_storage *sa, socklen_t sl,
 		     unsigned n, size_t size)
 {
-	static int s[FLOWS_MAX];
-	unsigned i;
+	static struct pollfd pfd[FLOWS_MAX];
+	static bool done[FLOWS_MAX];
+	unsigned i, round, left = n;
 
 	if (n > FLOWS_MAX) {
 		errno = 0;
 		fail("too many flows");
 	}
 	for (i = 0; i < n; i++) {
-		s[i] = connected(sa, sl);
-		pattern(buf, size, i);
-		if (send(s[i], buf, size, 0) != (ssize_t)size)
-			fail("send");
+		pfd[i].fd = connected(sa, sl);
+		pfd[i].events = POLLIN;
 	}
-	for (i = 0; i < n; i++)
-		check_reply(s[i], size, i);
+
+	for (round = 0; round < FLOWS_ROUNDS && left; round++) {
+		for (i = 0; i < n; i++) {
+			if (done[i])
+				continue;
+			pattern(buf, size, i);
+			if (send(pfd[i].fd, buf, size, 0) != (ssize_t)size)
+				fail("send");
+		}
+		while (left && poll(pfd, n, WAIT_MS / FLOWS_ROUNDS) > 0) {
+			for (i = 0; i < n; i++) {
+				if (!(pfd[i].revents & POLLIN) || done[i])
+					continue;
+				check_reply(pfd[i].fd, size, i);
+				done[i] = true;
+				pfd[i].events = 0;
+				left--;
+			}
+		}
+	}
+	if (left) {
+		errno = 0;
+		fprintf(stderr, "udptool: %u of %u without reply\n", left, n);
+		fail("no reply");
+	}
 	printf("ok %u\n", n);
 	return 0;
 }
