@@ -302,12 +302,13 @@ static int spec_item_apply(const char *item, size_t len, bool *include,
 			   char *err, size_t err_len)
 {
 	struct spec_item it = { 0 };
-	unsigned port;
 
 	if (spec_item_parse(item, len, &it, err, err_len))
 		return -1;
 
 	if (it.exclude) {
+		unsigned port;
+
 		for (port = it.first; port <= it.last; port++)
 			spec_excluded[port] = true;
 		return 0;
