@@ -10,7 +10,6 @@
 . "${TEST_DIR}/lib/ns.sh"
 
 OUR_MAC=9a:55:9a:55:9a:55
-OUR_LL=fe80::1
 HOSTNAME=guest1
 FQDN=guest1.example.test
 
@@ -98,6 +97,11 @@ ns_setup -a "${HOST_ADDR4}" -n 24 -g "${GW4}" -a "${HOST_ADDR6}" \
 	 -H "${HOSTNAME}" --fqdn "${FQDN}" || {
 	t_fail setup "ns_setup failed"; exit 1; }
 link_scripts
+
+# Our link-local address: the gateway is global, so the daemon speaks from
+# the host's own link-local address on the template interface
+OUR_LL=$(ns_host ip -6 addr show dev up0 scope link | \
+	sed -n 's/.*inet6 \([^/]*\)\/.*/\1/p')
 
 # DHCP: the host's address, gateway, resolver and search list
 if link_udhcpc; then
