@@ -24,6 +24,7 @@
 #include "ndp.h"
 #include "pcap.h"
 #include "pkt.h"
+#include "udp.h"
 #include "util.h"
 
 /* UDP header, and the server ports we answer on ourselves */
@@ -43,15 +44,20 @@ static size_t ingress_l4_count;
  */
 static void ingress_l4_flush(struct ctx *c)
 {
-	size_t i;
+	size_t i = 0;
 
-	(void)c;
+	/* Each handler takes a run of segments of one flow */
+	while (i < ingress_l4_count) {
+		const struct pkt *p = &ingress_l4[i];
 
-	/* No TCP or UDP handler yet: segments are dropped */
-	for (i = 0; i < ingress_l4_count; i++) {
-		debug_ratelimit("Dropping %s segment from guest: not handled",
-				ingress_l4[i].proto == IPPROTO_TCP ?
-				"TCP" : "UDP");
+		if (p->proto == IPPROTO_UDP) {
+			i += udp_tap_handler(c, p, ingress_l4_count - i);
+			continue;
+		}
+
+		/* No TCP handler yet: segments are dropped */
+		debug_ratelimit("Dropping TCP segment from guest: not handled");
+		i++;
 	}
 
 	ingress_l4_count = 0;

@@ -26,6 +26,7 @@
 #include "ndp.h"
 #include "passt.h"
 #include "tap.h"
+#include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -72,6 +73,7 @@ static void passt_timer(struct ctx *c, int fd)
 {
 	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
 		[FLOW_TYPE_PING] = icmp_flow_timer,
+		[FLOW_TYPE_UDP] = udp_flow_timer,
 	};
 	uint64_t expirations;
 
@@ -118,6 +120,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, events);
 		break;
+	case EPOLL_TYPE_UDP:
+		udp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, events);
+		break;
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
@@ -155,6 +163,7 @@ int main(int argc, char **argv)
 	flow_init();
 	tap_init(&c);
 	migrate_ctl_init(&c);
+	udp_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {

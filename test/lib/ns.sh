@@ -116,9 +116,9 @@ ns_passt_start() {
 	fi
 }
 
-# ns_setup() - Build the namespaces, start the daemon and the bridge
-# $@:	Extra options for the daemon
-ns_setup() {
+# ns_create() - Build the namespaces, and start nothing in them: for tests
+# that start the daemon their own way, or attach QEMU instead of the bridge
+ns_create() {
 	if ! t_is_root; then
 		t_skip netns "network namespaces need root"
 		exit 0
@@ -169,7 +169,12 @@ ns_setup() {
 		echo "ns_setup: IPv6 DAD did not finish" >&2
 		return 1
 	fi
+}
 
+# ns_setup() - Build the namespaces, start the daemon and the bridge
+# $@:	Extra options for the daemon
+ns_setup() {
+	ns_create || return 1
 	ns_passt_start "$@" || return 1
 	ns_bridge_start || return 1
 }
