@@ -71,8 +71,9 @@ mig_has() {
 # $2:	Test interface socket
 # $3:	Stream to load
 mig_refused() {
-	mig_save "$2" "${STATE}/before" || { t_fail "$1" "save failed"; return; }
-	if "${CTL}" "$2" load "$3" 2>/dev/null; then
+	if ! mig_save "$2" "${STATE}/before"; then
+		t_fail "$1" "save failed"
+	elif "${CTL}" "$2" load "$3" 2>/dev/null; then
 		t_fail "$1" "stream accepted"
 	elif ! mig_save "$2" "${STATE}/after" ||
 	     ! cmp -s "${STATE}/before" "${STATE}/after"; then
