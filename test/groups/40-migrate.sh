@@ -18,12 +18,11 @@ CTL="${TOOLS}/migrate-ctl"
 
 # The example of doc/migration.md
 USER4=192.0.2.10/24
-USER6=2001:db8:1::10/64
+USER4B=192.0.2.11/24
 GUEST_MAC=00:00:5e:00:53:01
 OBS4=192.0.2.50
 OBS6=2001:db8:1::50
 # As the decoder prints them
-F_USER6=2001:0db8:0001:0000:0000:0000:0000:0010
 F_HOST6=2001:0db8:0001:0000:0000:0000:0000:0002
 F_OBS6=2001:0db8:0001:0000:0000:0000:0000:0050
 F_ZERO6=0000:0000:0000:0000:0000:0000:0000:0000
@@ -113,7 +112,7 @@ ns_guest ip neigh replace "${GW4}" lladdr 9a:55:9a:55:9a:55 dev tap0 \
 ns_guest ip -6 neigh replace "${GW6}" lladdr 9a:55:9a:55:9a:55 dev tap0 \
 	nud permanent || { t_fail setup "can't configure the guest"; exit 1; }
 
-ns_passt_start --migrate-ctl "${STATE}/a.ctl" -a "${USER4}" -a "${USER6}" \
+ns_passt_start --migrate-ctl "${STATE}/a.ctl" -a "${USER4}" -a "${USER4B}" \
 	|| { t_fail setup "daemon did not start"; exit 1; }
 ns_bridge_start || { t_fail setup "bridge did not start"; exit 1; }
 
@@ -130,7 +129,7 @@ version 3
 compat 3
 count 5
 addr 0 ${USER4} USER
-addr 1 ${F_USER6}/64 USER
+addr 1 ${USER4B} USER
 addr 2 ${F_HOST6}/64 HOST
 addr 3 ${OBS4}/32 OBSERVED
 addr 4 ${F_OBS6}/128 OBSERVED
