@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_host.h"
 #include "ctx.h"
 #include "fwd.h"
 #include "fwd_spec.h"
@@ -201,8 +202,7 @@ struct conf_args {
  *
  * Nothing has been opened or created when this is called.
  */
-__attribute__((format(printf, 1, 2), noreturn))
-static void conf_fail(const char *fmt, ...)
+void conf_fail(const char *fmt, ...)
 {
 	char msg[BUFSIZ];
 	va_list ap;
@@ -1193,7 +1193,7 @@ static void conf_user_addrs(struct ctx *c, const struct conf_args *args)
 }
 
 /**
- * conf_defaults() - Set what the options left open to its default
+ * conf_defaults() - Set what the options left open, before asking the host
  * @c:		Execution context
  * @args:	Command line state
  */
@@ -1202,8 +1202,6 @@ static void conf_defaults(struct ctx *c, const struct conf_args *args)
 	static const uint8_t mac_default[ETH_ALEN_BYTES] = {
 		0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55
 	};
-	struct fam_ctx *fams[] = { &c->ip4, &c->ip6 };
-	unsigned i;
 
 	if (!(c->our_mac[0] | c->our_mac[1] | c->our_mac[2] |
 	      c->our_mac[3] | c->our_mac[4] | c->our_mac[5]))
@@ -1218,31 +1216,39 @@ static void conf_defaults(struct ctx *c, const struct conf_args *args)
 	c->ip4.enabled = !args->v6_only;
 	c->ip6.enabled = !args->v4_only;
 
-	for (i = 0; i < ARRAY_SIZE(fams); i++) {
-		struct fam_ctx *f = fams[i];
+	if (args->map_hl_none)
+		c->no_map_gw = true;
+	if (args->dns_none)
+		c->no_dns = true;
+	if (args->search_none)
+		c->no_search = true;
+}
 
-		if (!args->map_hl_given && !args->map_hl_none &&
-		    !c->no_map_gw)
-			f->map_host_loopback = f->gw;
-	}
-
-	if (inany_is_linklocal(&c->ip6.gw)) {
-		c->ip6.our_ll = c->ip6.gw;
-	} else {
-		/* fe80::1 */
-		c->ip6.our_ll.a6.s6_addr[0] = 0xfe;
-		c->ip6.our_ll.a6.s6_addr[1] = 0x80;
-		c->ip6.our_ll.a6.s6_addr[15] = 1;
-	}
-
-	if (args->dns_none || args->no_dhcp_dns) {
+/**
+ * conf_finish() - Apply what only turns off advertising, once the host's
+ *		   defaults are in
+ * @c:		Execution context
+ * @args:	Command line state
+ *
+ * --no-dhcp-dns keeps DNS redirection set up from resolv.conf, and only
+ * stops telling the guest about servers; the same for the search list.
+ */
+static void conf_finish(struct ctx *c, const struct conf_args *args)
+{
+	if (args->no_dhcp_dns || c->no_dns) {
 		c->no_dns = true;
 		c->dns_count = 0;
 	}
-	if (args->search_none || args->no_dhcp_search) {
+	if (args->no_dhcp_search || c->no_search) {
 		c->no_search = true;
 		c->search_count = 0;
 	}
+
+	log_trace = c->trace;
+	if (c->debug)
+		log_set_level(LOG_DEBUG);
+	else if (c->quiet)
+		log_set_level(LOG_WARNING);
 }
 
 /**
@@ -1271,10 +1277,6 @@ void conf(struct ctx *c, int argc, char **argv)
 
 	conf_user_addrs(c, &args);
 	conf_defaults(c, &args);
-
-	log_trace = c->trace;
-	if (c->debug)
-		log_set_level(LOG_DEBUG);
-	else if (c->quiet)
-		log_set_level(LOG_WARNING);
+	conf_host(c, args.netmask);
+	conf_finish(c, &args);
 }

@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_host.h"
 #include "ctx.h"
+#include "daemon.h"
 #include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
@@ -153,6 +155,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	daemon_files_open(&c);
+	conf_summary(&c);
 	dhcpv6_init(&c);
 
 	passt_nofile_raise();
@@ -165,6 +169,10 @@ int main(int argc, char **argv)
 	migrate_ctl_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
+
+	/* Every socket and file that may need root is open by now */
+	daemon_drop_privileges(&c);
+	daemon_start(&c);
 
 	while (!passt_quit) {
 		int n, i;
