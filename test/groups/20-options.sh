@@ -14,9 +14,8 @@ SC="${TOOLS}/streamclient"
 ns_setup || { t_fail setup "ns_setup failed"; exit 1; }
 
 # Files of this group, in a directory that the daemon, once it runs as
-# nobody, may remove its socket and PID file from
+# nobody, may remove its socket and its PID file (made by root) from
 D="${STATE}/options"
-chmod 0711 "${STATE}"
 mkdir -m 0777 "${D}"
 
 # opt_gone() - Succeed if a process no longer runs (gone, or a zombie

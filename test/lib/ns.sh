@@ -151,6 +151,9 @@ ns_create() {
 	fi
 
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/passt-ns.XXXXXX") || return 1
+	# A daemon started as root runs as nobody: like in /tmp, it must be
+	# able to remove its own socket from here
+	chmod 1777 "${STATE}"
 	__id="$$$(basename "${STATE}" | tr -dc 'a-zA-Z0-9' | tail -c 4)"
 	NS_NET="pt${__id}-net"
 	NS_HOST="pt${__id}-host"
