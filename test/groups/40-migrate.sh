@@ -145,6 +145,12 @@ t_expect_eq doc-hexdump "$(mig_hex "${STATE}/a.v3")" "${doc}"
 t_check save-again mig_save "${STATE}/a.ctl" "${STATE}/a2.v3"
 t_check save-repeatable cmp "${STATE}/a.v3" "${STATE}/a2.v3"
 
+# The test interface's socket goes away with its daemon
+mig_start gone
+t_check ctl-created test -S "${STATE}/gone.ctl"
+ns_kill "${MIG_PID}"
+t_check ctl-removed test ! -e "${STATE}/gone.ctl"
+
 # Target: its own user entry, and whatever its template gives it
 mig_start b -a 192.0.2.20/24
 t_check target-save-before mig_save "${STATE}/b.ctl" "${STATE}/b0.v3"
