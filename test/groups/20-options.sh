@@ -124,6 +124,24 @@ t_check help-on-stdout sh -c "grep -q -- '--tcp-ports SPEC' '${D}/help.out' &&
 t_expect_eq version-exit-status "$?" 0
 t_check version-text grep -q '^passt .' "${D}/version.out"
 
+# Every long option in conf.c's table is in --help and in the manual page
+opt_documented() {
+	__opts=$(sed -n '/^static const struct option conf_opts/,/^};/p' \
+		"${BASE_DIR}/conf.c" | \
+		sed -n 's/^[[:space:]]*{ "\([a-z0-9-]*\)".*/\1/p')
+	__help=$(grep -o -- '--[a-z0-9-]*' "${D}/help.out")
+	__man=$(grep -o -- '\\-\\-[a-z0-9\\-]*' "${BASE_DIR}/doc/passt.1" | \
+		sed 's/\\-/-/g')
+	[ "$(echo "${__opts}" | wc -l)" -gt 40 ] || { echo "no table"; return 1; }
+	for __o in ${__opts}; do
+		echo "${__help}" | grep -qx -- "--${__o}" ||
+			{ echo "--${__o} not in --help"; return 1; }
+		echo "${__man}" | grep -qx -- "--${__o}" ||
+			{ echo "--${__o} not in doc/passt.1"; return 1; }
+	done
+}
+t_check options-documented opt_documented
+
 # Bad command lines: name, text the one line must contain, options
 
 set -f
