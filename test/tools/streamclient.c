@@ -203,7 +203,7 @@ static const char *pop_frame(void)
  * @fd:		Socket
  * @frames:	Frames wanted; 0 to wait for the close instead
  * @ms:		Timeout in milliseconds
- * @re:		Only frames matching this count and are printed, NULL for all
+ * @re:		Count and print only frames matching this; NULL for all
  *
  * Return: 0 if the frames arrived (or the connection closed, for 0 frames),
  *	   -1 otherwise

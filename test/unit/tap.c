@@ -18,7 +18,8 @@
 #include "unit.h"
 #include "util.h"
 
-#define FRAME_LEN	9000		/* Several frames per socket buffer */
+/* Several frames fit a socket buffer, one sendmsg() spans several */
+#define FRAME_LEN	9000
 #define BATCH		16
 #define ROUNDS		400
 
