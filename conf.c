@@ -95,17 +95,21 @@ static const struct option conf_opts[] = {
 	{ "gateway",		required_argument,	NULL, 'g' },
 	{ "interface",		required_argument,	NULL, 'i' },
 	{ "outbound",		required_argument,	NULL, 'o' },
-	{ "outbound-if4",	required_argument,	NULL, OPT_OUTBOUND_IF4 },
-	{ "outbound-if6",	required_argument,	NULL, OPT_OUTBOUND_IF6 },
+	{ "outbound-if4",	required_argument,	NULL,
+						OPT_OUTBOUND_IF4 },
+	{ "outbound-if6",	required_argument,	NULL,
+						OPT_OUTBOUND_IF6 },
 	{ "dns",		required_argument,	NULL, 'D' },
 	{ "search",		required_argument,	NULL, 'S' },
 	{ "no-dhcp-dns",	no_argument,		NULL, OPT_NO_DHCP_DNS },
-	{ "no-dhcp-search",	no_argument,		NULL, OPT_NO_DHCP_SEARCH },
+	{ "no-dhcp-search",	no_argument,		NULL,
+						OPT_NO_DHCP_SEARCH },
 	{ "dns-forward",	required_argument,	NULL, OPT_DNS_FORWARD },
 	{ "dns-host",		required_argument,	NULL, OPT_DNS_HOST },
 	{ "map-host-loopback",	required_argument,	NULL,
 						OPT_MAP_HOST_LOOPBACK },
-	{ "map-guest-addr",	required_argument,	NULL, OPT_MAP_GUEST_ADDR },
+	{ "map-guest-addr",	required_argument,	NULL,
+						OPT_MAP_GUEST_ADDR },
 	{ "no-map-gw",		no_argument,		NULL, OPT_NO_MAP_GW },
 	{ "no-dhcp",		no_argument,		NULL, OPT_NO_DHCP },
 	{ "no-ndp",		no_argument,		NULL, OPT_NO_NDP },
@@ -235,8 +239,9 @@ static void conf_usage(FILE *f)
 "      --log-size BYTES       cap the log file at BYTES (default 1 MiB)\n"
 "  -e, --stderr               accepted for compatibility, no effect\n"
 "  -s, --socket PATH          UNIX domain socket to listen on\n"
-"                             (also --socket-path; default /tmp/passt_N.socket)\n"
-"  -F, --fd FD                use FD, an already connected socket (implies -1)\n"
+"                             (also --socket-path;\n"
+"                             default /tmp/passt_N.socket)\n"
+"  -F, --fd FD                use connected socket FD (implies -1)\n"
 "  -1, --one-off              exit when the first client disconnects\n"
 "  -P, --pid FILE             write the daemon's PID to FILE\n"
 "  -p, --pcap FILE            capture every frame to FILE (pcap format)\n"
@@ -247,7 +252,7 @@ static void conf_usage(FILE *f)
 "      --version              print the version and exit\n"
 "\n"
 "Addresses (default: copied from the host's template interface):\n"
-"  -m, --mtu N                MTU for the guest, 0 to give none (default 65520)\n"
+"  -m, --mtu N                guest MTU, 0 for none (default 65520)\n"
 "  -a, --address ADDR[/LEN]   guest address, IPv4 or IPv6, repeatable\n"
 "  -n, --netmask MASK         IPv4 netmask, dotted or prefix length\n"
 "  -M, --mac-addr ADDR        our MAC address (default 9a:55:9a:55:9a:55)\n"
@@ -268,7 +273,7 @@ static void conf_usage(FILE *f)
 "                             to the host's resolver\n"
 "      --dns-host ADDR        resolver that forwarded DNS queries go to\n"
 "  -H, --hostname NAME        host name for the guest (DHCP)\n"
-"      --fqdn NAME            fully qualified name for the guest (DHCP, DHCPv6)\n"
+"      --fqdn NAME            guest's FQDN (DHCP, DHCPv6)\n"
 "\n"
 "Address mapping:\n"
 "      --map-host-loopback ADDR|none\n"
@@ -324,7 +329,8 @@ static unsigned long conf_number(const char *opt, const char *arg,
 	if (*end)
 		conf_fail("%s: '%s' is not a number", opt, arg);
 	if (errno || v < min || v > max)
-		conf_fail("%s: %s out of range (%lu to %lu)", opt, arg, min, max);
+		conf_fail("%s: %s out of range (%lu to %lu)", opt, arg, min,
+			  max);
 
 	return v;
 }
@@ -793,7 +799,8 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 		case 'F':
 			if (c->fd_tap >= 0)
 				conf_fail("--fd: given twice");
-			c->fd_tap = (int)conf_number("--fd", optarg, 0, INT_MAX);
+			c->fd_tap = (int)conf_number("--fd", optarg, 0,
+						     INT_MAX);
 			if ((c->fd_tap > 0 && c->fd_tap <= STDERR_FILENO) ||
 			    fcntl(c->fd_tap, F_GETFD) < 0)
 				conf_fail("--fd: %s is not a usable descriptor",
@@ -1065,6 +1072,10 @@ static void conf_check(const struct ctx *c, const struct conf_args *args)
 		conf_fail("--map-host-loopback: 'none' given with an address");
 	if (c->no_map_gw && args->map_hl_given)
 		conf_fail("--no-map-gw and --map-host-loopback: conflicting options");
+	if (args->map_ga_none &&
+	    (!inany_is_unspecified(&c->ip4.map_guest_addr) ||
+	     !inany_is_unspecified(&c->ip6.map_guest_addr)))
+		conf_fail("--map-guest-addr: 'none' given with an address");
 	if (args->log_size_given && !c->log_file[0])
 		conf_fail("--log-size: only applies with --log-file");
 

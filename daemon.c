@@ -25,7 +25,7 @@
 #include "log.h"
 #include "pcap.h"
 
-/* PID file to remove on exit, set once it was written */
+/* PID file to remove on exit, set once it is created */
 static const char *daemon_pid_path;
 
 /**
@@ -84,7 +84,6 @@ void daemon_files_open(struct ctx *c)
 
 /**
  * daemon_drop_privileges() - Run as --runas (nobody by default) if root
- *
  * @c:		Execution context
  *
  * Called once every file and socket that may need root is open. Without

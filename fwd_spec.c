@@ -289,6 +289,41 @@ static int spec_map_add(const struct spec_item *it)
 }
 
 /**
+ * spec_item_apply() - Parse one port item and enter it in the map
+ * @item:	Start of the item
+ * @len:	Length of the item
+ * @include:	Set if the item forwards ports, rather than excluding them
+ * @err:	Buffer for an error text
+ * @err_len:	Size of @err
+ *
+ * Return: 0 on success, -1 with @err filled on failure
+ */
+static int spec_item_apply(const char *item, size_t len, bool *include,
+			   char *err, size_t err_len)
+{
+	struct spec_item it = { 0 };
+
+	if (spec_item_parse(item, len, &it, err, err_len))
+		return -1;
+
+	if (it.exclude) {
+		unsigned port;
+
+		for (port = it.first; port <= it.last; port++)
+			spec_excluded[port] = true;
+		return 0;
+	}
+
+	*include = true;
+	if (spec_map_add(&it)) {
+		return spec_fail(err, err_len, "'%.*s': overlaps an earlier item",
+				 (int)len, item);
+	}
+
+	return 0;
+}
+
+/**
  * spec_map_all() - Enter every port outside the ephemeral range, unmapped
  * @eph:	Ephemeral range of the host
  */
@@ -361,8 +396,8 @@ static int spec_map_emit(struct fwd_table *t, const struct fwd_rule *tmpl,
 		*r = *tmpl;
 		r->first = r->last = (uint16_t)p;
 		r->to = spec_map[p];
-		while (p < PORT_MAX && spec_map[p + 1] && !spec_excluded[p + 1] &&
-		       spec_map[p + 1] == spec_map[p] + 1)
+		while (p < PORT_MAX && !spec_excluded[p + 1] &&
+		       spec_map[p + 1] && spec_map[p + 1] == spec_map[p] + 1)
 			r->last = (uint16_t)++p;
 
 		for (i = 0; i < t->count; i++) {
@@ -370,7 +405,7 @@ static int spec_map_emit(struct fwd_table *t, const struct fwd_rule *tmpl,
 
 			if (spec_rules_clash(r, old)) {
 				return spec_fail(err, err_len,
-						 "port %u already forwarded by an earlier specification",
+						 "port %u already forwarded",
 						 MAX(r->first, old->first));
 			}
 		}
@@ -457,38 +492,20 @@ int fwd_spec_parse(struct fwd_table *t, const char *spec,
 	memset(spec_excluded, 0, sizeof(spec_excluded));
 
 	for (item = p; ; item = p + 1) {
-		struct spec_item it = { 0 };
 		size_t len;
 
 		p = strchrnul(item, ',');
 		len = (size_t)(p - item);
 
 		if (len == 3 && !strncmp(item, "all", 3)) {
-			if (all) {
-				return spec_fail(err, err_len,
-						 "'all' given twice");
-			}
+			if (all)
+				return spec_fail(err, err_len, "'all' twice");
 			all = true;
 		} else if (len == 4 && !strncmp(item, "none", 4)) {
 			return spec_fail(err, err_len,
 					 "'none' cannot be combined with ports");
-		} else {
-			if (spec_item_parse(item, len, &it, err, err_len))
-				return -1;
-
-			if (it.exclude) {
-				unsigned port;
-
-				for (port = it.first; port <= it.last; port++)
-					spec_excluded[port] = true;
-			} else {
-				include = true;
-				if (spec_map_add(&it)) {
-					return spec_fail(err, err_len,
-							 "'%.*s': overlaps an earlier item",
-							 (int)len, item);
-				}
-			}
+		} else if (spec_item_apply(item, len, &include, err, err_len)) {
+			return -1;
 		}
 
 		if (!*p)

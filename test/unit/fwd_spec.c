@@ -271,7 +271,7 @@ static void spec_errors(void)
 	UNIT_CHECK(fails_with("+80", "malformed"));
 	UNIT_CHECK(fails_with("80-90,85", "overlaps an earlier item"));
 	UNIT_CHECK(fails_with("all,80", "only be combined with exclusions"));
-	UNIT_CHECK(fails_with("all,all", "'all' given twice"));
+	UNIT_CHECK(fails_with("all,all", "'all' twice"));
 	UNIT_CHECK(fails_with("none,80", "'none' cannot be combined"));
 	UNIT_CHECK(fails_with("192.0.2.1/none", "'none' takes no address"));
 	UNIT_CHECK(fails_with("80,~80", "no ports left"));
