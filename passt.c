@@ -22,6 +22,7 @@
 #include "log.h"
 #include "passt.h"
 #include "tap.h"
+#include "tcp.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -66,7 +67,9 @@ static void passt_timer_init(struct ctx *c)
  */
 static void passt_timer(struct ctx *c, int fd)
 {
-	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = { 0 };
+	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = tcp_timer,
+	};
 	uint64_t expirations;
 
 	(void)!read(fd, &expirations, sizeof(expirations));
@@ -108,6 +111,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
 		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+		tcp_listen_handler(c, ref, events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -138,7 +147,9 @@ int main(int argc, char **argv)
 	if (c.epollfd < 0)
 		die("Can't create epoll instance: %s", strerror(errno));
 
+	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init();
+	tcp_init(&c);
 	tap_init(&c);
 	passt_timer_init(&c);
 
@@ -158,6 +169,7 @@ int main(int argc, char **argv)
 
 			passt_dispatch(&c, ref, events[i].events);
 		}
+		tcp_defer_handler(&c);
 		flow_defer_handler();
 	}
 
