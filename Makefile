@@ -52,7 +52,7 @@ passt: $(OBJS)
 test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
-test/unit/%: test/unit/%.c test/unit/unit.h $(LIB_OBJS)
+test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
 
 tools: $(TOOLS)

@@ -127,20 +127,54 @@ bool fwd_addr_is_guest(const struct ctx *c, const union inany_addr *addr)
 }
 
 /**
+ * fwd_addr_observable() - Can a source address be one the guest owns?
+ * @addr:	Address
+ *
+ * Return: false for unspecified, multicast and loopback addresses
+ */
+bool fwd_addr_observable(const union inany_addr *addr)
+{
+	return !inany_is_unspecified(addr) && !inany_is_multicast(addr) &&
+	       !inany_is_loopback(addr);
+}
+
+/**
+ * fwd_merge_observed() - Mark an address as observed, keeping the prefix
+ *			  length of an entry that already holds it
+ * @c:		Execution context
+ * @addr:	Address
+ * @prefix_len:	Prefix length if the address is new
+ *
+ * Return: as fwd_set_addr()
+ */
+int fwd_merge_observed(struct ctx *c, const union inany_addr *addr,
+		       uint8_t prefix_len)
+{
+	const struct guest_addr *a;
+
+	for_each_addr(a, c, CONF_ADDR_ANY) {
+		if (inany_equals(&a->addr, addr)) {
+			prefix_len = a->prefix_len;
+			break;
+		}
+	}
+
+	return fwd_set_addr(c, addr, CONF_ADDR_OBSERVED, prefix_len);
+}
+
+/**
  * fwd_observe_addr() - Record a source address seen in the guest's traffic
  * @c:		Execution context
  * @addr:	Source address of a guest packet
  *
- * Unspecified, multicast and loopback sources are not addresses the guest
+ * Sources that fwd_addr_observable() refuses are not addresses the guest
  * owns, and are ignored.
  */
 void fwd_observe_addr(struct ctx *c, const union inany_addr *addr)
 {
-	struct guest_addr *a;
-	uint8_t prefix_len;
+	const struct guest_addr *a;
 
-	if (inany_is_unspecified(addr) || inany_is_multicast(addr) ||
-	    inany_is_loopback(addr))
+	if (!fwd_addr_observable(addr))
 		return;
 
 	/* Fast path: already known as observed */
@@ -149,15 +183,7 @@ void fwd_observe_addr(struct ctx *c, const union inany_addr *addr)
 			return;
 	}
 
-	prefix_len = inany_v4(addr) ? 32 : 128;
-	for_each_addr(a, c, CONF_ADDR_ANY) {
-		if (inany_equals(&a->addr, addr)) {
-			prefix_len = a->prefix_len;
-			break;
-		}
-	}
-
-	fwd_set_addr(c, addr, CONF_ADDR_OBSERVED, prefix_len);
+	fwd_merge_observed(c, addr, inany_v4(addr) ? 32 : 128);
 }
 
 /**
@@ -273,8 +299,8 @@ int fwd_nat_outbound(const struct ctx *c, uint8_t proto,
  *
  * Return: the address, NULL if the guest has none
  */
-static const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
-					     bool linklocal)
+const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
+				      bool linklocal)
 {
 	const struct guest_addr *a;
 

@@ -53,7 +53,12 @@ int fwd_set_addr(struct ctx *c, const union inany_addr *addr, uint8_t flags,
 const struct guest_addr *fwd_guest_addr(const struct ctx *c, bool v4);
 bool fwd_addr_is_guest(const struct ctx *c, const union inany_addr *addr);
 bool fwd_prefix_len_valid(const union inany_addr *addr, unsigned prefix_len);
+bool fwd_addr_observable(const union inany_addr *addr);
+int fwd_merge_observed(struct ctx *c, const union inany_addr *addr,
+		       uint8_t prefix_len);
 void fwd_observe_addr(struct ctx *c, const union inany_addr *addr);
+const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
+				      bool linklocal);
 
 /* Inbound forwarding rules, from -t and -u */
 #define FWD_RULES_MAX		255

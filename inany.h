@@ -10,8 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <netinet/in.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 union inany_addr {
 	struct in6_addr a6;
@@ -170,6 +171,73 @@ static inline bool inany_pton(const char *src, union inany_addr *a)
 		return true;
 	}
 	return inet_pton(AF_INET6, src, &a->a6) == 1;
+}
+
+/**
+ * union sockaddr_inany - Socket address of either family
+ * @sa:		Generic form, for the socket calls
+ * @sa4:	IPv4
+ * @sa6:	IPv6
+ */
+union sockaddr_inany {
+	struct sockaddr sa;
+	struct sockaddr_in sa4;
+	struct sockaddr_in6 sa6;
+};
+
+/**
+ * inany_to_sockaddr() - Build a socket address from an address and a port
+ * @sa:		Destination
+ * @a:		Address: IPv4-mapped gives an AF_INET address
+ * @port:	Port, host order
+ * @scope_id:	Interface for an IPv6 link-local address, else ignored
+ *
+ * Return: length of the socket address
+ */
+static inline socklen_t inany_to_sockaddr(union sockaddr_inany *sa,
+					  const union inany_addr *a,
+					  uint16_t port, uint32_t scope_id)
+{
+	const struct in_addr *v4 = inany_v4(a);
+
+	memset(sa, 0, sizeof(*sa));
+	if (v4) {
+		sa->sa4.sin_family = AF_INET;
+		sa->sa4.sin_addr = *v4;
+		sa->sa4.sin_port = htons(port);
+		return sizeof(sa->sa4);
+	}
+
+	sa->sa6.sin6_family = AF_INET6;
+	sa->sa6.sin6_addr = a->a6;
+	sa->sa6.sin6_port = htons(port);
+	if (IN6_IS_ADDR_LINKLOCAL(&a->a6))
+		sa->sa6.sin6_scope_id = scope_id;
+	return sizeof(sa->sa6);
+}
+
+/**
+ * inany_from_sockaddr() - Take the address and port of a socket address
+ * @a:		Address, filled
+ * @port:	Port, host order, filled
+ * @sa:		AF_INET or AF_INET6 socket address
+ *
+ * Return: true on success, false for another family
+ */
+static inline bool inany_from_sockaddr(union inany_addr *a, uint16_t *port,
+				       const union sockaddr_inany *sa)
+{
+	if (sa->sa.sa_family == AF_INET) {
+		inany_from_v4(a, sa->sa4.sin_addr);
+		*port = ntohs(sa->sa4.sin_port);
+		return true;
+	}
+	if (sa->sa.sa_family == AF_INET6) {
+		inany_from_v6(a, &sa->sa6.sin6_addr);
+		*port = ntohs(sa->sa6.sin6_port);
+		return true;
+	}
+	return false;
 }
 
 #endif /* INANY_H */

@@ -17,9 +17,12 @@
 
 #include "conf.h"
 #include "ctx.h"
+#include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
 #include "log.h"
+#include "migrate_ctl.h"
+#include "ndp.h"
 #include "passt.h"
 #include "tap.h"
 #include "tcp.h"
@@ -74,6 +77,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
+	ndp_timer(c);
 }
 
 /**
@@ -117,6 +121,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_TCP_LISTEN:
 		tcp_listen_handler(c, ref, events);
 		break;
+	case EPOLL_TYPE_MIGRATE_CTL:
+		migrate_ctl_handler(c, events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -141,6 +148,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	dhcpv6_init(&c);
 
 	passt_nofile_raise();
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
@@ -151,6 +159,7 @@ int main(int argc, char **argv)
 	flow_init();
 	tcp_init(&c);
 	tap_init(&c);
+	migrate_ctl_init(&c);
 	passt_timer_init(&c);
 
 	while (!passt_quit) {
@@ -173,6 +182,7 @@ int main(int argc, char **argv)
 		flow_defer_handler();
 	}
 
+	migrate_ctl_cleanup(&c);
 	tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* frame.c - building the frames we send to the guest: Ethernet, IPv4 or
+ * IPv6, and UDP, ICMP or ICMPv6 headers with their checksums
+ *
+ * Headers are written byte by byte: a frame's IP header sits two bytes past
+ * a four-byte boundary, so no header structure is ever cast onto it.
+ */
+
+#include <net/ethernet.h>
+#include <netinet/in.h>
+
+#include "checksum.h"
+#include "ctx.h"
+#include "frame.h"
+#include "l2.h"
+#include "util.h"
+
+/**
+ * frame_eth() - Write the Ethernet header of a frame to the guest
+ * @c:		Execution context
+ * @buf:	Frame, at least FRAME_ETH_HLEN bytes
+ * @dst_mac:	Destination MAC address, NULL for the guest's
+ * @ethertype:	EtherType, host order
+ *
+ * Return: length of the header
+ */
+size_t frame_eth(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
+		 uint16_t ethertype)
+{
+	l2_eth_header(c, buf, ethertype);
+	if (dst_mac)
+		memcpy(buf, dst_mac, ETH_ALEN);
+
+	return FRAME_ETH_HLEN;
+}
+
+/**
+ * frame_csum_off() - Where a transport protocol keeps its checksum
+ * @proto:	Transport protocol
+ *
+ * Return: offset of the checksum in the transport header, 0 if we don't
+ *	   fill it in
+ */
+static size_t frame_csum_off(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_UDP:
+		return 6;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/**
+ * frame_ip() - Write the Ethernet and IP headers and the transport checksum
+ * @c:		Execution context
+ * @buf:	Frame, with the transport header and payload already at
+ *		frame_l4_off(), and room for at least FRAME_MIN_LEN bytes
+ * @dst_mac:	Destination MAC address, NULL for the guest's (or, for an
+ *		IPv6 multicast destination, the matching multicast MAC)
+ * @src:	Source address
+ * @dst:	Destination address, same family as @src
+ * @proto:	Transport protocol: UDP, ICMP and ICMPv6 get their checksum
+ *		computed, with the checksum field in @buf ignored
+ * @ttl:	TTL or hop limit
+ * @l4_len:	Length of the transport header and payload
+ *
+ * Return: length of the frame, padded to FRAME_MIN_LEN
+ */
+size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
+		const union inany_addr *src, const union inany_addr *dst,
+		uint8_t proto, uint8_t ttl, size_t l4_len)
+{
+	const struct in_addr *src4 = inany_v4(src), *dst4 = inany_v4(dst);
+	uint8_t mcast_mac[ETH_ALEN] = { 0x33, 0x33 };
+	size_t l4_off = frame_l4_off(!!src4), csum_off, len;
+	uint8_t *ip = buf + FRAME_ETH_HLEN, *l4 = buf + l4_off;
+
+	/* RFC 2464, 7: IPv6 multicast maps onto 33:33 and the low 32 bits */
+	if (!dst_mac && !src4 && IN6_IS_ADDR_MULTICAST(&dst->a6)) {
+		memcpy(mcast_mac + 2, &dst->a6.s6_addr[12], 4);
+		dst_mac = mcast_mac;
+	}
+
+	csum_off = frame_csum_off(proto);
+	if (csum_off) {
+		uint16_t csum;
+
+		memset(l4 + csum_off, 0, 2);
+		if (proto == IPPROTO_ICMP)
+			csum = csum_fold(csum_partial(l4, l4_len, 0));
+		else
+			csum = csum_l4(src, dst, proto, l4, l4_len);
+
+		/* RFC 768: a computed zero is sent as all ones in UDP */
+		if (proto == IPPROTO_UDP && !csum)
+			csum = 0xffff;
+		memcpy(l4 + csum_off, &csum, sizeof(csum));
+	}
+
+	if (src4) {
+		uint16_t csum;
+
+		frame_eth(c, buf, dst_mac, ETHERTYPE_IP);
+		memset(ip, 0, FRAME_IP4_HLEN);
+		ip[0] = 0x45;
+		put_be16(ip + 2, (uint16_t)(FRAME_IP4_HLEN + l4_len));
+		put_be16(ip + 6, 0x4000);	/* Don't Fragment */
+		ip[8] = ttl;
+		ip[9] = proto;
+		memcpy(ip + 12, src4, 4);
+		memcpy(ip + 16, dst4, 4);
+		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
+		memcpy(ip + 10, &csum, sizeof(csum));
+	} else {
+		frame_eth(c, buf, dst_mac, ETHERTYPE_IPV6);
+		put_be32(ip, 6U << 28);
+		put_be16(ip + 4, (uint16_t)l4_len);
+		ip[6] = proto;
+		ip[7] = ttl;
+		memcpy(ip + 8, &src->a6, 16);
+		memcpy(ip + 24, &dst->a6, 16);
+	}
+
+	len = l4_off + l4_len;
+	if (len < FRAME_MIN_LEN) {
+		memset(buf + len, 0, FRAME_MIN_LEN - len);
+		len = FRAME_MIN_LEN;
+	}
+
+	return len;
+}
+
+/**
+ * frame_udp() - Write every header of a UDP datagram to the guest
+ * @c:		Execution context
+ * @buf:	Frame, with the payload already at frame_udp_off(), and room
+ *		for at least FRAME_MIN_LEN bytes
+ * @dst_mac:	Destination MAC address, NULL as for frame_ip()
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address, same family as @src
+ * @dport:	Destination port, host order
+ * @len:	Length of the payload
+ *
+ * Return: length of the frame
+ */
+size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
+		 const union inany_addr *src, uint16_t sport,
+		 const union inany_addr *dst, uint16_t dport, size_t len)
+{
+	uint8_t *uh = buf + frame_l4_off(!!inany_v4(src));
+
+	put_be16(uh, sport);
+	put_be16(uh + 2, dport);
+	put_be16(uh + 4, (uint16_t)(FRAME_UDP_HLEN + len));
+
+	return frame_ip(c, buf, dst_mac, src, dst, IPPROTO_UDP, 64,
+			FRAME_UDP_HLEN + len);
+}

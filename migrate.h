@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* migrate.h - the migration stream: the state a VM's back-end hands over
+ * when the VM moves to another host, in a versioned format (doc/migration.md)
+ */
+
+#ifndef MIGRATE_H
+#define MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ctx;
+
+/* Start of every stream, big-endian */
+#define MIGRATE_MAGIC		0xB1BB1D1B0BB1D1B0ULL
+
+/* Newest version: what a source writes unless told otherwise */
+#define MIGRATE_VERSION		3
+
+/* Address flags as the stream carries them (version 3). These bits never
+ * change meaning, whatever happens to the CONF_ADDR_* bits in fwd.h.
+ */
+#define MIGRATE_ADDR_USER	(1U << 0)
+#define MIGRATE_ADDR_HOST	(1U << 1)
+#define MIGRATE_ADDR_LINKLOCAL	(1U << 2)
+#define MIGRATE_ADDR_OBSERVED	(1U << 3)
+
+bool migrate_version_supported(unsigned version);
+uint8_t migrate_flags_to_wire(uint8_t conf_flags);
+uint8_t migrate_flags_from_wire(uint8_t wire_flags);
+int migrate_source(struct ctx *c, int fd);
+int migrate_target(struct ctx *c, int fd);
+
+#endif /* MIGRATE_H */
