@@ -370,6 +370,8 @@ static void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
 static int tcp_discard(struct tcp_conn *conn, uint32_t n)
 {
 	while (n) {
+		/* With MSG_TRUNC, TCP drops the bytes and writes nothing */
+		/* cppcheck-suppress nullPointer */
 		ssize_t r = recv(conn->sock, NULL, n, MSG_TRUNC | MSG_DONTWAIT);
 
 		if (r < 0 && errno == EINTR)
@@ -562,7 +564,7 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
 static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
 {
 	struct flowside *h = &conn->f.side[FLOW_SIDE_HOST];
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { 0 };
 	socklen_t sl = sizeof(sa);
 
 	if (!getsockname(conn->sock, &sa.sa, &sl))
@@ -678,7 +680,7 @@ static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 {
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	union sockaddr_inany peer, local;
+	union sockaddr_inany peer = { 0 }, local = { 0 };
 	socklen_t pl = sizeof(peer), ll = sizeof(local);
 	struct flow_common *f = NULL;
 	struct flowside *h, *g;
@@ -982,7 +984,7 @@ static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
  */
 static bool tcp_same_tuple(const struct pkt *a, const struct pkt *b)
 {
-	return a->l4_len >= 4 && b->l4_len >= 4 &&
+	return a->proto == b->proto && a->l4_len >= 4 && b->l4_len >= 4 &&
 	       !memcmp(a->l4, b->l4, 4) &&
 	       inany_equals(&a->src, &b->src) &&
 	       inany_equals(&a->dst, &b->dst);

@@ -262,7 +262,7 @@ static size_t tcp_tcphdr(const struct ctx *c, struct tcp_conn *conn,
 static void tcp_queue(uint8_t *frame, size_t len, uint32_t flow, uint32_t seq,
 		      uint32_t seq_len)
 {
-	unsigned i = tcp_frames_used++;
+	size_t i = tcp_frames_used++;
 
 	tcp_iov[i * 2].iov_base = &tcp_prefix[i];
 	tcp_iov[i * 2].iov_len = 0;
@@ -430,7 +430,7 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 	mss = MIN(mss, TCP_PAYLOAD_MAX - (hdr_len - ETH_HLEN - 40));
 
 	while (left) {
-		unsigned first = tcp_frames_used, slots, i;
+		unsigned first, slots, i;
 		struct msghdr mh = { .msg_iov = iov };
 		size_t want = 0, got;
 		ssize_t n;
@@ -469,11 +469,12 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		 */
 		tcp_tcphdr(c, conn, TCP_ACK, conn->seq_to_tap, th);
 		for (got = (size_t)n, i = 0; got; i++) {
-			size_t len = MIN(got, iov[i].iov_len);
+			bool last = got <= iov[i].iov_len;
+			size_t len = last ? got : iov[i].iov_len;
 			uint8_t *frame;
 
 			put_be32(th + 4, conn->seq_to_tap);
-			th[13] = (uint8_t)(TCP_ACK | (len == got ? TCP_PSH : 0));
+			th[13] = last ? TCP_ACK | TCP_PSH : TCP_ACK;
 			frame = tcp_write_hdrs(c, fs, iov[i].iov_base, hdr_len,
 					       len, th);
 			tcp_queue(frame, hdr_len + len, flow_idx(&conn->f),
