@@ -69,7 +69,7 @@ void arp_handle(struct ctx *c, const struct pkt *p)
 		debug_ratelimit("ARP: not an Ethernet/IPv4 message, dropped");
 		return;
 	}
-	if (get_be16(a + 6) != ARPOP_REQUEST)
+	if (get_be16(a + 6) != ARPOP_REQUEST || !c->ip4.enabled)
 		return;
 
 	memcpy(&v4, a + ARP_SPA, sizeof(v4));

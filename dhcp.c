@@ -485,8 +485,8 @@ bool dhcp_handle(struct ctx *c, const struct pkt *p)
 	if (!p->v4 || p->proto != IPPROTO_UDP || p->l4_len < FRAME_UDP_HLEN ||
 	    get_be16(u + 2) != DHCP_SERVER_PORT)
 		return false;
-	if (c->no_dhcp || !a || !inany_v4(&c->ip4.gw) ||
-	    inany_is_unspecified(&c->ip4.gw))
+	if (c->no_dhcp || !c->ip4.enabled || !a ||
+	    !inany_v4(&c->ip4.gw) || inany_is_unspecified(&c->ip4.gw))
 		return false;
 
 	udp_len = get_be16(u + 4);

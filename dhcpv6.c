@@ -553,7 +553,8 @@ bool dhcpv6_handle(struct ctx *c, const struct pkt *p)
 	    get_be16(u + 2) != DHCPV6_SERVER_PORT ||
 	    !inany_is_multicast(&p->dst))
 		return false;
-	if (c->no_dhcpv6 || inany_is_unspecified(&c->ip6.our_ll))
+	if (c->no_dhcpv6 || !c->ip6.enabled ||
+	    inany_is_unspecified(&c->ip6.our_ll))
 		return false;
 
 	udp_len = get_be16(u + 4);

@@ -10,10 +10,11 @@
 #include "epoll_ref.h"
 
 struct ctx;
+struct flow_common;
 struct pkt;
 
 bool icmp_tap_handler(struct ctx *c, const struct pkt *p);
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
-void icmp_timer(struct ctx *c);
+void icmp_flow_timer(struct ctx *c, struct flow_common *f);
 
 #endif /* ICMP_H */

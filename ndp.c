@@ -307,12 +307,12 @@ static void ndp_ra(struct ctx *c, const union inany_addr *dst,
  * ndp_ra_enabled() - Do we send router advertisements at all?
  * @c:		Execution context
  *
- * Return: true unless disabled, or we have no link-local address to send
- *	   them from
+ * Return: true unless disabled, IPv6 is off, or we have no link-local
+ *	   address to send them from
  */
 static bool ndp_ra_enabled(const struct ctx *c)
 {
-	return !c->no_ndp && !c->no_ra &&
+	return !c->no_ndp && !c->no_ra && c->ip6.enabled &&
 	       !inany_is_unspecified(&c->ip6.our_ll);
 }
 
@@ -337,7 +337,8 @@ bool ndp_handle(struct ctx *c, const struct pkt *p)
 	type = m[0];
 	if (type < ND_ROUTER_SOLICIT || type > ND_REDIRECT)
 		return false;
-	if (c->no_ndp || inany_is_unspecified(&c->ip6.our_ll))
+	if (c->no_ndp || !c->ip6.enabled ||
+	    inany_is_unspecified(&c->ip6.our_ll))
 		return true;
 
 	fixed = min_len[type - ND_ROUTER_SOLICIT];

@@ -20,6 +20,7 @@
 #include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
+#include "icmp.h"
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
@@ -72,6 +73,7 @@ static void passt_timer(struct ctx *c, int fd)
 {
 	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
 		[FLOW_TYPE_TCP] = tcp_timer,
+		[FLOW_TYPE_PING] = icmp_flow_timer,
 	};
 	uint64_t expirations;
 
@@ -120,6 +122,9 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 		break;
 	case EPOLL_TYPE_TCP_LISTEN:
 		tcp_listen_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_PING:
+		icmp_sock_handler(c, ref, events);
 		break;
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);

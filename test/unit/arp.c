@@ -130,6 +130,10 @@ static void arp_ignored(void)
 	arp_frame(ARPOP_REQUEST, "192.0.2.2", "192.0.2.1", &p);
 	p.l3_len = 27;
 	arp_handle(&c, &p);
+	/* IPv4 off (-6) */
+	arp_frame(ARPOP_REQUEST, "192.0.2.2", "192.0.2.1", &p);
+	c.ip4.enabled = false;
+	arp_handle(&c, &p);
 
 	UNIT_CHECK(capture_count == 0);
 }

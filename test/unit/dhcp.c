@@ -396,6 +396,9 @@ static void dhcp_not_ours(void)
 	c.no_dhcp = true;
 	UNIT_CHECK(!dhcp_send(0, "0.0.0.0", discover, sizeof(discover), 0));
 	c.no_dhcp = false;
+	c.ip4.enabled = false;
+	UNIT_CHECK(!dhcp_send(0, "0.0.0.0", discover, sizeof(discover), 0));
+	c.ip4.enabled = true;
 	c.ip4.gw = test_addr("0.0.0.0");
 	UNIT_CHECK(!dhcp_send(0, "0.0.0.0", discover, sizeof(discover), 0));
 	UNIT_CHECK(capture_count == 0);

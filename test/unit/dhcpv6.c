@@ -412,6 +412,9 @@ static void dhcpv6_malformed(void)
 	UNIT_CHECK(!msg_send(OUR_LL));
 	c.no_dhcpv6 = true;
 	UNIT_CHECK(!msg_send("ff02::1:2"));
+	c.no_dhcpv6 = false;
+	c.ip6.enabled = false;
+	UNIT_CHECK(!msg_send("ff02::1:2"));
 	UNIT_CHECK(capture_count == 0);
 }
 

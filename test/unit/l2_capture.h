@@ -111,6 +111,7 @@ static inline void test_ctx_init(struct ctx *c)
 	memcpy(c->our_mac, our_mac, ETH_ALEN);
 	memcpy(c->guest_mac, guest_mac, ETH_ALEN);
 	c->mtu = MTU_DEFAULT;
+	c->ip4.enabled = c->ip6.enabled = true;
 	capture_reset();
 }
 

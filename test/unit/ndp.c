@@ -262,6 +262,13 @@ static void ndp_ra_variants(void)
 	UNIT_CHECK(ndp_send_guest("::", "ff02::2", 255, rs, sizeof(rs),
 				  false));
 	UNIT_CHECK(capture_count == 1);
+
+	/* IPv6 off (-4): consumed, no reply */
+	c.no_ra = false;
+	c.ip6.enabled = false;
+	UNIT_CHECK(ndp_send_guest("::", "ff02::2", 255, rs, sizeof(rs),
+				  false));
+	UNIT_CHECK(capture_count == 1);
 }
 
 /**

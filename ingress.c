@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* ingress.c - frames from the guest, whichever front end carried them
+ *
+ * Every frame is captured, parsed and validated by pkt_parse(), then tells
+ * us the guest's MAC address and IP addresses, and goes to its protocol
+ * handler. ARP, DHCP, DHCPv6, NDP and ICMP are answered one frame at a
+ * time. TCP and UDP segments are collected over the whole batch first, so
+ * that their handlers can take many segments of one flow at once.
+ */
+
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "arp.h"
+#include "ctx.h"
+#include "dhcp.h"
+#include "dhcpv6.h"
+#include "fwd.h"
+#include "icmp.h"
+#include "ingress.h"
+#include "log.h"
+#include "ndp.h"
+#include "pcap.h"
+#include "pkt.h"
+#include "tcp.h"
+#include "util.h"
+
+/* UDP header, and the server ports we answer on ourselves */
+#define UDP_HLEN		8
+#define DHCP_SERVER_PORT	67
+#define DHCPV6_SERVER_PORT	547
+
+/* TCP and UDP segments collected from one batch of frames */
+#define INGRESS_L4_MAX		1024
+
+static struct pkt ingress_l4[INGRESS_L4_MAX];
+static size_t ingress_l4_count;
+
+/**
+ * ingress_l4_flush() - Hand the collected TCP and UDP segments on
+ * @c:		Execution context
+ */
+static void ingress_l4_flush(struct ctx *c)
+{
+	size_t i = 0;
+
+	while (i < ingress_l4_count) {
+		const struct pkt *p = &ingress_l4[i];
+
+		/* TCP takes runs of segments of one connection at once */
+		if (p->proto == IPPROTO_TCP) {
+			i += tcp_tap_handler(c, p, ingress_l4_count - i);
+			continue;
+		}
+
+		debug_ratelimit("Dropping UDP datagram from guest: not handled");
+		i++;
+	}
+
+	ingress_l4_count = 0;
+}
+
+/**
+ * ingress_l4_add() - Collect a TCP or UDP segment for ingress_l4_flush()
+ * @c:		Execution context
+ * @p:		Parsed frame
+ */
+static void ingress_l4_add(struct ctx *c, const struct pkt *p)
+{
+	if (ingress_l4_count == INGRESS_L4_MAX)
+		ingress_l4_flush(c);
+	ingress_l4[ingress_l4_count++] = *p;
+}
+
+/**
+ * ingress_learn_mac() - Take the guest's MAC address from a frame's source
+ * @c:		Execution context
+ * @p:		Parsed frame
+ */
+static void ingress_learn_mac(struct ctx *c, const struct pkt *p)
+{
+	static const uint8_t zero[ETH_ALEN];
+	const uint8_t *mac = p->src_mac;
+
+	/* Group addresses, our own and all-zero are not the guest's */
+	if ((mac[0] & 1) || !memcmp(mac, c->our_mac, ETH_ALEN) ||
+	    !memcmp(mac, zero, ETH_ALEN) ||
+	    !memcmp(mac, c->guest_mac, ETH_ALEN))
+		return;
+
+	memcpy(c->guest_mac, mac, ETH_ALEN);
+	/* A guest changing its address at will must not flood the log */
+	LOG_RATELIMITED(LOG_INFO,
+			"Guest MAC address: %02x:%02x:%02x:%02x:%02x:%02x",
+			mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+/**
+ * ingress_udp_dport() - Destination port of a UDP datagram
+ * @p:		Parsed frame, transport protocol UDP
+ *
+ * Return: destination port, 0 if the UDP header is truncated
+ */
+static uint16_t ingress_udp_dport(const struct pkt *p)
+{
+	if (p->l4_len < UDP_HLEN)
+		return 0;
+	return get_be16(p->l4 + 2);
+}
+
+/**
+ * ingress_ip() - Dispatch an IPv4 or IPv6 packet by transport protocol
+ * @c:		Execution context
+ * @p:		Parsed frame
+ */
+static void ingress_ip(struct ctx *c, const struct pkt *p)
+{
+	switch (p->proto) {
+	case IPPROTO_ICMP:
+		if (p->v4)
+			icmp_tap_handler(c, p);
+		return;
+	case IPPROTO_ICMPV6:
+		if (!p->v4 && !ndp_handle(c, p))
+			icmp_tap_handler(c, p);
+		return;
+	case IPPROTO_UDP:
+		if (p->v4 && ingress_udp_dport(p) == DHCP_SERVER_PORT &&
+		    dhcp_handle(c, p))
+			return;
+		if (!p->v4 && ingress_udp_dport(p) == DHCPV6_SERVER_PORT &&
+		    dhcpv6_handle(c, p))
+			return;
+		ingress_l4_add(c, p);
+		return;
+	case IPPROTO_TCP:
+		ingress_l4_add(c, p);
+		return;
+	default:
+		debug_ratelimit("Dropping packet from guest: IP protocol %u",
+				p->proto);
+		return;
+	}
+}
+
+/**
+ * ingress_frames() - Handle a batch of frames from the guest
+ * @c:		Execution context
+ * @frames:	Frames, one buffer each, inside the front end's memory
+ * @n:		Number of frames
+ *
+ * The frames must stay valid until this returns.
+ */
+void ingress_frames(struct ctx *c, const struct iovec *frames, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const void *f = frames[i].iov_base;
+		size_t len = frames[i].iov_len;
+		struct pkt p;
+		int rc;
+
+		/* Captured before validation: the capture shows what the
+		 * guest really sent
+		 */
+		pcap_frame(f, len);
+
+		rc = pkt_parse(f, len, &p);
+		if (rc) {
+			debug_ratelimit("Dropping %zu-byte frame from guest: "
+					"%s", len, strerror(rc));
+			continue;
+		}
+
+		ingress_learn_mac(c, &p);
+
+		if (p.ethertype == ETHERTYPE_ARP) {
+			arp_handle(c, &p);
+			continue;
+		}
+
+		fwd_observe_addr(c, &p.src);
+		ingress_ip(c, &p);
+	}
+
+	ingress_l4_flush(c);
+}

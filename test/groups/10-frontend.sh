@@ -1,0 +1,178 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The QEMU stream front end: socket paths and start-up hints, clients coming
+# and going, frames through tapbridge, and a client sending garbage: each
+# abuse case must leave the daemon running and serving the next client.
+
+. "${TEST_DIR}/lib/ns.sh"
+
+SC="${TOOLS}/streamclient"
+
+# Frames from a made-up guest, MAC 02:00:00:00:00:99, 192.0.2.100 and
+# 2001:db8:1::64. IPv4 header checksums are valid unless said otherwise.
+GUEST_MAC=02:00:00:00:00:99
+# ARP request: who has 192.0.2.1, tell 192.0.2.100
+F_ARP=ffffffffffff02000000009908060001080006040001020000000099c0000264000000000000c0000201
+# 10 bytes: not even an Ethernet header
+F_ETH_TRUNC=ffffffffffff02000000
+# IPv4, 12 of 20 header bytes
+F_IP4_TRUNC=ffffffffffff020000000099080045000014000100004001f682
+# IPv4 with IHL 4
+F_IP4_IHL=ffffffffffff02000000009908004400001c000100004001f77ac0000264c00002010800000000000000
+# IPv4 total length 200 in a 28-byte packet
+F_IP4_TOTLEN=ffffffffffff0200000000990800450000c8000100004001f5cec0000264c00002010800000000000000
+# IPv4 with a wrong header checksum
+F_IP4_CSUM=ffffffffffff02000000009908004500001c000100004001e44ec0000264c00002010800000000000000
+# IPv4 first fragment (MF set)
+F_IP4_FRAG=ffffffffffff02000000009908004500001c000120004001d67ac0000264c00002010800000000000000
+# IPv6, 20 of 40 header bytes
+F_IP6_TRUNC=ffffffffffff02000000009986dd6000000000003a4020010db80001000000000000
+# IPv6 payload length 100 with 4 bytes of payload
+F_IP6_PLEN=ffffffffffff02000000009986dd6000000000643a4020010db800010000000000000000006420010db800010000000000000000000180000000
+# IPv6 hop-by-hop header cut after 4 of its 8 bytes
+F_IP6_HBH_TRUNC=ffffffffffff02000000009986dd600000000004004020010db800010000000000000000006420010db80001000000000000000000013a000000
+# ICMP with 2 header bytes
+F_ICMP4_TRUNC=ffffffffffff020000000099080045000016000100004001f680c0000264c00002010800
+# ICMPv6 with 2 header bytes
+F_ICMP6_TRUNC=ffffffffffff02000000009986dd6000000000023a4020010db800010000000000000000006420010db80001000000000000000000018000
+# UDP over IPv4 with 3 header bytes
+F_UDP4_TRUNC=ffffffffffff020000000099080045000017000100004011f66fc0000264c0000201004400
+# UDP over IPv6 with 3 header bytes
+F_UDP6_TRUNC=ffffffffffff02000000009986dd600000000003114020010db800010000000000000000006420010db8000100000000000000000001022202
+# UDP to port 67 with 3 bytes of DHCP message
+F_DHCP_TRUNC=ffffffffffff02000000009908004500001f000100004011f667c0000264c000020100440043000b0000010106
+# UDP to port 547 with 3 bytes of DHCPv6 message
+F_DHCP6_TRUNC=ffffffffffff02000000009986dd60000000000b114020010db800010000000000000000006420010db800010000000000000000000102220223000b0000010000
+# TCP over IPv4 and IPv6 with 10 header bytes
+F_TCP4_TRUNC=ffffffffffff02000000009908004500001e000100004006f673c0000264c000020180000050000000000000
+F_TCP6_TRUNC=ffffffffffff02000000009986dd60000000000a064020010db800010000000000000000006420010db800010000000000000000000180000050000000000000
+
+# fe_served() - Succeed if the daemon runs and serves a new client: it
+# reads what the client sends, up to a zero length prefix, and then closes
+# the connection for that protocol error
+fe_served() {
+	ns_passt_alive || { echo "daemon exited"; return 1; }
+	"${SC}" "${PASST_SOCK}" "frame:${F_ARP}" send:00000000 closed:3000
+}
+
+# fe_abuse() - Send bytes as a client, then check the daemon goes on
+# $1:	Test name
+# $@:	streamclient actions, after the name
+fe_abuse() {
+	__name="$1"
+	shift
+	"${SC}" "${PASST_SOCK}" "$@" >/dev/null 2>&1
+	t_check "${__name}" fe_served
+}
+
+# fe_log_has() - Succeed if the daemon's log has a line matching a pattern
+# $1:	Fixed string
+fe_log_has() {
+	grep -qF -- "$1" "${PASST_LOG}"
+}
+
+ns_setup || { t_fail setup "ns_setup failed"; exit 1; }
+
+# Start-up hints
+t_check qemu-line fe_log_has \
+	"-netdev stream,id=s,server=off,addr.type=unix,addr.path=${PASST_SOCK} -device virtio-net-pci,netdev=s"
+
+# Frames from the guest through tapbridge: the guest's ARP request for the
+# gateway teaches the daemon the guest's MAC address
+mac=$(ns_guest cat /sys/class/net/tap0/address)
+ns_guest ip addr add 192.0.2.100/24 dev tap0
+ns_guest ping -c 1 -W 1 "${GW4}" >/dev/null 2>&1
+t_check guest-frames-arrive t_wait_for 30 fe_log_has "Guest MAC address: ${mac}"
+
+# A client that leaves, and a new one
+old_bridge="${BRIDGE_PID}"
+ns_guest_reconnect
+t_check reconnect-new-client t_wait_for 30 \
+	fe_log_has "Client connected (pid ${BRIDGE_PID})"
+t_check reconnect-was-new sh -c "[ '${old_bridge}' != '${BRIDGE_PID}' ]"
+t_check reconnect-left fe_log_has \
+	"Client closed the connection, waiting for a new one"
+
+# An extra client while one is connected is turned away
+t_check extra-client-refused "${SC}" "${PASST_SOCK}" closed:3000
+t_check extra-client-logged t_wait_for 30 fe_log_has "Refusing client"
+
+# From here on, streamclient is the only client
+ns_kill "${BRIDGE_PID}"
+BRIDGE_PID=
+
+# A frame split across reads, in the middle of its source MAC, is put
+# back together. The MAC address message is rate-limited to one a second:
+# let a second pass since the bridge's.
+sleep 1.1
+"${SC}" "${PASST_SOCK}" send:0000002affffffffffff0200 sleep:200 \
+	send:${F_ARP#ffffffffffff0200} sleep:200 >/dev/null 2>&1
+t_check reassembly t_wait_for 30 fe_log_has "Guest MAC address: ${GUEST_MAC}"
+
+# Broken length prefixes: the daemon drops the client
+t_check zero-length-closes "${SC}" "${PASST_SOCK}" send:00000000 closed:3000
+t_check zero-length-served fe_served
+t_check oversized-closes "${SC}" "${PASST_SOCK}" send:0001000001 closed:3000
+t_check oversized-served fe_served
+fe_abuse huge-length send:ffffffff01020304
+t_check protocol-error-logged fe_log_has "Bad frame length"
+
+# A client leaving in the middle of a frame
+fe_abuse disconnect-mid-frame send:0000002a${F_ARP%0000c0000201}
+t_check disconnect-mid-frame-logged fe_log_has \
+	"Client left in the middle of a frame"
+fe_abuse disconnect-mid-prefix send:0000
+
+# Truncated and malformed headers are dropped, the client stays connected
+for f in ETH_TRUNC IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
+	 IP6_TRUNC IP6_PLEN IP6_HBH_TRUNC ICMP4_TRUNC ICMP6_TRUNC \
+	 UDP4_TRUNC UDP6_TRUNC DHCP_TRUNC DHCP6_TRUNC TCP4_TRUNC \
+	 TCP6_TRUNC; do
+	eval "hex=\${F_${f}}"
+	name=$(echo "${f}" | tr 'A-Z_' 'a-z-')
+	t_check "${name}-stays-open" "${SC}" "${PASST_SOCK}" \
+		"frame:${hex}" "frame:${F_ARP}" send:00000000 closed:3000
+	t_check "${name}-served" fe_served
+done
+
+# Default socket path: the first free /tmp/passt_N.socket, removed on exit
+# (ip netns exec, not ns_host: a function run in the background is a
+# subshell, and $! would not be the daemon)
+ip netns exec "${NS_HOST}" "${PASST}" -f >"${STATE}/default.log" 2>&1 &
+pid=$!
+t_wait_for 50 grep -q "addr.path=/tmp/passt_" "${STATE}/default.log"
+path=$(sed -n 's/.*socket bound at \(\/tmp\/passt_[0-9]*\.socket\).*/\1/p' \
+	"${STATE}/default.log")
+t_check default-path-bound test -S "${path:-/nonexistent}"
+t_check default-path-qemu-line grep -qF "addr.path=${path:-/nonexistent} " \
+	"${STATE}/default.log"
+kill "${pid}"
+wait "${pid}"
+t_check default-path-removed sh -c "[ -n '${path}' ] && [ ! -e '${path}' ]"
+
+# An explicit path in use is fatal and leaves the other daemon alone
+ns_host "${PASST}" -f -s "${PASST_SOCK}" >"${STATE}/dup.log" 2>&1
+t_expect_eq path-in-use-exit "$?" 1
+t_check path-in-use-other-alive fe_served
+t_check path-in-use-message grep -q "${PASST_SOCK}" "${STATE}/dup.log"
+
+# A stale socket file is replaced
+ip netns exec "${NS_HOST}" "${PASST}" -f -s "${STATE}/stale.socket" \
+	>"${STATE}/stale.log" 2>&1 &
+pid=$!
+t_wait_for 50 test -S "${STATE}/stale.socket"
+kill -9 "${pid}"
+wait "${pid}" 2>/dev/null
+t_check stale-path-left test -S "${STATE}/stale.socket"
+ip netns exec "${NS_HOST}" "${PASST}" -f -s "${STATE}/stale.socket" \
+	>"${STATE}/stale.log" 2>&1 &
+pid=$!
+t_check stale-path-replaced t_wait_for 50 grep -q "socket bound at" \
+	"${STATE}/stale.log"
+ns_kill "${pid}"
+
+# The bridge again, as a new client after all of that
+ns_bridge_start
+t_check bridge-after-abuse t_wait_for 30 \
+	fe_log_has "Client connected (pid ${BRIDGE_PID})"

@@ -1,0 +1,195 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test/lib/ns.sh - network namespaces for tests: an outside network, a host
+# running the daemon, and a guest whose link is a TAP device bridged to the
+# daemon's socket by test/tools/tapbridge
+#
+#   NS_NET                  NS_HOST                    NS_GUEST
+#   net0 192.0.2.1/24 ---- up0 192.0.2.2/24            tap0 (persistent TAP)
+#        2001:db8:1::1/64      2001:db8:1::2/64          |
+#                              passt -s PASST_SOCK <---- tapbridge
+#
+# Source it after common.sh, then call ns_setup. Names are unique per run,
+# and ns_setup installs ns_teardown as the EXIT trap, so a failing group
+# still removes its namespaces, processes and files.
+#
+# Without root, ns_setup records a skip for the whole group and exits it.
+
+HOST_ADDR4=192.0.2.2
+GW4=192.0.2.1
+HOST_ADDR6=2001:db8:1::2
+GW6=2001:db8:1::1
+DNS4=198.51.100.53
+DNS6=2001:db8:5::53
+SEARCH=example.test
+
+NS_NET=
+NS_HOST=
+NS_GUEST=
+STATE=
+PASST_SOCK=
+PASST_PID=
+PASST_LOG=
+BRIDGE_PID=
+
+# ns_net() - Run a command in the outside namespace
+ns_net() {
+	ip netns exec "${NS_NET}" "$@"
+}
+
+# ns_host() - Run a command in the daemon's namespace
+ns_host() {
+	ip netns exec "${NS_HOST}" "$@"
+}
+
+# ns_guest() - Run a command in the guest's namespace
+ns_guest() {
+	ip netns exec "${NS_GUEST}" "$@"
+}
+
+# ns_passt_alive() - Succeed if the daemon still runs
+ns_passt_alive() {
+	[ -n "${PASST_PID}" ] && kill -0 "${PASST_PID}" 2>/dev/null
+}
+
+# ns_kill() - End a process started by the harness, by its PID
+# $1:	PID, may be empty
+ns_kill() {
+	[ -n "$1" ] || return 0
+	kill "$1" 2>/dev/null || return 0
+	__i=0
+	while kill -0 "$1" 2>/dev/null && [ ${__i} -lt 20 ]; do
+		sleep 0.1
+		__i=$((__i + 1))
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# ns_dad_done() - Succeed if no IPv6 address in a namespace is tentative
+# $1:	Namespace
+ns_dad_done() {
+	! ip netns exec "$1" ip -6 addr show | grep -q tentative
+}
+
+# ns_bridge_start() - Start tapbridge in the guest namespace, as a new
+# client of the daemon, and wait until it is connected. Sets BRIDGE_PID:
+# call it directly, not in a subshell.
+ns_bridge_start() {
+	: > "${STATE}/bridge.log"
+	# No inherited stdout: a caller's command substitution would wait
+	ip netns exec "${NS_GUEST}" "${TOOLS}/tapbridge" tap0 \
+		"${PASST_SOCK}" >/dev/null 2>>"${STATE}/bridge.log" &
+	BRIDGE_PID=$!
+	export BRIDGE_PID
+	if ! t_wait_for 50 grep -q connected "${STATE}/bridge.log"; then
+		echo "ns_setup: tapbridge did not connect:" \
+			"$(cat "${STATE}/bridge.log")" >&2
+		return 1
+	fi
+}
+
+# ns_guest_reconnect() - Replace the bridge: the daemon sees its client
+# leave and a new one connect. tap0 is persistent, so the guest keeps its
+# addresses and routes.
+ns_guest_reconnect() {
+	ns_kill "${BRIDGE_PID}"
+	BRIDGE_PID=
+	ns_bridge_start
+}
+
+# ns_passt_start() - Start the daemon in the host namespace and wait for
+# its socket
+# $@:	Options for the daemon, after the harness's own
+ns_passt_start() {
+	rm -f "${PASST_SOCK}"
+	ip netns exec "${NS_HOST}" "${PASST}" -f -s "${PASST_SOCK}" "$@" \
+		>"${PASST_LOG}" 2>&1 &
+	PASST_PID=$!
+	export PASST_PID
+	if ! t_wait_for 50 test -S "${PASST_SOCK}"; then
+		echo "ns_setup: daemon did not start:" \
+			"$(tail -n 5 "${PASST_LOG}")" >&2
+		return 1
+	fi
+}
+
+# ns_setup() - Build the namespaces, start the daemon and the bridge
+# $@:	Extra options for the daemon
+ns_setup() {
+	if ! t_is_root; then
+		t_skip netns "network namespaces need root"
+		exit 0
+	fi
+
+	STATE=$(mktemp -d "${TMPDIR:-/tmp}/passt-ns.XXXXXX") || return 1
+	__id="$$$(basename "${STATE}" | tr -dc 'a-zA-Z0-9' | tail -c 4)"
+	NS_NET="pt${__id}-net"
+	NS_HOST="pt${__id}-host"
+	NS_GUEST="pt${__id}-guest"
+	PASST_SOCK="${STATE}/passt.socket"
+	PASST_LOG="${STATE}/passt.log"
+	export NS_NET NS_HOST NS_GUEST STATE PASST_SOCK PASST_LOG
+	export HOST_ADDR4 GW4 HOST_ADDR6 GW6 DNS4 DNS6 SEARCH
+	trap ns_teardown EXIT
+	trap 'exit 1' INT TERM HUP
+
+	ip netns add "${NS_NET}" && ip netns add "${NS_HOST}" &&
+	ip netns add "${NS_GUEST}" || {
+		echo "ns_setup: can't create namespaces" >&2; return 1; }
+
+	mkdir -p "/etc/netns/${NS_HOST}" && \
+	printf 'nameserver %s\nnameserver %s\nsearch %s\n' \
+		"${DNS4}" "${DNS6}" "${SEARCH}" \
+		> "/etc/netns/${NS_HOST}/resolv.conf" || return 1
+
+	ns_net ip link add net0 type veth peer name up0 netns "${NS_HOST}" &&
+	ns_net ip link set lo up &&
+	ns_net ip addr add 192.0.2.1/24 dev net0 &&
+	ns_net ip addr add 2001:db8:1::1/64 dev net0 nodad &&
+	ns_net ip link set net0 up &&
+	ns_host ip link set lo up &&
+	ns_host ip addr add "${HOST_ADDR4}/24" dev up0 &&
+	ns_host ip addr add "${HOST_ADDR6}/64" dev up0 nodad &&
+	ns_host ip link set up0 up &&
+	ns_host ip route add default via "${GW4}" &&
+	ns_host ip -6 route add default via "${GW6}" &&
+	ns_host sysctl -qw net.ipv4.ping_group_range="0 2147483647" &&
+	ns_guest ip link set lo up &&
+	ns_guest ip tuntap add dev tap0 mode tap &&
+	ns_guest ip link set tap0 mtu 65520 &&
+	ns_guest ip link set tap0 up || {
+		echo "ns_setup: can't configure namespaces" >&2; return 1; }
+
+	# Link-local addresses still run DAD: wait for both ends
+	if ! t_wait_for 50 ns_dad_done "${NS_NET}" ||
+	   ! t_wait_for 50 ns_dad_done "${NS_HOST}"; then
+		echo "ns_setup: IPv6 DAD did not finish" >&2
+		return 1
+	fi
+
+	ns_passt_start "$@" || return 1
+	ns_bridge_start || return 1
+}
+
+# ns_teardown() - Stop processes, remove namespaces and files; installed
+# as the EXIT trap by ns_setup
+ns_teardown() {
+	ns_kill "${BRIDGE_PID}"
+	ns_kill "${PASST_PID}"
+	BRIDGE_PID=
+	PASST_PID=
+	for __ns in "${NS_GUEST}" "${NS_HOST}" "${NS_NET}"; do
+		[ -n "${__ns}" ] || continue
+		# Whatever a test left running in our namespaces
+		for __pid in $(ip netns pids "${__ns}" 2>/dev/null); do
+			kill -9 "${__pid}" 2>/dev/null
+		done
+		ip netns del "${__ns}" 2>/dev/null
+	done
+	[ -n "${NS_HOST}" ] && rm -rf "/etc/netns/${NS_HOST}"
+	[ -n "${STATE}" ] && rm -rf "${STATE}"
+	NS_NET= NS_HOST= NS_GUEST= STATE=
+}

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* test/tools/tapbridge.c - the test guest's link: copies Ethernet frames
+ * between a TAP device and the daemon's UNIX stream socket, in the framing
+ * QEMU uses (a 4-byte big-endian length before each frame)
+ *
+ * Usage: tapbridge IFNAME SOCKPATH
+ *
+ * IFNAME is created, or attached to if it exists (a persistent TAP keeps
+ * its addresses when the bridge is replaced). The socket is retried for a
+ * few seconds until the daemon listens. The bridge exits when the daemon
+ * closes the connection.
+ *
+ * Both directions batch: one recv() takes many frames from the socket, and
+ * frames read from the TAP until it runs dry go out in one send(). A send
+ * the socket cuts short keeps the rest queued, and the TAP is not read
+ * again until the queue drains, so the stream keeps its framing and the
+ * daemon can always make progress.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HDR_LEN		4
+#define FRAME_MAX	65535
+#define BUF_SIZE	(4UL << 20)
+#define CONNECT_TRIES	100		/* 10 s at 100 ms */
+
+static uint8_t from_sock[BUF_SIZE];
+static uint8_t to_sock[BUF_SIZE];
+
+/**
+ * die_errno() - Print a message with the error and exit
+ * @what:	What failed
+ */
+static void die_errno(const char *what)
+{
+	fprintf(stderr, "tapbridge: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/**
+ * tap_open() - Create or attach to a TAP device without packet information
+ * @ifname:	Device name
+ *
+ * Return: non-blocking TAP descriptor; failures exit
+ */
+static int tap_open(const char *ifname)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
+	int fd;
+
+	if (strlen(ifname) >= IFNAMSIZ) {
+		fprintf(stderr, "tapbridge: interface name too long\n");
+		exit(1);
+	}
+	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("/dev/net/tun");
+	if (ioctl(fd, TUNSETIFF, &ifr))
+		die_errno("TUNSETIFF");
+
+	return fd;
+}
+
+/**
+ * sock_open() - Connect to the daemon, retrying while it starts
+ * @path:	Socket path
+ *
+ * Return: non-blocking connected socket; failures exit
+ */
+static int sock_open(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, i, v = INT_MAX / 2;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "tapbridge: socket path too long\n");
+		exit(1);
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+
+	for (i = 0; ; i++) {
+		const struct timespec pause = { .tv_nsec = 100000000L };
+
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			die_errno("socket");
+		if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+			break;
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    i == CONNECT_TRIES)
+			die_errno(path);
+		close(fd);
+		nanosleep(&pause, NULL);
+	}
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		die_errno("fcntl");
+	/* Large buffers: this link is in the throughput benchmarks' path */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+
+	return fd;
+}
+
+/**
+ * get_be32() - Read a big-endian 32-bit value at any alignment
+ * @p:		Bytes
+ *
+ * Return: the value
+ */
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/**
+ * sock_to_tap() - Read frames from the socket and write them to the TAP
+ * @sock:	Connected socket
+ * @tap:	TAP descriptor
+ * @fill:	Bytes of an incomplete frame kept at the start of from_sock,
+ *		updated
+ *
+ * Return: 0 to go on, 1 when the daemon closed the connection
+ */
+static int sock_to_tap(int sock, int tap, size_t *fill)
+{
+	size_t off = 0, len;
+	ssize_t n;
+
+	n = recv(sock, from_sock + *fill, sizeof(from_sock) - *fill, 0);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		die_errno("recv");
+	}
+	if (!n)
+		return 1;
+
+	len = *fill + (size_t)n;
+	while (len - off >= HDR_LEN) {
+		uint32_t flen = get_be32(from_sock + off);
+
+		if (!flen || flen > FRAME_MAX) {
+			fprintf(stderr, "tapbridge: bad frame length %u\n",
+				flen);
+			exit(1);
+		}
+		if (len - off - HDR_LEN < flen)
+			break;
+
+		/* A TAP write takes a whole frame or none: a frame the
+		 * kernel refuses is lost, as on a real link
+		 */
+		if (write(tap, from_sock + off + HDR_LEN, flen) < 0 &&
+		    errno != EAGAIN)
+			fprintf(stderr, "tapbridge: TAP write: %s\n",
+				strerror(errno));
+		off += HDR_LEN + flen;
+	}
+
+	*fill = len - off;
+	memmove(from_sock, from_sock + off, *fill);
+	return 0;
+}
+
+/**
+ * tap_to_queue() - Read frames from the TAP until it is empty or the queue
+ *		    for the socket is full, each behind its length
+ * @tap:	TAP descriptor
+ * @end:	End of queued data in to_sock, updated
+ */
+static void tap_to_queue(int tap, size_t *end)
+{
+	while (sizeof(to_sock) - *end >= HDR_LEN + FRAME_MAX) {
+		uint8_t *p = to_sock + *end;
+		ssize_t n = read(tap, p + HDR_LEN, FRAME_MAX);
+
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				die_errno("TAP read");
+			return;
+		}
+
+		p[0] = (uint8_t)((size_t)n >> 24);
+		p[1] = (uint8_t)((size_t)n >> 16);
+		p[2] = (uint8_t)((size_t)n >> 8);
+		p[3] = (uint8_t)n;
+		*end += HDR_LEN + (size_t)n;
+	}
+}
+
+/**
+ * queue_to_sock() - Send as much of the queue as the socket takes
+ * @sock:	Connected socket
+ * @start:	Start of unsent data in to_sock, updated
+ * @end:	End of queued data, reset with @start once all is sent
+ */
+static void queue_to_sock(int sock, size_t *start, size_t *end)
+{
+	while (*start < *end) {
+		ssize_t n = send(sock, to_sock + *start, *end - *start,
+				 MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			die_errno("send");
+		}
+		*start += (size_t)n;
+	}
+	*start = *end = 0;
+}
+
+/**
+ * main() - Open both ends and copy frames until the daemon hangs up
+ * @argc:	Argument count
+ * @argv:	IFNAME SOCKPATH
+ *
+ * Return: 0 when the daemon closed the connection; errors exit with 1
+ */
+int main(int argc, char **argv)
+{
+	size_t fill = 0, start = 0, end = 0;
+	int tap, sock;
+
+	if (argc != 3) {
+		fprintf(stderr, "Usage: %s IFNAME SOCKPATH\n", argv[0]);
+		return 1;
+	}
+
+	tap = tap_open(argv[1]);
+	sock = sock_open(argv[2]);
+	fprintf(stderr, "tapbridge: %s connected to %s\n", argv[1], argv[2]);
+
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = tap },
+		};
+
+		/* Backpressure: no TAP reads while frames wait to go out */
+		if (end)
+			pfd[0].events |= POLLOUT;
+		else
+			pfd[1].events = POLLIN;
+
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			die_errno("poll");
+		}
+
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) &&
+		    sock_to_tap(sock, tap, &fill))
+			break;
+
+		if (pfd[1].revents & POLLIN)
+			tap_to_queue(tap, &end);
+		if (end)
+			queue_to_sock(sock, &start, &end);
+	}
+
+	fprintf(stderr, "tapbridge: daemon closed the connection\n");
+	close(sock);
+	close(tap);
+	return 0;
+}
