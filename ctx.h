@@ -70,6 +70,7 @@ struct fam_ctx {
  * @one_off:		Exit when the first client leaves (-1)
  * @quiet:		Only warnings and errors (-q)
  * @debug:		Debug messages (-d)
+ * @trace:		Per-packet debug messages too (--trace)
  * @vhost_user:		vhost-user front end (--vhost-user)
  * @sock_path:		UNIX socket path of the front end (-s)
  * @fd_tap:		Already connected socket from --fd, -1 if none
@@ -104,8 +105,11 @@ struct fam_ctx {
  * @no_tcp:		--no-tcp
  * @no_udp:		--no-udp
  * @no_map_gw:		--no-map-gw
+ * @freebind:		Listeners may bind addresses the host lacks (--freebind)
  * @tcp_fwd:		Inbound TCP rules (-t)
  * @udp_fwd:		Inbound UDP rules (-u)
+ * @udp_timeout:	Seconds before an idle UDP flow is closed
+ *			(--udp-timeout), 0 for UDP_TIMEOUT_DEFAULT
  * @migrate_version:	Migration format version a source writes, 0 for the
  *			newest (--migrate-version)
  * @migrate_ctl_path:	Test interface for migration, empty if none
@@ -118,6 +122,7 @@ struct ctx {
 	bool one_off;
 	bool quiet;
 	bool debug;
+	bool trace;
 	bool vhost_user;
 
 	char sock_path[UNIX_PATH_MAX];
@@ -157,9 +162,11 @@ struct ctx {
 	bool no_tcp;
 	bool no_udp;
 	bool no_map_gw;
+	bool freebind;
 
 	struct fwd_table tcp_fwd;
 	struct fwd_table udp_fwd;
+	unsigned udp_timeout;
 
 	unsigned migrate_version;
 	char migrate_ctl_path[UNIX_PATH_MAX];

@@ -318,6 +318,41 @@ const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
 }
 
 /**
+ * fwd_nat_inbound_src() - How a host source address appears in the guest
+ * @c:		Execution context
+ * @src:	Source address on the host side
+ * @out:	Address the guest sees, filled
+ *
+ * The source is itself, except where the guest couldn't reply to it: the
+ * host's loopback appears as the map_host_loopback address, the host's own
+ * address (the guest's) as the map_guest_addr address, and without a
+ * mapping both, like an unspecified source, appear as our address (the
+ * gateway).
+ *
+ * Return: 0 on success, EHOSTUNREACH if there is no usable translation
+ */
+int fwd_nat_inbound_src(const struct ctx *c, const union inany_addr *src,
+			union inany_addr *out)
+{
+	const struct fam_ctx *fam = fwd_fam(c, src);
+
+	memset(out, 0, sizeof(*out));
+	if (inany_is_loopback(src))
+		*out = fam->map_host_loopback;
+	else if (fwd_addr_is_guest(c, src))
+		*out = fam->map_guest_addr;
+	else if (!inany_is_unspecified(src) && !inany_is_multicast(src))
+		*out = *src;
+
+	if (inany_is_unspecified(out))
+		*out = fam->gw;
+	if (!fwd_addr_usable(out) || !inany_v4(out) != !inany_v4(src))
+		return EHOSTUNREACH;
+
+	return 0;
+}
+
+/**
  * fwd_nat_inbound() - Decide how a flow from the host appears in the guest
  * @c:		Execution context
  * @proto:	IPPROTO_TCP or IPPROTO_UDP
@@ -325,11 +360,8 @@ const union inany_addr *fwd_guest_dst(const struct ctx *c, bool v4,
  * @host:	Host side: the peer, and our socket's address and port
  * @guest:	Guest side, filled
  *
- * The guest port follows from the rule. The source is the peer, except
- * where the guest couldn't reply to it: the host's loopback appears as the
- * map_host_loopback address, the host's own address (the guest's) as the
- * map_guest_addr address, and without a mapping both, like an unspecified
- * source, appear as our address (the gateway).
+ * The guest port follows from the rule, the source address from
+ * fwd_nat_inbound_src().
  *
  * Return: 0 on success, EHOSTUNREACH if the guest has no address in the
  *	   family or the source has no usable translation
@@ -338,25 +370,13 @@ int fwd_nat_inbound(const struct ctx *c, uint8_t proto,
 		    const struct fwd_rule *rule, const struct flowside *host,
 		    struct flowside *guest)
 {
-	const struct fam_ctx *fam = fwd_fam(c, &host->eaddr);
-	const union inany_addr *src = &host->eaddr, *dst;
-	bool v4 = !!inany_v4(src);
+	bool v4 = !!inany_v4(&host->eaddr);
+	const union inany_addr *dst;
 
 	(void)proto;
 	memset(guest, 0, sizeof(*guest));
 
-	if (inany_is_loopback(src)) {
-		guest->oaddr = fam->map_host_loopback;
-	} else if (fwd_addr_is_guest(c, src)) {
-		guest->oaddr = fam->map_guest_addr;
-	} else if (!inany_is_unspecified(src) && !inany_is_multicast(src)) {
-		guest->oaddr = *src;
-	}
-
-	if (inany_is_unspecified(&guest->oaddr))
-		guest->oaddr = fam->gw;
-	if (!fwd_addr_usable(&guest->oaddr) ||
-	    !inany_v4(&guest->oaddr) != !v4)
+	if (fwd_nat_inbound_src(c, &host->eaddr, &guest->oaddr))
 		return EHOSTUNREACH;
 
 	dst = fwd_guest_dst(c, v4, !v4 && inany_is_linklocal(&guest->oaddr));

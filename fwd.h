@@ -97,6 +97,8 @@ struct fwd_table {
 
 int fwd_nat_outbound(const struct ctx *c, uint8_t proto,
 		     const struct flowside *guest, struct flowside *host);
+int fwd_nat_inbound_src(const struct ctx *c, const union inany_addr *src,
+			union inany_addr *out);
 int fwd_nat_inbound(const struct ctx *c, uint8_t proto,
 		    const struct fwd_rule *rule, const struct flowside *host,
 		    struct flowside *guest);

@@ -25,6 +25,7 @@
 #include "pcap.h"
 #include "pkt.h"
 #include "tcp.h"
+#include "udp.h"
 #include "util.h"
 
 /* UDP header, and the server ports we answer on ourselves */
@@ -46,17 +47,14 @@ static void ingress_l4_flush(struct ctx *c)
 {
 	size_t i = 0;
 
+	/* Each handler takes a run of segments of one flow */
 	while (i < ingress_l4_count) {
 		const struct pkt *p = &ingress_l4[i];
 
-		/* TCP takes runs of segments of one connection at once */
-		if (p->proto == IPPROTO_TCP) {
+		if (p->proto == IPPROTO_TCP)
 			i += tcp_tap_handler(c, p, ingress_l4_count - i);
-			continue;
-		}
-
-		debug_ratelimit("Dropping UDP datagram from guest: not handled");
-		i++;
+		else
+			i += udp_tap_handler(c, p, ingress_l4_count - i);
 	}
 
 	ingress_l4_count = 0;

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -21,10 +22,12 @@ bool log_trace;
 
 static int log_level = LOG_INFO;
 static bool log_stderr = true;
+static bool log_stderr_errors = true;
 static bool log_syslog;
 static int log_file_fd = -1;
 static uint64_t log_file_cap;
 static uint64_t log_file_written;
+static uint64_t log_file_hdr;
 static struct timespec log_start;
 
 /**
@@ -50,20 +53,36 @@ bool log_enabled(int pri)
 /**
  * log_open_file() - Send messages to a file, truncated on open
  * @path:	File to write
- * @size_cap:	Size at which the file is truncated again, 0 for none
+ * @size_cap:	Size the file never grows past, 0 for none
+ *
+ * The file starts with a line naming the program, which stays in place
+ * when old messages are cut to keep within @size_cap.
  *
  * Return: 0 on success, a positive errno on failure
  */
 int log_open_file(const char *path, uint64_t size_cap)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	char hdr[128];
+	int fd, n, rc;
 
+	/* Read access too: cutting old messages moves the file's tail */
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return errno;
 
+	n = snprintf(hdr, sizeof(hdr), "passt %s: log started\n", VERSION);
+	rc = write_all(fd, hdr, (size_t)n);
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+
+	if (log_file_fd >= 0)
+		close(log_file_fd);
 	log_file_fd = fd;
 	log_file_cap = size_cap;
-	log_file_written = 0;
+	log_file_hdr = (uint64_t)n;
+	log_file_written = (uint64_t)n;
 
 	return 0;
 }
@@ -80,29 +99,97 @@ void log_to_syslog(void)
 }
 
 /**
- * log_stderr_off() - Stop copying messages to stderr (after daemonising)
+ * log_stderr_errors_only() - Copy only errors to stderr: a daemon with a log
+ *			      file keeps stderr quiet, but whoever starts it
+ *			      still sees why start-up failed
  */
-void log_stderr_off(void)
+void log_stderr_errors_only(void)
 {
 	log_stderr = false;
 }
 
 /**
- * log_file_write() - Append one line to the log file, truncating it first if
- *		      it would grow past its cap
+ * log_stderr_off() - Stop copying messages to stderr (after daemonising)
+ */
+void log_stderr_off(void)
+{
+	log_stderr = log_stderr_errors = false;
+}
+
+/**
+ * log_file_line_after() - Find where the first whole line at or after an
+ *			   offset of the log file starts
+ * @off:	Offset
+ *
+ * Return: offset just past the first newline at or after @off, or the end
+ *	   of the file if there is none
+ */
+static uint64_t log_file_line_after(uint64_t off)
+{
+	char buf[BUFSIZ];
+
+	while (off < log_file_written) {
+		ssize_t n = pread(log_file_fd, buf, sizeof(buf), (off_t)off);
+		const char *nl;
+
+		if (n <= 0)
+			break;
+		nl = memchr(buf, '\n', (size_t)n);
+		if (nl)
+			return off + (uint64_t)(nl - buf) + 1;
+		off += (uint64_t)n;
+	}
+
+	return log_file_written;
+}
+
+/**
+ * log_file_cut() - Drop the oldest messages to make room for a new line
+ * @len:	Length of the line to make room for
+ *
+ * A third of the file goes at least, so that this happens rarely; the
+ * header line stays, and the cut ends at a line boundary.
+ */
+static void log_file_cut(size_t len)
+{
+	uint64_t body = log_file_written - log_file_hdr, drop, from, to;
+	char buf[BUFSIZ];
+
+	drop = MAX(body / 3, log_file_written + len - log_file_cap);
+	from = log_file_line_after(log_file_hdr + MIN(drop, body) - 1);
+	to = log_file_hdr;
+
+	while (from < log_file_written) {
+		ssize_t n = pread(log_file_fd, buf, sizeof(buf), (off_t)from);
+
+		if (n <= 0 || pwrite(log_file_fd, buf, (size_t)n,
+				     (off_t)to) != n)
+			break;
+		from += (uint64_t)n;
+		to += (uint64_t)n;
+	}
+
+	/* If moving failed part way, what was moved is still in order */
+	if (ftruncate(log_file_fd, (off_t)to))
+		to = log_file_written;
+	log_file_written = to;
+}
+
+/**
+ * log_file_write() - Append one line to the log file, first dropping the
+ *		      oldest messages if it would grow past its cap
  * @line:	Text, with its newline
  * @len:	Length of @line
  */
 static void log_file_write(const char *line, size_t len)
 {
-	if (log_file_cap && log_file_written + len > log_file_cap) {
-		/* Start over rather than grow without bound */
-		if (!ftruncate(log_file_fd, 0) &&
-		    lseek(log_file_fd, 0, SEEK_SET) == 0)
-			log_file_written = 0;
-	}
+	if (log_file_cap && log_file_written + len > log_file_cap)
+		log_file_cut(len);
+	if (log_file_cap && log_file_written + len > log_file_cap)
+		return;	/* the cut failed: don't grow past the cap */
 
-	if (!write_all(log_file_fd, line, len))
+	if (pwrite(log_file_fd, line, len, (off_t)log_file_written) ==
+	    (ssize_t)len)
 		log_file_written += len;
 }
 
@@ -140,15 +227,18 @@ static void vlogmsg(int pri, const char *fmt, va_list ap)
 		     prefix[pri] : "", msg);
 	if (n < 0)
 		return;
-	if ((size_t)n >= sizeof(line))
+	if ((size_t)n >= sizeof(line)) {
+		/* Cut, but still a whole line */
 		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
 
 	if (log_file_fd >= 0)
 		log_file_write(line, (size_t)n);
 	else if (log_syslog)
 		syslog(pri, "%s", msg);
 
-	if (log_stderr)
+	if (log_stderr || (log_stderr_errors && pri <= LOG_ERR))
 		(void)!write(STDERR_FILENO, line, (size_t)n);
 }
 

@@ -50,6 +50,7 @@ void log_set_level(int pri);
 bool log_enabled(int pri);
 int log_open_file(const char *path, uint64_t size_cap);
 void log_to_syslog(void);
+void log_stderr_errors_only(void);
 void log_stderr_off(void);
 
 #endif /* LOG_H */

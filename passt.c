@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_host.h"
 #include "ctx.h"
+#include "daemon.h"
 #include "dhcpv6.h"
 #include "epoll_ref.h"
 #include "flow.h"
@@ -27,6 +29,7 @@
 #include "passt.h"
 #include "tap.h"
 #include "tcp.h"
+#include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -74,6 +77,7 @@ static void passt_timer(struct ctx *c, int fd)
 	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
 		[FLOW_TYPE_TCP] = tcp_timer,
 		[FLOW_TYPE_PING] = icmp_flow_timer,
+		[FLOW_TYPE_UDP] = udp_flow_timer,
 	};
 	uint64_t expirations;
 
@@ -126,6 +130,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, events);
 		break;
+	case EPOLL_TYPE_UDP:
+		udp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_UDP_LISTEN:
+		udp_listen_handler(c, ref, events);
+		break;
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
@@ -153,6 +163,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	daemon_files_open(&c);
+	conf_summary(&c);
 	dhcpv6_init(&c);
 
 	passt_nofile_raise();
@@ -165,7 +177,12 @@ int main(int argc, char **argv)
 	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
+	udp_init(&c);
 	passt_timer_init(&c);
+
+	/* Every socket and file that may need root is open by now */
+	daemon_drop_privileges(&c);
+	daemon_start(&c);
 
 	while (!passt_quit) {
 		int n, i;

@@ -51,7 +51,8 @@
 #define TAP_SOCK_BUF		(INT_MAX / 2)
 
 static uint8_t tap_buf[TAP_BUF_SIZE];
-static size_t tap_buf_partial;	/* Bytes of an incomplete frame at start */
+/* Bytes of an incomplete frame kept at the start of tap_buf */
+static size_t tap_buf_partial;
 
 static int tap_listen_fd = -1;	/* Listening socket, -1 with --fd */
 static int tap_client_fd = -1;	/* Connected client, -1 if none */

@@ -11,49 +11,74 @@ SC="${TOOLS}/streamclient"
 
 # Frames from a made-up guest, MAC 02:00:00:00:00:99, 192.0.2.100 and
 # 2001:db8:1::64. IPv4 header checksums are valid unless said otherwise.
-GUEST_MAC=02:00:00:00:00:99
 # ARP request: who has 192.0.2.1, tell 192.0.2.100
-F_ARP=ffffffffffff02000000009908060001080006040001020000000099c0000264000000000000c0000201
+F_ARP=ffffffffffff02000000009908060001080006040001020000000099c000026400000000\
+0000c0000201
 # 10 bytes: not even an Ethernet header
 F_ETH_TRUNC=ffffffffffff02000000
 # IPv4, 12 of 20 header bytes
 F_IP4_TRUNC=ffffffffffff020000000099080045000014000100004001f682
 # IPv4 with IHL 4
-F_IP4_IHL=ffffffffffff02000000009908004400001c000100004001f77ac0000264c00002010800000000000000
+F_IP4_IHL=ffffffffffff02000000009908004400001c000100004001f77ac0000264c0000201\
+0800000000000000
 # IPv4 total length 200 in a 28-byte packet
-F_IP4_TOTLEN=ffffffffffff0200000000990800450000c8000100004001f5cec0000264c00002010800000000000000
+F_IP4_TOTLEN=ffffffffffff0200000000990800450000c8000100004001f5cec0000264c0000\
+2010800000000000000
 # IPv4 with a wrong header checksum
-F_IP4_CSUM=ffffffffffff02000000009908004500001c000100004001e44ec0000264c00002010800000000000000
+F_IP4_CSUM=ffffffffffff02000000009908004500001c000100004001e44ec0000264c000020\
+10800000000000000
 # IPv4 first fragment (MF set)
-F_IP4_FRAG=ffffffffffff02000000009908004500001c000120004001d67ac0000264c00002010800000000000000
+F_IP4_FRAG=ffffffffffff02000000009908004500001c000120004001d67ac0000264c000020\
+10800000000000000
 # IPv6, 20 of 40 header bytes
 F_IP6_TRUNC=ffffffffffff02000000009986dd6000000000003a4020010db80001000000000000
 # IPv6 payload length 100 with 4 bytes of payload
-F_IP6_PLEN=ffffffffffff02000000009986dd6000000000643a4020010db800010000000000000000006420010db800010000000000000000000180000000
+F_IP6_PLEN=ffffffffffff02000000009986dd6000000000643a4020010db8000100000000000\
+00000006420010db800010000000000000000000180000000
 # IPv6 hop-by-hop header cut after 4 of its 8 bytes
-F_IP6_HBH_TRUNC=ffffffffffff02000000009986dd600000000004004020010db800010000000000000000006420010db80001000000000000000000013a000000
+F_IP6_HBH_TRUNC=ffffffffffff02000000009986dd600000000004004020010db80001000000\
+0000000000006420010db80001000000000000000000013a000000
 # ICMP with 2 header bytes
-F_ICMP4_TRUNC=ffffffffffff020000000099080045000016000100004001f680c0000264c00002010800
+F_ICMP4_TRUNC=ffffffffffff020000000099080045000016000100004001f680c0000264c000\
+02010800
 # ICMPv6 with 2 header bytes
-F_ICMP6_TRUNC=ffffffffffff02000000009986dd6000000000023a4020010db800010000000000000000006420010db80001000000000000000000018000
+F_ICMP6_TRUNC=ffffffffffff02000000009986dd6000000000023a4020010db8000100000000\
+00000000006420010db80001000000000000000000018000
 # UDP over IPv4 with 3 header bytes
-F_UDP4_TRUNC=ffffffffffff020000000099080045000017000100004011f66fc0000264c0000201004400
+F_UDP4_TRUNC=ffffffffffff020000000099080045000017000100004011f66fc0000264c0000\
+201004400
 # UDP over IPv6 with 3 header bytes
-F_UDP6_TRUNC=ffffffffffff02000000009986dd600000000003114020010db800010000000000000000006420010db8000100000000000000000001022202
+F_UDP6_TRUNC=ffffffffffff02000000009986dd600000000003114020010db80001000000000\
+0000000006420010db8000100000000000000000001022202
 # UDP to port 67 with 3 bytes of DHCP message
-F_DHCP_TRUNC=ffffffffffff02000000009908004500001f000100004011f667c0000264c000020100440043000b0000010106
+F_DHCP_TRUNC=ffffffffffff02000000009908004500001f000100004011f667c0000264c0000\
+20100440043000b0000010106
 # UDP to port 547 with 3 bytes of DHCPv6 message
-F_DHCP6_TRUNC=ffffffffffff02000000009986dd60000000000b114020010db800010000000000000000006420010db800010000000000000000000102220223000b0000010000
+F_DHCP6_TRUNC=ffffffffffff02000000009986dd60000000000b114020010db8000100000000\
+00000000006420010db800010000000000000000000102220223000b0000010000
 # TCP over IPv4 and IPv6 with 10 header bytes
-F_TCP4_TRUNC=ffffffffffff02000000009908004500001e000100004006f673c0000264c000020180000050000000000000
-F_TCP6_TRUNC=ffffffffffff02000000009986dd60000000000a064020010db800010000000000000000006420010db800010000000000000000000180000050000000000000
+F_TCP4_TRUNC=ffffffffffff02000000009908004500001e000100004006f673c0000264c0000\
+20180000050000000000000
+F_TCP6_TRUNC=ffffffffffff02000000009986dd60000000000a064020010db80001000000000\
+0000000006420010db800010000000000000000000180000050000000000000
 
-# fe_served() - Succeed if the daemon runs and serves a new client: it
-# reads what the client sends, up to a zero length prefix, and then closes
-# the connection for that protocol error
+# ARP reply to F_ARP, as streamclient prints it: to the guest's MAC, from
+# any MAC, "192.0.2.1 is at ..." for 192.0.2.100
+ARP_REPLY_RE="^020000000099[0-9a-f]{12}08060001080006040002[0-9a-f]{12}c000020\
+1020000000099c0000264"
+
+# fe_arp_answered() - Succeed if the daemon answers an ARP request, sent
+# after the given actions, on a new connection
+# $@:	streamclient actions to run first
+fe_arp_answered() {
+	"${SC}" "${PASST_SOCK}" "$@" "frame:${F_ARP}" \
+		"match:1:3000:${ARP_REPLY_RE}" >/dev/null
+}
+
+# fe_served() - Succeed if the daemon runs and serves a new client
 fe_served() {
 	ns_passt_alive || { echo "daemon exited"; return 1; }
-	"${SC}" "${PASST_SOCK}" "frame:${F_ARP}" send:00000000 closed:3000
+	fe_arp_answered
 }
 
 # fe_abuse() - Send bytes as a client, then check the daemon goes on
@@ -66,6 +91,12 @@ fe_abuse() {
 	t_check "${__name}" fe_served
 }
 
+# fe_exited() - Succeed if a process no longer runs
+# $1:	PID
+fe_exited() {
+	! ns_running "$1"
+}
+
 # fe_log_has() - Succeed if the daemon's log has a line matching a pattern
 # $1:	Fixed string
 fe_log_has() {
@@ -75,15 +106,19 @@ fe_log_has() {
 ns_setup || { t_fail setup "ns_setup failed"; exit 1; }
 
 # Start-up hints
-t_check qemu-line fe_log_has \
-	"-netdev stream,id=s,server=off,addr.type=unix,addr.path=${PASST_SOCK} -device virtio-net-pci,netdev=s"
+qemu="-netdev stream,id=s,server=off,addr.type=unix,addr.path=${PASST_SOCK}"
+t_check qemu-line fe_log_has "${qemu} -device virtio-net-pci,netdev=s"
 
 # Frames from the guest through tapbridge: the guest's ARP request for the
 # gateway teaches the daemon the guest's MAC address
 mac=$(ns_guest cat /sys/class/net/tap0/address)
 ns_guest ip addr add 192.0.2.100/24 dev tap0
-ns_guest ping -c 1 -W 1 "${GW4}" >/dev/null 2>&1
+ns_guest busybox ping -c 1 -W 1 "${GW4}" >/dev/null 2>&1
 t_check guest-frames-arrive t_wait_for 30 fe_log_has "Guest MAC address: ${mac}"
+# ...and the reply comes back through the bridge
+t_check guest-frames-leave sh -c \
+	"ip netns exec '${NS_GUEST}' ip neigh show '${GW4}' dev tap0 | \
+	 grep -q lladdr"
 
 # A client that leaves, and a new one
 old_bridge="${BRIDGE_PID}"
@@ -99,16 +134,17 @@ t_check extra-client-refused "${SC}" "${PASST_SOCK}" closed:3000
 t_check extra-client-logged t_wait_for 30 fe_log_has "Refusing client"
 
 # From here on, streamclient is the only client
-ns_kill "${BRIDGE_PID}"
-BRIDGE_PID=
+ns_guest_disconnect
 
+t_check arp-reply fe_arp_answered
 # A frame split across reads, in the middle of its source MAC, is put
-# back together. The MAC address message is rate-limited to one a second:
-# let a second pass since the bridge's.
-sleep 1.1
-"${SC}" "${PASST_SOCK}" send:0000002affffffffffff0200 sleep:200 \
-	send:${F_ARP#ffffffffffff0200} sleep:200 >/dev/null 2>&1
-t_check reassembly t_wait_for 30 fe_log_has "Guest MAC address: ${GUEST_MAC}"
+# back together
+t_check reassembly fe_arp_answered send:0000002affffffffffff0200 sleep:200 \
+	send:${F_ARP#ffffffffffff0200} sleep:200
+# Many frames in one read
+t_check many-frames "${SC}" "${PASST_SOCK}" \
+	"send:$(printf "0000002a${F_ARP}%.0s" $(seq 100))" \
+	"match:100:3000:${ARP_REPLY_RE}"
 
 # Broken length prefixes: the daemon drops the client
 t_check zero-length-closes "${SC}" "${PASST_SOCK}" send:00000000 closed:3000
@@ -124,16 +160,15 @@ t_check disconnect-mid-frame-logged fe_log_has \
 	"Client left in the middle of a frame"
 fe_abuse disconnect-mid-prefix send:0000
 
-# Truncated and malformed headers are dropped, the client stays connected
+# Truncated and malformed headers are dropped; the same client is answered
+# right after
 for f in ETH_TRUNC IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
 	 IP6_TRUNC IP6_PLEN IP6_HBH_TRUNC ICMP4_TRUNC ICMP6_TRUNC \
 	 UDP4_TRUNC UDP6_TRUNC DHCP_TRUNC DHCP6_TRUNC TCP4_TRUNC \
 	 TCP6_TRUNC; do
 	eval "hex=\${F_${f}}"
 	name=$(echo "${f}" | tr 'A-Z_' 'a-z-')
-	t_check "${name}-stays-open" "${SC}" "${PASST_SOCK}" \
-		"frame:${hex}" "frame:${F_ARP}" send:00000000 closed:3000
-	t_check "${name}-served" fe_served
+	t_check "${name}-dropped" fe_arp_answered "frame:${hex}"
 done
 
 # Default socket path: the first free /tmp/passt_N.socket, removed on exit
@@ -172,7 +207,48 @@ t_check stale-path-replaced t_wait_for 50 grep -q "socket bound at" \
 	"${STATE}/stale.log"
 ns_kill "${pid}"
 
+# --fd: a socket already connected, no path; the daemon exits with 0 when
+# it closes
+fe_fd() {
+	"${SC}" exec:5 "frame:${F_ARP}" "match:1:3000:${ARP_REPLY_RE}" \
+		exit:3000 -- \
+		ip netns exec "${NS_HOST}" "${PASST}" -f -d --fd 5 \
+		>/dev/null 2>"${STATE}/fd.log"
+}
+t_check fd-served-and-exits fe_fd
+t_check fd-no-socket-path sh -c "! grep -q 'socket bound' '${STATE}/fd.log'"
+
+# -1: the daemon exits with 0 when its first client leaves, removing its
+# socket
+ip netns exec "${NS_HOST}" "${PASST}" -f -1 -s "${STATE}/one.socket" \
+	>"${STATE}/one.log" 2>&1 &
+pid=$!
+t_wait_for 50 test -S "${STATE}/one.socket"
+t_check one-off-served sh -c "'${SC}' '${STATE}/one.socket' \
+	'frame:${F_ARP}' 'match:1:3000:${ARP_REPLY_RE}'"
+t_check one-off-exits t_wait_for 50 fe_exited "${pid}"
+ns_running "${pid}" && kill "${pid}"
+wait "${pid}"
+t_expect_eq one-off-status "$?" 0
+t_check one-off-path-removed test ! -e "${STATE}/one.socket"
+
 # The bridge again, as a new client after all of that
 ns_bridge_start
 t_check bridge-after-abuse t_wait_for 30 \
 	fe_log_has "Client connected (pid ${BRIDGE_PID})"
+
+# -p: a capture tshark reads, with frames both ways: the guest's ARP request
+# and our reply to it
+fe_capture_has() {
+	tshark -r "${STATE}/capture.pcap" -Y arp \
+		-T fields -e eth.src -e eth.dst -e arp.opcode 2>/dev/null | \
+		grep -qx "$1"
+}
+ns_passt_restart -p "${STATE}/capture.pcap"
+mac=$(ns_guest cat /sys/class/net/tap0/address)
+ns_guest ip neigh flush dev tap0
+ns_guest busybox ping -c 1 -W 1 "${GW4}" >/dev/null 2>&1
+t_check pcap-from-guest t_wait_for 30 fe_capture_has \
+	"$(printf '%s\tff:ff:ff:ff:ff:ff\t1' "${mac}")"
+t_check pcap-to-guest t_wait_for 30 fe_capture_has \
+	"$(printf '9a:55:9a:55:9a:55\t%s\t2' "${mac}")"

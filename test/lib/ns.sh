@@ -48,9 +48,18 @@ ns_guest() {
 	ip netns exec "${NS_GUEST}" "$@"
 }
 
+# ns_running() - Succeed if a process runs: exists and is not a zombie (a
+# child that exited stays one until waited for, and kill -0 still works)
+# $1:	PID
+ns_running() {
+	[ -n "$1" ] || return 1
+	__st=$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)
+	[ -n "${__st}" ] && [ "${__st}" != Z ]
+}
+
 # ns_passt_alive() - Succeed if the daemon still runs
 ns_passt_alive() {
-	[ -n "${PASST_PID}" ] && kill -0 "${PASST_PID}" 2>/dev/null
+	ns_running "${PASST_PID}"
 }
 
 # ns_kill() - End a process started by the harness, by its PID
@@ -91,21 +100,28 @@ ns_bridge_start() {
 	fi
 }
 
+# ns_guest_disconnect() - Stop the bridge: the daemon has no client, and
+# tests may connect their own (test/tools/streamclient)
+ns_guest_disconnect() {
+	ns_kill "${BRIDGE_PID}"
+	BRIDGE_PID=
+}
+
 # ns_guest_reconnect() - Replace the bridge: the daemon sees its client
 # leave and a new one connect. tap0 is persistent, so the guest keeps its
 # addresses and routes.
 ns_guest_reconnect() {
-	ns_kill "${BRIDGE_PID}"
-	BRIDGE_PID=
+	ns_guest_disconnect
 	ns_bridge_start
 }
 
-# ns_passt_start() - Start the daemon in the host namespace and wait for
-# its socket
+# ns_passt_start() - Start the daemon in the host namespace, with debug
+# messages, and wait for its socket. In the foreground the daemon copies
+# every message to stderr, which goes to PASST_LOG.
 # $@:	Options for the daemon, after the harness's own
 ns_passt_start() {
 	rm -f "${PASST_SOCK}"
-	ip netns exec "${NS_HOST}" "${PASST}" -f -s "${PASST_SOCK}" "$@" \
+	ip netns exec "${NS_HOST}" "${PASST}" -f -d -s "${PASST_SOCK}" "$@" \
 		>"${PASST_LOG}" 2>&1 &
 	PASST_PID=$!
 	export PASST_PID
@@ -116,15 +132,28 @@ ns_passt_start() {
 	fi
 }
 
-# ns_setup() - Build the namespaces, start the daemon and the bridge
-# $@:	Extra options for the daemon
-ns_setup() {
+# ns_passt_restart() - Restart the daemon with other options, and connect
+# a new bridge to it
+# $@:	Options for the daemon, after the harness's own
+ns_passt_restart() {
+	ns_guest_disconnect
+	ns_kill "${PASST_PID}"
+	PASST_PID=
+	ns_passt_start "$@" && ns_bridge_start
+}
+
+# ns_create() - Build the namespaces, and start nothing in them: for tests
+# that start the daemon their own way, or attach QEMU instead of the bridge
+ns_create() {
 	if ! t_is_root; then
 		t_skip netns "network namespaces need root"
 		exit 0
 	fi
 
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/passt-ns.XXXXXX") || return 1
+	# A daemon started as root runs as nobody: like in /tmp, it must be
+	# able to remove its own socket from here
+	chmod 1777 "${STATE}"
 	__id="$$$(basename "${STATE}" | tr -dc 'a-zA-Z0-9' | tail -c 4)"
 	NS_NET="pt${__id}-net"
 	NS_HOST="pt${__id}-host"
@@ -169,7 +198,12 @@ ns_setup() {
 		echo "ns_setup: IPv6 DAD did not finish" >&2
 		return 1
 	fi
+}
 
+# ns_setup() - Build the namespaces, start the daemon and the bridge
+# $@:	Extra options for the daemon
+ns_setup() {
+	ns_create || return 1
 	ns_passt_start "$@" || return 1
 	ns_bridge_start || return 1
 }

@@ -5,6 +5,10 @@
  * and to see what it sends back
  *
  * Usage: streamclient SOCKPATH ACTION...
+ *        streamclient exec:N ACTION... -- COMMAND [ARG...]
+ *
+ * The second form runs COMMAND with one end of a connected socket pair as
+ * its descriptor N (as for the daemon's --fd N), and talks over the other.
  *
  * Actions run in order:
  *   send:HEX	send raw bytes (separators ':', '.', '-' and ' ' ignored)
@@ -13,22 +17,32 @@
  *   sleep:MS	pause
  *   recv:N:MS	wait up to MS milliseconds for N frames and print each as
  *		a line of hex; fails if fewer arrive
+ *   match:N:MS:ERE
+ *		wait up to MS milliseconds for N frames whose hex (lower
+ *		case) matches the extended regular expression ERE and print
+ *		them; other frames are skipped; fails if fewer arrive
  *   closed:MS	wait up to MS milliseconds for the daemon to close the
  *		connection, discarding frames; fails if it stays open
+ *   exit:MS	exec: only: close our end, then wait up to MS milliseconds
+ *		for COMMAND to exit; fails unless it exits with status 0
  *
  * Exit status: 0 if every action succeeded, 1 if one failed (and the rest
- * were not run), 2 for usage or connection errors.
+ * were not run), 2 for usage or connection errors. A COMMAND still running
+ * at the end is ended with SIGTERM.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +52,7 @@
 static uint8_t out[BUF_SIZE];
 static uint8_t in[BUF_SIZE];
 static size_t in_len;
+static pid_t child = -1;	/* COMMAND of exec:, -1 if none or reaped */
 
 /**
  * now_ms() - Monotonic time in milliseconds
@@ -152,17 +167,18 @@ static long read_file(const char *path)
 }
 
 /**
- * pop_frame() - Print the first complete received frame and remove it
- * @print:	Print the frame as hex
+ * pop_frame() - Take the first complete received frame, as hex text
  *
- * Return: 1 if a frame was there, 0 if not
+ * Return: the frame in hex, valid until the next call, or NULL if no
+ *	   complete frame is there
  */
-static int pop_frame(int print)
+static const char *pop_frame(void)
 {
+	static char hex[2 * BUF_SIZE + 1];
 	size_t len, i;
 
 	if (in_len < HDR_LEN)
-		return 0;
+		return NULL;
 	len = (size_t)in[0] << 24 | (size_t)in[1] << 16 |
 	      (size_t)in[2] << 8 | in[3];
 	if (len > sizeof(in) - HDR_LEN) {
@@ -171,18 +187,15 @@ static int pop_frame(int print)
 		exit(1);
 	}
 	if (in_len - HDR_LEN < len)
-		return 0;
+		return NULL;
 
-	if (print) {
-		for (i = 0; i < len; i++)
-			printf("%02x", in[HDR_LEN + i]);
-		printf("\n");
-		fflush(stdout);
-	}
+	for (i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", in[HDR_LEN + i]);
+	hex[2 * len] = 0;
 
 	in_len -= HDR_LEN + len;
 	memmove(in, in + HDR_LEN + len, in_len);
-	return 1;
+	return hex;
 }
 
 /**
@@ -190,13 +203,15 @@ static int pop_frame(int print)
  * @fd:		Socket
  * @frames:	Frames wanted; 0 to wait for the close instead
  * @ms:		Timeout in milliseconds
+ * @re:		Count and print only frames matching this; NULL for all
  *
  * Return: 0 if the frames arrived (or the connection closed, for 0 frames),
  *	   -1 otherwise
  */
-static int receive(int fd, long frames, long ms)
+static int receive(int fd, long frames, long ms, const regex_t *re)
 {
 	long long deadline = now_ms() + ms;
+	const char *hex;
 	long got = 0;
 
 	for (;;) {
@@ -204,8 +219,12 @@ static int receive(int fd, long frames, long ms)
 		long long left;
 		ssize_t n;
 
-		while (pop_frame(frames > 0)) {
-			if (frames > 0 && ++got == frames)
+		while ((hex = pop_frame())) {
+			if (!frames || (re && regexec(re, hex, 0, NULL, 0)))
+				continue;
+			printf("%s\n", hex);
+			fflush(stdout);
+			if (++got == frames)
 				return 0;
 		}
 
@@ -227,6 +246,102 @@ static int receive(int fd, long frames, long ms)
 	else
 		fprintf(stderr, "streamclient: connection still open\n");
 	return -1;
+}
+
+/**
+ * match() - Wait for frames matching a regular expression, and print them
+ * @fd:		Socket
+ * @arg:	N:MS:ERE
+ *
+ * Return: 0 if they arrived in time, -1 if not, -2 for a malformed argument
+ */
+static int match(int fd, const char *arg)
+{
+	long frames, ms;
+	regex_t re;
+	char *end;
+	int rc;
+
+	frames = strtol(arg, &end, 10);
+	if (*end != ':' || frames <= 0)
+		return -2;
+	ms = strtol(end + 1, &end, 10);
+	if (*end != ':' || ms < 0 || regcomp(&re, end + 1, REG_EXTENDED |
+					     REG_NOSUB))
+		return -2;
+
+	rc = receive(fd, frames, ms, &re);
+	regfree(&re);
+	return rc;
+}
+
+/**
+ * child_exit() - Close our end, wait for COMMAND to exit with status 0
+ * @fd:		Our end of the socket pair, closed here
+ * @ms:		Timeout in milliseconds
+ *
+ * Return: 0 if COMMAND exited with status 0 in time, -1 otherwise
+ */
+static int child_exit(int fd, long ms)
+{
+	long long deadline = now_ms() + ms;
+	int status;
+
+	close(fd);
+	while (now_ms() < deadline) {
+		const struct timespec pause = { .tv_nsec = 10000000L };
+		pid_t pid = waitpid(child, &status, WNOHANG);
+
+		if (pid == child) {
+			child = -1;
+			if (WIFEXITED(status) && !WEXITSTATUS(status))
+				return 0;
+			fprintf(stderr, "streamclient: command ended with "
+				"status 0x%x\n", status);
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+
+	fprintf(stderr, "streamclient: command still running\n");
+	return -1;
+}
+
+/**
+ * spawn() - Run a command with one end of a socket pair as descriptor @n
+ * @n:		Descriptor number for the command's end
+ * @argv:	Command and arguments, NULL-terminated
+ *
+ * Return: our end of the pair; failures exit with 2
+ */
+static int spawn(int n, char **argv)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || sv[0] == n) {
+		fprintf(stderr, "streamclient: socketpair failed\n");
+		exit(2);
+	}
+
+	child = fork();
+	if (child < 0) {
+		perror("streamclient: fork");
+		exit(2);
+	}
+	if (!child) {
+		if (sv[1] != n && dup2(sv[1], n) < 0)
+			_exit(127);
+		if (sv[1] != n)
+			close(sv[1]);
+		close(sv[0]);
+		execvp(argv[0], argv);
+		perror("streamclient: exec");
+		_exit(127);
+	}
+
+	close(sv[1]);
+	fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+	return sv[0];
 }
 
 /**
@@ -278,55 +393,109 @@ static int run(int fd, const char *action)
 		b = strtol(end + 1, &end, 10);
 		if (*end || b < 0)
 			return -2;
-		return receive(fd, a, b);
+		return receive(fd, a, b, NULL);
 	}
 	if (!strncmp(action, "closed:", 7)) {
 		a = strtol(action + 7, &end, 10);
 		if (*end || a < 0)
 			return -2;
-		return receive(fd, 0, a);
+		return receive(fd, 0, a, NULL);
+	}
+	if (!strncmp(action, "match:", 6))
+		return match(fd, action + 6);
+	if (!strncmp(action, "exit:", 5) && child > 0) {
+		a = strtol(action + 5, &end, 10);
+		if (*end || a < 0)
+			return -2;
+		return child_exit(fd, a);
 	}
 
 	return -2;
 }
 
 /**
- * main() - Connect, then run the actions in order
+ * connect_path() - Connect to a UNIX socket path
+ * @path:	Socket path
+ *
+ * Return: connected socket; failures exit with 2
+ */
+static int connect_path(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fprintf(stderr, "streamclient: socket path too long\n");
+		exit(2);
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
+		fprintf(stderr, "streamclient: %s: %s\n", path,
+			strerror(errno));
+		exit(2);
+	}
+
+	return fd;
+}
+
+/**
+ * main() - Connect or spawn, then run the actions in order
  * @argc:	Argument count
- * @argv:	SOCKPATH ACTION...
+ * @argv:	See the usage
  *
  * Return: see the usage
  */
 int main(int argc, char **argv)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, i;
+	int fd, i, last = argc, rc = 0;
 
-	if (argc < 2 || strlen(argv[1]) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "Usage: %s SOCKPATH ACTION...\n", argv[0]);
-		return 2;
-	}
-	memcpy(addr.sun_path, argv[1], strlen(argv[1]) + 1);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		fprintf(stderr, "streamclient: %s: %s\n", argv[1],
-			strerror(errno));
+	if (argc < 2) {
+		fprintf(stderr, "Usage: %s SOCKPATH ACTION...\n"
+			"       %s exec:N ACTION... -- COMMAND [ARG...]\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 
-	for (i = 2; i < argc; i++) {
-		int rc = run(fd, argv[i]);
+	if (!strncmp(argv[1], "exec:", 5)) {
+		char *end;
+		long n = strtol(argv[1] + 5, &end, 10);
 
+		for (last = 2; last < argc; last++) {
+			if (!strcmp(argv[last], "--"))
+				break;
+		}
+		if (*end || n < 3 || n > 1024 || last >= argc - 1) {
+			fprintf(stderr, "streamclient: bad exec: usage\n");
+			return 2;
+		}
+		fd = spawn((int)n, argv + last + 1);
+	} else {
+		fd = connect_path(argv[1]);
+	}
+
+	for (i = 2; i < last && fd >= 0; i++) {
+		rc = run(fd, argv[i]);
+		if (!strncmp(argv[i], "exit:", 5))
+			fd = -1;
 		if (rc == -2) {
 			fprintf(stderr, "streamclient: bad action %s\n",
 				argv[i]);
-			return 2;
+			rc = 2;
+			break;
 		}
-		if (rc)
-			return 1;
+		if (rc) {
+			rc = 1;
+			break;
+		}
 	}
 
-	close(fd);
-	return 0;
+	if (fd >= 0)
+		close(fd);
+	if (child > 0) {
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	return rc;
 }

@@ -1,0 +1,100 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# QEMU guests on the stream socket: the test guest (test/guest/) boots in
+# QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
+# is checked by what the guest prints: its virtio link, the DHCP lease, the
+# SLAAC address and route, pings to the gateway. Then QEMU exits, and a
+# second guest must be served by the same daemon.
+#
+# A new guest step is one guest_run and one check, e.g. for a fetch from a
+# server in NS_HOST: t_expect_eq http "$(guest_run 20 wget -qO- URL)" DATA
+
+. "${TEST_DIR}/lib/ns.sh"
+. "${TEST_DIR}/lib/guest.sh"
+
+# What the daemon hands out: NS_HOST's addresses and routes (test/lib/ns.sh)
+LEASE_EXPECTED="ip=${HOST_ADDR4}
+mask=24
+router=${GW4}
+dns=${DNS4}
+search=${SEARCH}
+mtu=65520"
+
+# lease_fields() - Print the lease lines the checks compare, in a fixed order
+# $1:	Output of the agent's dhcp4
+lease_fields() {
+	for __f in ip mask router dns search mtu; do
+		echo "$1" | grep "^${__f}="
+	done
+}
+
+# qemu_boot() - Boot a guest on the daemon's socket, check it came up with
+# its virtio link, and that the daemon took QEMU as its client
+# $1:	Prefix for test names
+qemu_boot() {
+	if ! guest_start "${PASST_SOCK}"; then
+		t_fail "$1boot" "$(guest_console | tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	t_ok "$1boot"
+	t_expect_eq "$1virtio-net" \
+		"$(guest_run 10 cat /sys/class/net/eth0/address)" "${GUEST_MAC}"
+	t_check "$1client" guest_connected "${PASST_SOCK}"
+	t_check "$1client-logged" t_wait_for 50 \
+		grep -q "Client connected (pid ${GUEST_PID})" "${PASST_LOG}"
+}
+
+# qemu_dhcp() - Get a lease in the guest, check what it says
+# $1:	Prefix for test names
+qemu_dhcp() {
+	__out=$(guest_run 30 dhcp4)
+	t_expect_eq "$1dhcp" "$(lease_fields "${__out}")" "${LEASE_EXPECTED}"
+}
+
+# qemu_ipv6() - Check the guest's SLAAC address, derived from its MAC, and
+# its default route, through the daemon's link-local address
+qemu_ipv6() {
+	__out=$(guest_run 30 slaac6)
+	t_expect_eq slaac-address \
+		"$(echo "${__out}" | sed -n 's/.* inet6 \([^ ]*\) .*/\1/p')" \
+		"2001:db8:1:0:5054:ff:fe0d:e01/64"
+	t_expect_eq slaac-route \
+		"$(echo "${__out}" | grep '^default via fe80:' | cut -d' ' -f4-5)" \
+		"dev eth0"
+}
+
+# qemu_ping() - Ping an address from the guest, check the reply came from it
+# $1:	Test name
+# $2:	ping or ping6
+# $3:	Address
+qemu_ping() {
+	__out=$(guest_run 15 "$2" -c 1 -W 5 "$3")
+	if echo "${__out}" | grep -q "^64 bytes from $3: "; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$(echo "${__out}" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+
+if ! __out=$(guest_build 2>&1); then
+	t_fail guest-image "$(echo "${__out}" | tail -n 3 | tr '\n' ' ')"
+	exit 0
+fi
+ns_create || { t_fail netns "can't set up namespaces"; exit 0; }
+trap 'guest_cleanup; ns_teardown' EXIT
+ns_passt_start || { t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
+
+if qemu_boot ""; then
+	qemu_dhcp ""
+	qemu_ipv6
+	qemu_ping ping-gateway4 ping "${GW4}"
+	qemu_ping ping-gateway6 ping6 "${GW6}"
+fi
+guest_cleanup
+
+# The daemon outlives its client, and serves the next one
+t_check daemon-survives-guest ns_passt_alive
+t_check client-left-logged \
+	grep -q "Client closed the connection, waiting" "${PASST_LOG}"
+qemu_boot second- && qemu_dhcp second-

@@ -1,0 +1,1177 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* udp.c - UDP between the guest and host sockets
+ *
+ * A flow joins one guest endpoint and one host peer. Its host socket is
+ * bound to our address and port on the host and connected to the peer, so
+ * the kernel hands it exactly the peer's datagrams and sends ours to it:
+ * no per-datagram addressing and no lookups once the flow exists.
+ *
+ * - Outbound: the guest's first datagram to a new destination creates the
+ *   flow. The socket keeps the guest's source port when it can, so that
+ *   replies and peers see the port the guest chose.
+ * - Inbound (-u): a datagram reaching a forwarded host port creates a flow
+ *   whose socket is bound to the address and port it was sent to, and
+ *   connected to its sender. Connected sockets take precedence over the
+ *   listening one, so the sender's later datagrams come straight to the
+ *   flow, and the guest's replies leave from the forwarded port.
+ *
+ * Both directions go in batches: the guest's consecutive datagrams of one
+ * flow with one sendmmsg(), the host's with one recvmmsg() straight into
+ * prebuilt frames, which go to the guest in one call. Nothing is allocated
+ * per datagram. Errors the host socket reports (ICMP port unreachable,
+ * packet too big, TTL exceeded) reach the guest as the matching ICMP or
+ * ICMPv6 error, quoting its datagram. Idle flows expire.
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+/* After <time.h>: it uses struct timespec without including it */
+#include <linux/errqueue.h>
+
+#include "checksum.h"
+#include "ctx.h"
+#include "epoll_ref.h"
+#include "flow.h"
+#include "frame.h"
+#include "fwd.h"
+#include "inany.h"
+#include "l2.h"
+#include "log.h"
+#include "pkt.h"
+#include "udp.h"
+#include "util.h"
+
+/* Datagrams read from a host socket per batch */
+#define UDP_RECV_BATCH		32
+/* Datagrams of one flow from the guest per sendmmsg(), at most UIO_MAXIOV */
+#define UDP_SEND_BATCH		1024
+/* Largest UDP payloads: an IP packet can't exceed 65535 bytes, and the
+ * IPv6 payload length doesn't count the IPv6 header
+ */
+#define UDP_MAX_PAYLOAD4	(65535 - FRAME_IP4_HLEN - FRAME_UDP_HLEN)
+#define UDP_MAX_PAYLOAD6	(65535 - FRAME_UDP_HLEN)
+/* Error queue entries handled per event, so that one flow can't hog us */
+#define UDP_ERRQUEUE_MAX	16
+/* ICMP errors sent to the guest per second, over all flows */
+#define UDP_ICMP_PER_SEC	100
+/* Largest ICMP error messages, quote included (RFC 1812 4.3.2.3, RFC 4443
+ * 2.4 (c)): the IPv4 minimum reassembly size and the IPv6 minimum MTU
+ */
+#define UDP_ICMP4_MAX		576
+#define UDP_ICMP6_MAX		1280
+/* ICMP header, up to the start of the quoted packet */
+#define UDP_ICMP_HLEN		8
+
+/**
+ * struct udp_flow - A UDP flow: the flow header and its host socket
+ * @f:		Flow header: guest side and host side
+ * @s:		Host socket, bound and connected as the host side says
+ * @active_s:	Last datagram either way, in seconds (CLOCK_MONOTONIC)
+ * @ttl:	TTL or hop limit set on @s, 0 if never set
+ */
+struct udp_flow {
+	struct flow_common f;
+	int32_t s;
+	uint32_t active_s;
+	uint8_t ttl;
+};
+
+_Static_assert(sizeof(struct udp_flow) <= FLOW_ENTRY_SIZE,
+	       "struct udp_flow must fit a flow table entry");
+
+/* Listening socket references carry the rule, the family and the port */
+#define UDP_LISTEN_REF(rule, v6, port)					\
+	((uint32_t)(rule) << 17 | (uint32_t)!!(v6) << 16 | (uint32_t)(port))
+#define UDP_LISTEN_RULE(index)	((index) >> 17)
+#define UDP_LISTEN_V6(index)	(((index) >> 16) & 1)
+#define UDP_LISTEN_PORT(index)	((uint16_t)(index))
+
+/**
+ * union udp_cmsg - Room for the destination address of a datagram
+ * @hdr:	Alignment
+ * @buf:	Control message buffer
+ */
+union udp_cmsg {
+	struct cmsghdr hdr;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
+/* Host to guest: frames, with the payload read in at frame_udp_off() */
+static uint8_t udp_frame[UDP_RECV_BATCH][L2_MAX_LEN]
+	__attribute__((aligned(64)));
+static struct l2_prefix udp_prefix[UDP_RECV_BATCH];
+static struct iovec udp_l2_iov[UDP_RECV_BATCH * 2];
+static struct iovec udp_recv_iov[UDP_RECV_BATCH];
+static struct mmsghdr udp_recv_mh[UDP_RECV_BATCH];
+static union sockaddr_inany udp_recv_from[UDP_RECV_BATCH];
+static union udp_cmsg udp_recv_cmsg[UDP_RECV_BATCH];
+
+/* Guest to host: payloads stay in the guest's frames */
+static struct iovec udp_send_iov[UDP_SEND_BATCH];
+static struct mmsghdr udp_send_mh[UDP_SEND_BATCH];
+
+/* ICMP errors to the guest: one frame at a time */
+static uint8_t udp_icmp_frame[FRAME_ETH_HLEN + UDP_ICMP6_MAX];
+
+/**
+ * udp_flow_of() - The UDP flow around a flow header
+ * @f:		Flow header of a UDP flow
+ *
+ * Return: the flow
+ */
+static struct udp_flow *udp_flow_of(struct flow_common *f)
+{
+	return (struct udp_flow *)(void *)f;
+}
+
+/**
+ * udp_payload_max() - Largest datagram payload the guest can take
+ * @c:		Execution context
+ * @v4:		IPv4 (else IPv6)
+ *
+ * Return: the smallest of the UDP limit, what the guest's MTU allows, and
+ *	   what fits our frames
+ */
+static size_t udp_payload_max(const struct ctx *c, bool v4)
+{
+	size_t ip_hlen = v4 ? FRAME_IP4_HLEN : FRAME_IP6_HLEN;
+	size_t max = v4 ? UDP_MAX_PAYLOAD4 : UDP_MAX_PAYLOAD6;
+	size_t l3_max = L2_MAX_LEN - FRAME_ETH_HLEN;
+
+	if (c->mtu > 0 && (size_t)c->mtu < l3_max)
+		l3_max = (size_t)c->mtu;
+
+	return MIN(max, l3_max - ip_hlen - FRAME_UDP_HLEN);
+}
+
+/**
+ * udp_refuse_log() - Log, rate-limited, why a flow could not be created
+ * @what:	Which kind of flow
+ * @rc:		Positive errno
+ */
+static void udp_refuse_log(const char *what, int rc)
+{
+	if (rc == EMFILE || rc == ENFILE || rc == ENOBUFS || rc == ENOMEM)
+		warn_ratelimit("UDP: refusing %s flow, out of resources: %s",
+			       what, strerror(rc));
+	else
+		debug_ratelimit("UDP: refusing %s flow: %s", what,
+				strerror(rc));
+}
+
+/**
+ * udp_sock_open() - Open a host socket bound and connected as a side says
+ * @c:		Execution context
+ * @host:	Host side: bound to @oaddr:@oport, connected to @eaddr:@eport;
+ *		an unspecified address or zero port is filled in with what
+ *		the kernel chose
+ * @any_port:	If binding @oport fails, let the kernel pick a port
+ *
+ * Return: the socket, or a negative errno
+ */
+static int udp_sock_open(const struct ctx *c, struct flowside *host,
+			 bool any_port)
+{
+	bool v4 = !!inany_v4(&host->eaddr);
+	const struct fam_ctx *fam = v4 ? &c->ip4 : &c->ip6;
+	union sockaddr_inany sa;
+	socklen_t sl;
+	int s, rc;
+
+	s = socket(v4 ? AF_INET : AF_INET6,
+		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return -errno;
+	if (s > EPOLL_REF_FD_MAX) {
+		close(s);
+		return -EMFILE;
+	}
+
+	/* Shares the port with a -u listener, or with another flow from
+	 * the same guest port: connected sockets each get their own peer's
+	 * datagrams
+	 */
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+		       sizeof(int)) ||
+	    (!v4 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 },
+			       sizeof(int))) ||
+	    setsockopt(s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		       v4 ? IP_RECVERR : IPV6_RECVERR, &(int){ 1 },
+		       sizeof(int)))
+		goto fail;
+
+	if (fam->ifname_out[0] && !inany_is_loopback(&host->eaddr) &&
+	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, fam->ifname_out,
+		       (socklen_t)strlen(fam->ifname_out)))
+		goto fail;
+
+	sl = inany_to_sockaddr(&sa, &host->oaddr, host->oport, fam->ifi);
+	if (bind(s, &sa.sa, sl)) {
+		if (!any_port || !host->oport)
+			goto fail;
+		sl = inany_to_sockaddr(&sa, &host->oaddr, 0, fam->ifi);
+		if (bind(s, &sa.sa, sl))
+			goto fail;
+	}
+
+	sl = inany_to_sockaddr(&sa, &host->eaddr, host->eport, fam->ifi);
+	if (connect(s, &sa.sa, sl))
+		goto fail;
+
+	sl = sizeof(sa);
+	if (getsockname(s, &sa.sa, &sl) ||
+	    !inany_from_sockaddr(&host->oaddr, &host->oport, &sa))
+		goto fail;
+
+	return s;
+
+fail:
+	rc = -errno;
+	close(s);
+	return rc;
+}
+
+/**
+ * udp_flow_activate() - Make a new flow findable and watch its socket
+ * @c:		Execution context
+ * @uf:		Flow with both sides, its type and its socket set
+ *
+ * Return: 0 on success, a positive errno on failure, the flow then closed
+ */
+static int udp_flow_activate(struct ctx *c, struct udp_flow *uf)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP,
+				.fd = (uint32_t)uf->s,
+				.index = flow_idx(&uf->f) };
+	int rc;
+
+	rc = flow_hash_insert(&uf->f, FLOW_SIDE_GUEST);
+	if (!rc)
+		rc = flow_hash_insert(&uf->f, FLOW_SIDE_HOST);
+	if (!rc)
+		rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
+	if (rc) {
+		close(uf->s);
+		flow_close(&uf->f);
+		return rc;
+	}
+
+	uf->active_s = (uint32_t)c->now.tv_sec;
+	flow_log(&uf->f, LOG_DEBUG, "new %s",
+		 (uf->f.flags & FLOW_F_INBOUND) ? "inbound" : "outbound");
+	return 0;
+}
+
+/**
+ * udp_flow_new_outbound() - Create a flow for a guest datagram to a new
+ *			     destination
+ * @c:		Execution context
+ * @guest:	Guest side: the guest's address and port, and the destination
+ *
+ * Return: the flow, NULL if it can't be created
+ */
+static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
+					      const struct flowside *guest)
+{
+	struct flowside host, want;
+	struct flow_common *f;
+	struct udp_flow *uf;
+	int s, rc;
+
+	rc = fwd_nat_outbound(c, IPPROTO_UDP, guest, &want);
+	if (rc) {
+		udp_refuse_log("outbound", rc);
+		return NULL;
+	}
+
+	/* A host side another flow holds already (the guest's port taken
+	 * by a flow to the same peer from another guest address) falls
+	 * back to a port of the kernel's choice
+	 */
+	host = want;
+	s = udp_sock_open(c, &host, true);
+	if (s >= 0 && flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_HOST, &host) &&
+	    want.oport) {
+		close(s);
+		host = want;
+		host.oport = 0;
+		s = udp_sock_open(c, &host, false);
+	}
+	if (s < 0) {
+		udp_refuse_log("outbound", -s);
+		return NULL;
+	}
+
+	f = flow_alloc();
+	if (!f) {
+		close(s);
+		warn_ratelimit("UDP: flow table full, refusing new flow");
+		return NULL;
+	}
+
+	uf = udp_flow_of(f);
+	f->type = FLOW_TYPE_UDP;
+	f->side[FLOW_SIDE_GUEST] = *guest;
+	f->side[FLOW_SIDE_HOST] = host;
+	uf->s = s;
+
+	rc = udp_flow_activate(c, uf);
+	if (rc) {
+		udp_refuse_log("outbound", rc);
+		return NULL;
+	}
+
+	return uf;
+}
+
+/**
+ * udp_flow_new_inbound() - Create a flow for a datagram to a forwarded port
+ * @c:		Execution context
+ * @rule_idx:	Index of the -u rule the port belongs to
+ * @host:	Host side: the sender, and the address and port it sent to
+ *
+ * Return: the flow, NULL if it can't be created
+ */
+static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
+					     const struct flowside *host)
+{
+	struct flowside guest, bound = *host;
+	struct flow_common *f;
+	struct udp_flow *uf;
+	int s, rc;
+
+	if (rule_idx >= c->udp_fwd.count)
+		return NULL;
+
+	rc = fwd_nat_inbound(c, IPPROTO_UDP, &c->udp_fwd.rules[rule_idx],
+			     host, &guest);
+	if (!rc && flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_GUEST, &guest))
+		rc = EADDRINUSE;
+	if (rc) {
+		udp_refuse_log("inbound", rc);
+		return NULL;
+	}
+
+	s = udp_sock_open(c, &bound, false);
+	if (s < 0) {
+		udp_refuse_log("inbound", -s);
+		return NULL;
+	}
+
+	f = flow_alloc();
+	if (!f) {
+		close(s);
+		warn_ratelimit("UDP: flow table full, refusing new flow");
+		return NULL;
+	}
+
+	uf = udp_flow_of(f);
+	f->type = FLOW_TYPE_UDP;
+	f->flags |= FLOW_F_INBOUND;
+	f->side[FLOW_SIDE_GUEST] = guest;
+	f->side[FLOW_SIDE_HOST] = bound;
+	uf->s = s;
+
+	rc = udp_flow_activate(c, uf);
+	if (rc) {
+		udp_refuse_log("inbound", rc);
+		return NULL;
+	}
+
+	return uf;
+}
+
+/**
+ * udp_flow_close() - Close a flow's socket and retire the flow
+ * @c:		Execution context
+ * @uf:		Flow
+ * @why:	Reason, for the debug log
+ */
+static void udp_flow_close(const struct ctx *c, struct udp_flow *uf,
+			   const char *why)
+{
+	flow_log(&uf->f, LOG_DEBUG, "closing: %s", why);
+	epoll_ref_del(c->epollfd, uf->s);
+	close(uf->s);
+	uf->s = -1;
+	flow_close(&uf->f);
+}
+
+/**
+ * udp_parse() - Validate a datagram from the guest
+ * @p:		Parsed frame, transport protocol UDP
+ * @sport:	Source port, host order, filled
+ * @dport:	Destination port, host order, filled
+ * @len:	Payload length, filled
+ *
+ * The UDP length may be shorter than the IP payload (the rest is padding)
+ * but not longer. The checksum must be right; IPv4 may leave it out (zero),
+ * IPv6 may not (RFC 8200, 8.1).
+ *
+ * Return: true if the datagram is valid
+ */
+static bool udp_parse(const struct pkt *p, uint16_t *sport, uint16_t *dport,
+		      size_t *len)
+{
+	size_t ulen;
+
+	if (p->l4_len < FRAME_UDP_HLEN)
+		return false;
+
+	ulen = get_be16(p->l4 + 4);
+	if (ulen < FRAME_UDP_HLEN || ulen > p->l4_len)
+		return false;
+
+	if (!p->v4 || get_be16(p->l4 + 6)) {
+		uint32_t sum = csum_pseudo(&p->src, &p->dst, IPPROTO_UDP, ulen);
+
+		if (csum_fold(csum_partial(p->l4, ulen, sum)))
+			return false;
+	}
+
+	*sport = get_be16(p->l4);
+	*dport = get_be16(p->l4 + 2);
+	*len = ulen - FRAME_UDP_HLEN;
+	return true;
+}
+
+/**
+ * udp_same_flow() - Does a datagram belong to the run a first one started?
+ * @a:		First datagram of the run, valid UDP
+ * @b:		Candidate
+ *
+ * Return: true if @b is UDP with the same addresses, ports and TTL
+ */
+static bool udp_same_flow(const struct pkt *a, const struct pkt *b)
+{
+	return b->proto == IPPROTO_UDP && b->l4_len >= FRAME_UDP_HLEN &&
+	       a->ttl == b->ttl && !memcmp(a->l4, b->l4, 4) &&
+	       inany_equals(&a->src, &b->src) && inany_equals(&a->dst, &b->dst);
+}
+
+/**
+ * udp_set_ttl() - Give the host socket the guest's TTL or hop limit, so
+ *		   that traceroute from the guest works
+ * @uf:		Flow
+ * @ttl:	TTL or hop limit of the guest's datagram
+ */
+static void udp_set_ttl(struct udp_flow *uf, uint8_t ttl)
+{
+	bool v4 = !!inany_v4(&uf->f.side[FLOW_SIDE_HOST].eaddr);
+	int val = ttl;
+
+	if (uf->ttl == ttl || !ttl)
+		return;
+
+	if (setsockopt(uf->s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		       v4 ? IP_TTL : IPV6_UNICAST_HOPS, &val, sizeof(val)))
+		debug_ratelimit("UDP: can't set TTL %u: %s", ttl,
+				strerror(errno));
+	else
+		uf->ttl = ttl;
+}
+
+/**
+ * udp_send_batch() - Send prepared datagrams on a flow's socket
+ * @uf:		Flow
+ * @n:		Datagrams in udp_send_mh
+ *
+ * A failure may be an error the socket had pending from an earlier
+ * datagram (an ICMP error, which the error queue reports), so a datagram
+ * is tried again once before it is dropped. A full socket buffer drops the
+ * rest, as a full link would.
+ */
+static void udp_send_batch(const struct udp_flow *uf, size_t n)
+{
+	bool retried = false;
+	size_t done = 0;
+
+	while (done < n) {
+		int rc = sendmmsg(uf->s, udp_send_mh + done,
+				  (unsigned)(n - done), 0);
+
+		if (rc > 0) {
+			done += (size_t)rc;
+			retried = false;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS) {
+			debug_ratelimit("UDP: host socket full, dropping %zu "
+					"datagrams", n - done);
+			return;
+		}
+		if (!retried) {
+			retried = true;
+			continue;
+		}
+
+		debug_ratelimit("UDP: dropping datagram to host: %s",
+				strerror(errno));
+		done++;
+		retried = false;
+	}
+}
+
+/**
+ * udp_tap_handler() - Send the guest's datagrams of one flow to the host
+ * @c:		Execution context
+ * @p:		Parsed frames, the first one UDP
+ * @n:		Number of frames in @p
+ *
+ * Takes the first datagram and those right after it with the same
+ * addresses, ports and TTL, creating the flow if it doesn't exist, and
+ * sends them with one sendmmsg(). Malformed datagrams are dropped alone.
+ *
+ * Return: number of frames consumed from @p, at least one if @n is not 0
+ */
+size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
+{
+	struct flowside guest = { 0 };
+	struct flow_common *f;
+	struct udp_flow *uf;
+	size_t run, i, count = 0;
+
+	if (!n)
+		return 0;
+
+	if (!udp_parse(&p[0], &guest.eport, &guest.oport,
+		       &udp_send_iov[0].iov_len)) {
+		debug_ratelimit("UDP: dropping malformed datagram from guest");
+		return 1;
+	}
+	if (c->no_udp) {
+		debug_ratelimit("UDP: disabled, dropping datagram from guest");
+		return 1;
+	}
+
+	for (run = 1; run < n && run < UDP_SEND_BATCH; run++) {
+		if (!udp_same_flow(&p[0], &p[run]))
+			break;
+	}
+
+	guest.eaddr = p[0].src;
+	guest.oaddr = p[0].dst;
+	f = flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_GUEST, &guest);
+	uf = f ? udp_flow_of(f) : udp_flow_new_outbound(c, &guest);
+	if (!uf)
+		return run;
+
+	/* The first datagram is checked already, its length is in place */
+	for (i = 0; i < run; i++) {
+		uint16_t sport, dport;
+
+		if (i && !udp_parse(&p[i], &sport, &dport,
+				    &udp_send_iov[count].iov_len)) {
+			debug_ratelimit("UDP: dropping malformed datagram "
+					"from guest");
+			continue;
+		}
+
+		udp_send_iov[count].iov_base =
+			(void *)(uintptr_t)(p[i].l4 + FRAME_UDP_HLEN);
+		memset(&udp_send_mh[count], 0, sizeof(udp_send_mh[count]));
+		udp_send_mh[count].msg_hdr.msg_iov = &udp_send_iov[count];
+		udp_send_mh[count].msg_hdr.msg_iovlen = 1;
+		count++;
+	}
+
+	udp_set_ttl(uf, p[0].ttl);
+	udp_send_batch(uf, count);
+	uf->active_s = (uint32_t)c->now.tv_sec;
+
+	return run;
+}
+
+/**
+ * udp_recv_batch() - Read datagrams from a host socket into frames
+ * @c:		Execution context
+ * @s:		Socket
+ * @v4:		IPv4 socket (else IPv6)
+ * @with_dst:	Also read each datagram's destination address (listening
+ *		sockets)
+ *
+ * Return: datagrams read, each in udp_frame[i] at frame_udp_off(), with its
+ *	   length in udp_recv_mh[i].msg_len; 0 if none or on error
+ */
+static unsigned udp_recv_batch(const struct ctx *c, int s, bool v4,
+			       bool with_dst)
+{
+	size_t max = udp_payload_max(c, v4);
+	unsigned i;
+	int n;
+
+	for (i = 0; i < UDP_RECV_BATCH; i++) {
+		struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
+
+		udp_recv_iov[i].iov_base = udp_frame[i] + frame_udp_off(v4);
+		udp_recv_iov[i].iov_len = max;
+		mh->msg_name = &udp_recv_from[i];
+		mh->msg_namelen = sizeof(udp_recv_from[i]);
+		mh->msg_iov = &udp_recv_iov[i];
+		mh->msg_iovlen = 1;
+		mh->msg_control = with_dst ? udp_recv_cmsg[i].buf : NULL;
+		mh->msg_controllen = with_dst ? sizeof(udp_recv_cmsg[i]) : 0;
+		mh->msg_flags = 0;
+	}
+
+	n = recvmmsg(s, udp_recv_mh, UDP_RECV_BATCH, MSG_DONTWAIT, NULL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			debug_ratelimit("UDP: receive error: %s",
+					strerror(errno));
+		return 0;
+	}
+
+	return (unsigned)n;
+}
+
+/**
+ * udp_frame_add() - Complete a received datagram's frame and queue it for
+ *		     the guest
+ * @c:		Execution context
+ * @i:		Index of the datagram in the receive batch
+ * @gs:		Guest side of its flow
+ * @queued:	Frames queued so far, incremented
+ *
+ * Return: true if queued, false if the datagram was too long for the guest
+ */
+static bool udp_frame_add(const struct ctx *c, unsigned i,
+			  const struct flowside *gs, size_t *queued)
+{
+	const struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
+	size_t len;
+
+	if (mh->msg_flags & MSG_TRUNC) {
+		debug_ratelimit("UDP: datagram too long for the guest's MTU, "
+				"dropped");
+		return false;
+	}
+
+	len = frame_udp(c, udp_frame[i], NULL, &gs->oaddr, gs->oport,
+			&gs->eaddr, gs->eport, udp_recv_mh[i].msg_len);
+
+	udp_prefix[*queued] = (struct l2_prefix){ 0 };
+	udp_l2_iov[*queued * 2].iov_base = &udp_prefix[*queued];
+	udp_l2_iov[*queued * 2].iov_len = 0;
+	udp_l2_iov[*queued * 2 + 1].iov_base = udp_frame[i];
+	udp_l2_iov[*queued * 2 + 1].iov_len = len;
+	(*queued)++;
+	return true;
+}
+
+/**
+ * udp_icmp_type() - ICMP type, code and MTU field for a socket error
+ * @ee:		Extended error from the error queue
+ * @v4:		IPv4 flow (else IPv6)
+ * @type:	ICMP or ICMPv6 type, filled
+ * @code:	Code, filled
+ * @mtu:	MTU to report, filled, 0 if none
+ *
+ * Return: true if the error is one we report to the guest
+ */
+static bool udp_icmp_type(const struct sock_extended_err *ee, bool v4,
+			  uint8_t *type, uint8_t *code, uint32_t *mtu)
+{
+	*type = ee->ee_type;
+	*code = ee->ee_code;
+	*mtu = 0;
+
+	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL) {
+		/* Our own host found the datagram too big for its path */
+		if (ee->ee_errno != EMSGSIZE)
+			return false;
+		*type = v4 ? ICMP_DEST_UNREACH : ICMP6_PACKET_TOO_BIG;
+		*code = v4 ? ICMP_FRAG_NEEDED : 0;
+		*mtu = ee->ee_info;
+		return true;
+	}
+
+	if (v4 && ee->ee_origin == SO_EE_ORIGIN_ICMP) {
+		if (*type == ICMP_DEST_UNREACH && *code == ICMP_FRAG_NEEDED)
+			*mtu = ee->ee_info;
+		return *type == ICMP_DEST_UNREACH || *type == ICMP_TIME_EXCEEDED;
+	}
+
+	if (!v4 && ee->ee_origin == SO_EE_ORIGIN_ICMP6) {
+		if (*type == ICMP6_PACKET_TOO_BIG)
+			*mtu = ee->ee_info;
+		return *type == ICMP6_DST_UNREACH ||
+		       *type == ICMP6_PACKET_TOO_BIG ||
+		       *type == ICMP6_TIME_EXCEEDED;
+	}
+
+	return false;
+}
+
+/**
+ * udp_icmp_ratelimit() - Take a token for one ICMP error to the guest
+ * @c:		Execution context
+ *
+ * Return: true if the error may be sent
+ */
+static bool udp_icmp_ratelimit(const struct ctx *c)
+{
+	static time_t second;
+	static unsigned sent;
+
+	if (c->now.tv_sec != second) {
+		second = c->now.tv_sec;
+		sent = 0;
+	}
+
+	if (sent >= UDP_ICMP_PER_SEC)
+		return false;
+	sent++;
+	return true;
+}
+
+/**
+ * udp_icmp_quote() - Where the quoted datagram's payload starts in an ICMP
+ *		      error frame, and how much of it fits
+ * @v4:		IPv4 (else IPv6)
+ * @room:	Bytes of payload that fit, filled
+ *
+ * Return: offset of the quoted payload in udp_icmp_frame
+ */
+static size_t udp_icmp_quote(bool v4, size_t *room)
+{
+	size_t ip_hlen = v4 ? FRAME_IP4_HLEN : FRAME_IP6_HLEN;
+	size_t max = v4 ? UDP_ICMP4_MAX : UDP_ICMP6_MAX;
+
+	*room = max - 2 * ip_hlen - UDP_ICMP_HLEN - FRAME_UDP_HLEN;
+	return frame_l4_off(v4) + UDP_ICMP_HLEN + ip_hlen + FRAME_UDP_HLEN;
+}
+
+/**
+ * udp_icmp_send() - Send the guest an ICMP error about one of its datagrams
+ * @c:		Execution context
+ * @uf:		Flow the datagram belonged to
+ * @ee:		Extended error from the error queue
+ * @len:	Bytes of the datagram's payload, already at udp_icmp_quote()
+ *		in udp_icmp_frame
+ */
+static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
+			  const struct sock_extended_err *ee, size_t len)
+{
+	const struct flowside *gs = &uf->f.side[FLOW_SIDE_GUEST];
+	const struct flowside *hs = &uf->f.side[FLOW_SIDE_HOST];
+	bool v4 = !!inany_v4(&gs->eaddr);
+	size_t ip_hlen = v4 ? FRAME_IP4_HLEN : FRAME_IP6_HLEN;
+	uint8_t *icmp = udp_icmp_frame + frame_l4_off(v4);
+	uint8_t *ip = icmp + UDP_ICMP_HLEN, *uh = ip + ip_hlen;
+	union sockaddr_inany *off = (union sockaddr_inany *)SO_EE_OFFENDER(ee);
+	union inany_addr src, offender;
+	uint8_t type, code;
+	size_t l4_len;
+	uint16_t port;
+	uint32_t mtu;
+
+	if (!udp_icmp_type(ee, v4, &type, &code, &mtu))
+		return;
+
+	/* The peer itself, or our host, appear as the guest knows the peer;
+	 * a router on the way as its own address, translated
+	 */
+	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL ||
+	    !inany_from_sockaddr(&offender, &port, off) ||
+	    inany_equals(&offender, &hs->eaddr))
+		src = gs->oaddr;
+	else if (fwd_nat_inbound_src(c, &offender, &src))
+		return;
+
+	if (!udp_icmp_ratelimit(c)) {
+		debug_ratelimit("UDP: ICMP error to guest rate-limited");
+		return;
+	}
+
+	/* The guest's datagram as it sent it */
+	if (v4) {
+		uint16_t csum;
+
+		memset(ip, 0, FRAME_IP4_HLEN);
+		ip[0] = 0x45;
+		put_be16(ip + 2, (uint16_t)(FRAME_IP4_HLEN + FRAME_UDP_HLEN +
+					    len));
+		ip[8] = uf->ttl ? uf->ttl : 64;
+		ip[9] = IPPROTO_UDP;
+		memcpy(ip + 12, inany_v4(&gs->eaddr), 4);
+		memcpy(ip + 16, inany_v4(&gs->oaddr), 4);
+		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
+		memcpy(ip + 10, &csum, sizeof(csum));
+	} else {
+		put_be32(ip, 6U << 28);
+		put_be16(ip + 4, (uint16_t)(FRAME_UDP_HLEN + len));
+		ip[6] = IPPROTO_UDP;
+		ip[7] = uf->ttl ? uf->ttl : 64;
+		memcpy(ip + 8, &gs->eaddr.a6, 16);
+		memcpy(ip + 24, &gs->oaddr.a6, 16);
+	}
+	put_be16(uh, gs->eport);
+	put_be16(uh + 2, gs->oport);
+	put_be16(uh + 4, (uint16_t)(FRAME_UDP_HLEN + len));
+	put_be16(uh + 6, 0);
+
+	icmp[0] = type;
+	icmp[1] = code;
+	put_be32(icmp + 4, 0);
+	if (v4 && mtu)
+		put_be16(icmp + 6, (uint16_t)MIN(mtu, UINT16_MAX));
+	else if (mtu)
+		put_be32(icmp + 4, mtu);
+
+	l4_len = UDP_ICMP_HLEN + ip_hlen + FRAME_UDP_HLEN + len;
+	l4_len = frame_ip(c, udp_icmp_frame, NULL, &src, &gs->eaddr,
+			  v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 64, l4_len);
+	l2_send_single(c, udp_icmp_frame, l4_len);
+	flow_log(&uf->f, LOG_DEBUG, "ICMP error type %u code %u to guest",
+		 type, code);
+}
+
+/**
+ * udp_sock_errors() - Report the errors queued on a flow's socket
+ * @c:		Execution context
+ * @uf:		Flow
+ *
+ * Return: 0, or a positive errno if the socket is unusable
+ */
+static int udp_sock_errors(struct ctx *c, struct udp_flow *uf)
+{
+	bool v4 = !!inany_v4(&uf->f.side[FLOW_SIDE_HOST].eaddr);
+	union {
+		struct cmsghdr hdr;
+		uint8_t buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+				       sizeof(union sockaddr_inany))];
+	} ctl;
+	union sockaddr_inany from;
+	struct iovec iov;
+	struct msghdr mh = {
+		.msg_name = &from, .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.buf,
+	};
+	unsigned i;
+
+	for (i = 0; i < UDP_ERRQUEUE_MAX; i++) {
+		const struct sock_extended_err *ee = NULL;
+		struct cmsghdr *cm;
+		ssize_t len;
+
+		iov.iov_base = udp_icmp_frame + udp_icmp_quote(v4,
+							       &iov.iov_len);
+		mh.msg_namelen = sizeof(from);
+		mh.msg_controllen = sizeof(ctl);
+		mh.msg_flags = 0;
+
+		len = recvmsg(uf->s, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				break;
+			return errno;
+		}
+
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if ((cm->cmsg_level == IPPROTO_IP &&
+			     cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 &&
+			     cm->cmsg_type == IPV6_RECVERR))
+				ee = (const struct sock_extended_err *)
+				     (const void *)CMSG_DATA(cm);
+		}
+
+		if (ee)
+			udp_icmp_send(c, uf, ee, (size_t)len);
+	}
+
+	/* With the queue empty, a pending error left would keep EPOLLERR
+	 * up: read it to clear it
+	 */
+	if (!i) {
+		int err;
+
+		getsockopt(uf->s, SOL_SOCKET, SO_ERROR, &err,
+			   &(socklen_t){ sizeof(err) });
+	}
+
+	return 0;
+}
+
+/**
+ * udp_sock_handler() - Relay a flow socket's datagrams and errors
+ * @c:		Execution context
+ * @ref:	Reference of the socket: the flow index
+ * @events:	EPOLL* events
+ */
+void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	struct flow_common *f = flow_at(ref.index, FLOW_TYPE_UDP);
+	const struct flowside *gs, *hs;
+	struct udp_flow *uf;
+	size_t queued = 0;
+	unsigned n, i;
+	bool v4;
+
+	if (!f)
+		return;
+	uf = udp_flow_of(f);
+	gs = &f->side[FLOW_SIDE_GUEST];
+	hs = &f->side[FLOW_SIDE_HOST];
+	v4 = !!inany_v4(&hs->eaddr);
+
+	if (events & EPOLLERR) {
+		int rc = udp_sock_errors(c, uf);
+
+		if (rc) {
+			udp_flow_close(c, uf, strerror(rc));
+			return;
+		}
+	}
+
+	if (!(events & EPOLLIN))
+		return;
+
+	n = udp_recv_batch(c, uf->s, v4, false);
+	for (i = 0; i < n; i++) {
+		union inany_addr from;
+		uint16_t port;
+
+		/* Queued before connect() took effect: not our peer's */
+		if (!inany_from_sockaddr(&from, &port, &udp_recv_from[i]) ||
+		    port != hs->eport || !inany_equals(&from, &hs->eaddr))
+			continue;
+
+		udp_frame_add(c, i, gs, &queued);
+	}
+
+	if (n)
+		uf->active_s = (uint32_t)c->now.tv_sec;
+	l2_send_frames(c, udp_l2_iov, 2, queued);
+}
+
+/**
+ * udp_recv_dst() - Destination address of a datagram, from its control
+ *		    message
+ * @mh:		Message header as recvmmsg() filled it
+ * @dst:	Address, filled
+ *
+ * Return: true if found
+ */
+static bool udp_recv_dst(struct msghdr *mh, union inany_addr *dst)
+{
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			inany_from_v4(dst, pi.ipi_addr);
+			return true;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 &&
+		    cm->cmsg_type == IPV6_PKTINFO) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			inany_from_v6(dst, &pi.ipi6_addr);
+			return true;
+		}
+	}
+
+	return false;
+}
+
+/**
+ * udp_listen_handler() - Relay datagrams reaching a forwarded port, each
+ *			  through its flow, created for a new sender
+ * @c:		Execution context
+ * @ref:	Reference of the listening socket: rule, family and port
+ * @events:	EPOLL* events
+ */
+void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
+{
+	bool v4 = !UDP_LISTEN_V6(ref.index);
+	size_t queued = 0;
+	unsigned n, i;
+
+	if (events & EPOLLERR) {
+		int err;
+
+		getsockopt((int)ref.fd, SOL_SOCKET, SO_ERROR, &err,
+			   &(socklen_t){ sizeof(err) });
+	}
+	if (!(events & EPOLLIN))
+		return;
+
+	n = udp_recv_batch(c, (int)ref.fd, v4, true);
+	for (i = 0; i < n; i++) {
+		struct flowside host = { .oport = UDP_LISTEN_PORT(ref.index) };
+		struct flow_common *f;
+		struct udp_flow *uf;
+
+		if (!inany_from_sockaddr(&host.eaddr, &host.eport,
+					 &udp_recv_from[i]) ||
+		    !udp_recv_dst(&udp_recv_mh[i].msg_hdr, &host.oaddr) ||
+		    inany_is_multicast(&host.oaddr))
+			continue;
+
+		f = flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_HOST, &host);
+		uf = f ? udp_flow_of(f) :
+			 udp_flow_new_inbound(c, UDP_LISTEN_RULE(ref.index),
+					      &host);
+		if (!uf)
+			continue;
+
+		if (udp_frame_add(c, i, &uf->f.side[FLOW_SIDE_GUEST], &queued))
+			uf->active_s = (uint32_t)c->now.tv_sec;
+	}
+
+	l2_send_frames(c, udp_l2_iov, 2, queued);
+}
+
+/**
+ * udp_flow_timer() - Close a flow that has been idle for too long
+ * @c:		Execution context
+ * @f:		UDP flow
+ */
+void udp_flow_timer(struct ctx *c, struct flow_common *f)
+{
+	struct udp_flow *uf = udp_flow_of(f);
+	unsigned timeout = c->udp_timeout ? c->udp_timeout :
+					    UDP_TIMEOUT_DEFAULT;
+
+	if ((uint32_t)c->now.tv_sec - uf->active_s >= timeout)
+		udp_flow_close(c, uf, "idle");
+}
+
+/**
+ * udp_listen_open() - Open and watch the listening socket of one port
+ * @c:		Execution context
+ * @rule_idx:	Index of the rule in c->udp_fwd
+ * @v4:		IPv4 (else IPv6)
+ * @port:	Host port
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+static int udp_listen_open(const struct ctx *c, unsigned rule_idx, bool v4,
+			   uint16_t port)
+{
+	const struct fwd_rule *rule = &c->udp_fwd.rules[rule_idx];
+	const struct fam_ctx *fam = v4 ? &c->ip4 : &c->ip6;
+	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
+	union inany_addr addr = rule->addr;
+	union sockaddr_inany sa;
+	socklen_t sl;
+	int s, rc;
+
+	if (inany_is_unspecified(&addr)) {
+		if (v4)
+			inany_from_v4(&addr,
+				      (struct in_addr){ htonl(INADDR_ANY) });
+		else
+			inany_from_v6(&addr, &in6addr_any);
+	}
+
+	s = socket(v4 ? AF_INET : AF_INET6,
+		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s < 0)
+		return errno;
+	if (s > EPOLL_REF_FD_MAX) {
+		close(s);
+		return EMFILE;
+	}
+
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+		       sizeof(int)) ||
+	    (!v4 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 },
+			       sizeof(int))) ||
+	    setsockopt(s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+		       v4 ? IP_PKTINFO : IPV6_RECVPKTINFO, &(int){ 1 },
+		       sizeof(int)) ||
+	    (rule->ifname[0] &&
+	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
+			(socklen_t)strlen(rule->ifname))))
+		goto fail;
+
+	sl = inany_to_sockaddr(&sa, &addr, port, fam->ifi);
+	if (bind(s, &sa.sa, sl))
+		goto fail;
+
+	ref.fd = (uint32_t)s;
+	ref.index = UDP_LISTEN_REF(rule_idx, !v4, port);
+	rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
+	if (rc) {
+		close(s);
+		return rc;
+	}
+
+	return 0;
+
+fail:
+	rc = errno;
+	close(s);
+	return rc;
+}
+
+/**
+ * udp_init() - Open the listening sockets of the -u rules
+ * @c:		Execution context
+ *
+ * A rule with an unspecified address listens in both families, unless
+ * restricted to one. A port that can't be bound is fatal, unless the rule
+ * is weak (a range given as "all" ports, say), where it only warns.
+ */
+void udp_init(struct ctx *c)
+{
+	unsigned r;
+
+	if (c->no_udp)
+		return;
+
+	for (r = 0; r < c->udp_fwd.count; r++) {
+		const struct fwd_rule *rule = &c->udp_fwd.rules[r];
+		bool any = inany_is_unspecified(&rule->addr);
+		bool v4 = !!inany_v4(&rule->addr);
+		unsigned fam;
+
+		for (fam = 0; fam < 2; fam++) {
+			bool want4 = fam == 0;
+			unsigned port;
+
+			if ((want4 && (rule->flags & FWD_V6_ONLY)) ||
+			    (!want4 && (rule->flags & FWD_V4_ONLY)) ||
+			    (!any && want4 != v4) ||
+			    !(want4 ? c->ip4.enabled : c->ip6.enabled))
+				continue;
+
+			for (port = rule->first; port <= rule->last; port++) {
+				int rc = udp_listen_open(c, r, want4,
+							 (uint16_t)port);
+
+				if (!rc)
+					continue;
+				if (rule->flags & FWD_WEAK)
+					warn("UDP port %u (%s): %s", port,
+					     want4 ? "IPv4" : "IPv6",
+					     strerror(rc));
+				else
+					die("UDP port %u (%s): %s", port,
+					    want4 ? "IPv4" : "IPv6",
+					    strerror(rc));
+			}
+		}
+	}
+}
