@@ -135,7 +135,7 @@ tcp_many() {
 	__pid=${SRV_PID}
 	tcp_guest "${X}" many "$2" 5003 1000 20000 > "${STATE}/many" 2>&1
 	kill "${__pid}"
-	wait "${__pid}"
+	wait "${__pid}" 2>/dev/null
 	t_expect_eq "$1" "$(cat "${STATE}/many")" "ok 1000"
 }
 
