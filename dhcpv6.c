@@ -73,13 +73,17 @@
 #define DHCPV6_HLEN		4	/* message type, transaction ID */
 #define DHCPV6_INFINITE		0xffffffff
 
-/* Room for the largest reply: header, our DUID, the client's DUID, one
- * IA_NA with one address, a status, DNS servers, a full search list, FQDN
+/* Room for the largest reply: header, then nine option headers for our
+ * DUID, the client's, Rapid Commit, IA_NA with one IAADDR, a status with
+ * its text, DNS servers, a full search list and the FQDN (flags and name)
  */
-#define DHCPV6_REPLY_MAX	(DHCPV6_HLEN + 7 * OPT_HLEN + DUID_LL_LEN + \
+#define DHCPV6_STATUS_TEXT_MAX	32
+#define DHCPV6_REPLY_MAX	(DHCPV6_HLEN + 9 * OPT_HLEN + DUID_LL_LEN + \
 				 DUID_MAX_LEN + IA_NA_HLEN + IAADDR_HLEN + \
-				 64 + 16 * MAX_DNS_PER_FAMILY + \
-				 DNAME_WIRE_MAX * (MAX_SEARCH + 1) + 1)
+				 2 + DHCPV6_STATUS_TEXT_MAX + \
+				 16 * MAX_DNS_PER_FAMILY + \
+				 DNAME_WIRE_MAX * MAX_SEARCH + \
+				 1 + DNAME_WIRE_MAX)
 
 static uint8_t dhcpv6_duid[DUID_LL_LEN];
 
