@@ -343,6 +343,9 @@ static void nl_addr_cb(const struct nlmsghdr *nh, void *arg)
 	/* Addresses being given up, or found duplicate, are no use */
 	if (flags & (IFA_F_DEPRECATED | IFA_F_DADFAILED))
 		return;
+	/* Privacy addresses are the host's own short-lived identities */
+	if (r->af == AF_INET6 && (flags & IFA_F_TEMPORARY))
+		return;
 	/* On point-to-point links IFA_ADDRESS is the peer's */
 	if (!have_local && !have_addr)
 		return;
@@ -360,7 +363,8 @@ static void nl_addr_cb(const struct nlmsghdr *nh, void *arg)
  * @out:	Addresses, in the kernel's order (primary ones first)
  * @max:	Room in @out
  *
- * Host-scope, deprecated and duplicate addresses are left out.
+ * Host-scope, deprecated, duplicate and IPv6 temporary addresses are left
+ * out.
  *
  * Return: number of addresses, negative errno on failure
  */

@@ -106,6 +106,12 @@ opt_summary_lacks() {
 	! echo "${__sum}" | grep -qF -- "$2"
 }
 
+# opt_dropped() - Succeed once a process no longer runs as root
+# $1:	PID
+opt_dropped() {
+	[ "$(opt_status "$1" Uid)" != "0 0 0 0" ]
+}
+
 # opt_status() - Print a field of /proc/PID/status, tabs as spaces
 # $1:	PID
 # $2:	Field name
@@ -283,14 +289,40 @@ if t_is_root; then
 		>/dev/null 2>&1 &
 	fg=$!
 	t_wait_for 50 test -S "${sock}"
-	sleep 0.2
+	t_wait_for 30 opt_dropped "${fg}"
 	t_expect_eq runas-uid "$(opt_status "${fg}" Uid)" "1 1 1 1"
 	t_expect_eq runas-gid "$(opt_status "${fg}" Gid)" "2 2 2 2"
 	kill "${fg}"
 	wait "${fg}"
 
-	err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"${PASST}" -f -s "${D}/user.sock" --runas 0 2>&1)
+	ip netns exec "${NS_HOST}" "${PASST}" -f -s "${sock}" \
+		--runas daemon:bin >/dev/null 2>&1 &
+	fg=$!
+	t_wait_for 50 test -S "${sock}"
+	t_wait_for 30 opt_dropped "${fg}"
+	uid=$(id -u daemon)
+	gid=$(getent group bin | cut -d: -f3)
+	t_expect_eq runas-names-uid "$(opt_status "${fg}" Uid)" \
+		"${uid} ${uid} ${uid} ${uid}"
+	t_expect_eq runas-names-gid "$(opt_status "${fg}" Gid)" \
+		"${gid} ${gid} ${gid} ${gid}"
+	kill "${fg}"
+	wait "${fg}"
+
+	# Started by another user, the daemon stays that user
+	ip netns exec "${NS_HOST}" setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "${PASST}" -f -s "${D}/user.sock" \
+		>/dev/null 2>&1 &
+	fg=$!
+	t_wait_for 50 test -S "${D}/user.sock"
+	t_expect_eq non-root-stays "$(opt_status "${fg}" Uid)" \
+		"65534 65534 65534 65534"
+	kill "${fg}"
+	wait "${fg}"
+
+	err=$(ip netns exec "${NS_HOST}" setpriv --reuid=65534 \
+		--regid=65534 --clear-groups "${PASST}" -f \
+		-s "${D}/user2.sock" --runas 0 2>&1)
 	t_expect_eq runas-needs-root "$?" 1
 	t_check runas-needs-root-says sh -c "echo '${err}' | grep -qF -- \
 		'--runas: only root can switch to another user'"
