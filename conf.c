@@ -30,6 +30,7 @@
 #include "fwd.h"
 #include "fwd_spec.h"
 #include "log.h"
+#include "udp.h"
 
 /* Smallest --log-size: a few of the longest lines fit */
 #define LOG_SIZE_MIN		(5UL * BUFSIZ)
@@ -65,6 +66,7 @@ enum conf_long_opt {
 	OPT_RUNAS,
 	OPT_FQDN,
 	OPT_FREEBIND,
+	OPT_UDP_TIMEOUT,
 	OPT_VHOST_USER,
 	OPT_VERSION,
 	/* New long-only options: add a value here, a row in conf_opts[], a
@@ -124,6 +126,7 @@ static const struct option conf_opts[] = {
 	{ "tcp-ports",		required_argument,	NULL, 't' },
 	{ "udp-ports",		required_argument,	NULL, 'u' },
 	{ "freebind",		no_argument,		NULL, OPT_FREEBIND },
+	{ "udp-timeout",	required_argument,	NULL, OPT_UDP_TIMEOUT },
 	{ "vhost-user",		no_argument,		NULL, OPT_VHOST_USER },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
@@ -283,6 +286,8 @@ static void conf_usage(FILE *f)
 "      --no-icmp              no ICMP echo (implies --no-ndp)\n"
 "      --no-tcp, --no-udp     no TCP, no UDP\n"
 "      --freebind             listen on addresses the host doesn't have\n"
+"      --udp-timeout SECONDS  close UDP flows idle for SECONDS (default "
+	STRINGIFY(UDP_TIMEOUT_DEFAULT) ")\n"
 "\n"
 "Inbound forwarding (default: none):\n"
 "  -t, --tcp-ports SPEC       forward host TCP ports to the guest\n"
@@ -919,6 +924,11 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 			break;
 		case OPT_FREEBIND:
 			c->freebind = true;
+			break;
+		case OPT_UDP_TIMEOUT:
+			c->udp_timeout = (unsigned)conf_number("--udp-timeout",
+							       optarg, 1,
+							       UINT_MAX);
 			break;
 		case OPT_VHOST_USER:
 			c->vhost_user = true;

@@ -4,8 +4,9 @@
 # QEMU guests on the stream socket: the test guest (test/guest/) boots in
 # QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
 # is checked by what the guest prints: its virtio link, the DHCP lease, the
-# SLAAC address and route, pings to the gateway. Then QEMU exits, and a
-# second guest must be served by the same daemon.
+# SLAAC address and route, pings to the gateway, a name resolved through
+# --dns-forward (by a dnsmasq outside). Then QEMU exits, and a second guest
+# must be served by the same daemon.
 #
 # A new guest step is one guest_run and one check, e.g. for a fetch from a
 # server in NS_HOST: t_expect_eq http "$(guest_run 20 wget -qO- URL)" DATA
@@ -13,11 +14,17 @@
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
 
+# The guest's resolver, which the daemon forwards to NS_HOST's (DNS4, a
+# dnsmasq in NS_NET), and a name that resolver knows
+DNS_FWD=192.0.2.77
+DNS_NAME=www.example.test
+DNS_NAME_ADDR=192.0.2.80
+
 # What the daemon hands out: NS_HOST's addresses and routes (test/lib/ns.sh)
 LEASE_EXPECTED="ip=${HOST_ADDR4}
 mask=24
 router=${GW4}
-dns=${DNS4}
+dns=${DNS_FWD}
 search=${SEARCH}
 mtu=65520"
 
@@ -77,19 +84,38 @@ qemu_ping() {
 	fi
 }
 
+# qemu_dns() - Resolve a name in the guest, check the answer: the query
+# goes to the forwarding address, the daemon sends it on to the host's
+# resolver
+qemu_dns() {
+	__out=$(guest_run 20 nslookup -type=A "${DNS_NAME}")
+	t_expect_eq dns-forward "$(echo "${__out}" | sed -n 's/^Address: //p')" \
+		"${DNS_NAME_ADDR}"
+}
+
 if ! __out=$(guest_build 2>&1); then
 	t_fail guest-image "$(echo "${__out}" | tail -n 3 | tr '\n' ' ')"
 	exit 0
 fi
 ns_create || { t_fail netns "can't set up namespaces"; exit 0; }
 trap 'guest_cleanup; ns_teardown' EXIT
-ns_passt_start || { t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
+
+# The host's resolver: dnsmasq goes to the background once it listens
+ns_net ip addr add "${DNS4}/32" dev lo &&
+ns_net dnsmasq --no-resolv --no-hosts --bind-interfaces --user=root \
+	--pid-file= --listen-address="${DNS4}" \
+	--address="/${DNS_NAME}/${DNS_NAME_ADDR}" ||
+	{ t_fail dns-server "can't start dnsmasq"; exit 0; }
+
+ns_passt_start --dns-forward "${DNS_FWD}" ||
+	{ t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
 
 if qemu_boot ""; then
 	qemu_dhcp ""
 	qemu_ipv6
 	qemu_ping ping-gateway4 ping "${GW4}"
 	qemu_ping ping-gateway6 ping6 "${GW6}"
+	qemu_dns
 fi
 guest_cleanup
 
