@@ -16,6 +16,9 @@ NET4=198.51.100.7
 NET6=2001:db8:7::7
 ECHO_PORT=7007
 FWD_PORT=5007
+# A privileged port: once the daemon runs as nobody, flows can't bind it,
+# and replies leave through the listening socket
+PRIV_PORT=517
 SINK_PORT=7009
 OUR_MAC=9a:55:9a:55:9a:55
 TIMEOUT=4
@@ -52,7 +55,7 @@ udp_bg() {
 
 ns_setup -d --udp-timeout "${TIMEOUT}" \
 	-a "${HOST_ADDR4}/24" -g "${GW4}" -a "${HOST_ADDR6}/64" -g "${GW6}" \
-	-u "${FWD_PORT}" || { t_fail setup "ns_setup failed"; exit 1; }
+	-u "${FWD_PORT},${PRIV_PORT}" || { t_fail setup "ns_setup failed"; exit 1; }
 
 # The guest has the host's addresses, and routes through the gateway
 ns_net ip addr add "${NET4}/32" dev lo &&
@@ -68,7 +71,8 @@ base=$(udp_fds)
 
 udp_bg "${NS_NET}" "${STATE}/echo-net" "${UT}" echo "${ECHO_PORT}" &&
 udp_bg "${NS_HOST}" "${STATE}/echo-host" "${UT}" echo "${ECHO_PORT}" &&
-udp_bg "${NS_GUEST}" "${STATE}/echo-guest" "${UT}" echo "${FWD_PORT}" ||
+udp_bg "${NS_GUEST}" "${STATE}/echo-guest" "${UT}" echo "${FWD_PORT}" &&
+udp_bg "${NS_GUEST}" "${STATE}/echo-guest-priv" "${UT}" echo "${PRIV_PORT}" ||
 	{ t_fail setup "echo servers didn't start"; exit 1; }
 
 # Outbound, to the outside network and to the host's loopback
@@ -89,6 +93,10 @@ t_check in4-64k ns_net "${UT}" send "${HOST_ADDR4}" "${FWD_PORT}" 65492 2
 t_check in6-64k ns_net "${UT}" send "${HOST_ADDR6}" "${FWD_PORT}" 65472 2
 t_check in4-host-loopback ns_host "${UT}" send 127.0.0.1 "${FWD_PORT}" 300
 t_check in6-host-loopback ns_host "${UT}" send ::1 "${FWD_PORT}" 300
+t_check in4-privileged ns_net "${UT}" send "${HOST_ADDR4}" "${PRIV_PORT}" 1000 5
+t_check in6-privileged ns_net "${UT}" send "${HOST_ADDR6}" "${PRIV_PORT}" 1000 5
+t_check in-privileged-shared grep -q "replies through the listening socket" \
+	"${PASST_LOG}"
 
 # Port unreachable from the outside and from the host's loopback reaches
 # the guest as ICMP, which its kernel reports as a refused connection
