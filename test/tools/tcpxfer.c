@@ -31,8 +31,8 @@
  *
  * HASH is 64-bit FNV-1a over the bytes, in hex. Exit status 0 if every
  * action did what it says, 1 otherwise, with a line on stderr. ADDR may be
- * IPv4 or IPv6; the listener binds it and sets SO_REUSEADDR, and prints
- * "listening" once it is ready.
+ * IPv4 or IPv6; the listener binds it and sets SO_REUSEADDR, prints
+ * "listening" once it is ready and "peer ADDR" once it accepted.
  */
 
 #include <errno.h>
@@ -541,15 +541,21 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "listen") || !strcmp(argv[1], "echo")) {
 		int lfd = tcp_listen(argv[2], argv[3]);
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+		char host[NI_MAXHOST];
 
 		printf("listening\n");
 		fflush(stdout);
 		if (argv[1][0] == 'e')
 			echo_server(lfd);
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
 		if (fd < 0)
 			fail("accept");
 		close(lfd);
+		if (!getnameinfo((struct sockaddr *)&peer, pl, host,
+				 sizeof(host), NULL, 0, NI_NUMERICHOST))
+			printf("peer %s\n", host);
 		return run_actions(fd, argc - 4, argv + 4);
 	}
 	if (!strcmp(argv[1], "many") && argc == 6)
