@@ -30,6 +30,8 @@
 #include "fwd.h"
 #include "fwd_spec.h"
 #include "log.h"
+#include "migrate.h"
+#include "udp.h"
 
 /* Smallest --log-size: a few of the longest lines fit */
 #define LOG_SIZE_MIN		(5UL * BUFSIZ)
@@ -65,8 +67,11 @@ enum conf_long_opt {
 	OPT_RUNAS,
 	OPT_FQDN,
 	OPT_FREEBIND,
+	OPT_UDP_TIMEOUT,
 	OPT_VHOST_USER,
 	OPT_VERSION,
+	OPT_MIGRATE_VERSION,
+	OPT_MIGRATE_CTL,
 	/* New long-only options: add a value here, a row in conf_opts[], a
 	 * case in conf_parse() and a line in conf_usage() (and doc/passt.1)
 	 */
@@ -124,9 +129,13 @@ static const struct option conf_opts[] = {
 	{ "tcp-ports",		required_argument,	NULL, 't' },
 	{ "udp-ports",		required_argument,	NULL, 'u' },
 	{ "freebind",		no_argument,		NULL, OPT_FREEBIND },
+	{ "udp-timeout",	required_argument,	NULL, OPT_UDP_TIMEOUT },
 	{ "vhost-user",		no_argument,		NULL, OPT_VHOST_USER },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ "version",		no_argument,		NULL, OPT_VERSION },
+	{ "migrate-version",	required_argument,	NULL,
+						OPT_MIGRATE_VERSION },
+	{ "migrate-ctl",	required_argument,	NULL, OPT_MIGRATE_CTL },
 	{ 0 },
 };
 
@@ -283,6 +292,8 @@ static void conf_usage(FILE *f)
 "      --no-icmp              no ICMP echo (implies --no-ndp)\n"
 "      --no-tcp, --no-udp     no TCP, no UDP\n"
 "      --freebind             listen on addresses the host doesn't have\n"
+"      --udp-timeout SECONDS  close UDP flows idle for SECONDS (default "
+	STRINGIFY(UDP_TIMEOUT_DEFAULT) ")\n"
 "\n"
 "Inbound forwarding (default: none):\n"
 "  -t, --tcp-ports SPEC       forward host TCP ports to the guest\n"
@@ -290,7 +301,14 @@ static void conf_usage(FILE *f)
 "    SPEC: none, all, or [ADDR][%IFNAME]/ then a comma separated list of\n"
 "    PORT, FIRST-LAST, PORT:GUESTPORT, FIRST-LAST:GFIRST-GLAST, and\n"
 "    ~PORT or ~FIRST-LAST to leave ports out. 'all' and lists of exclusions\n"
-"    only cover the ports outside the host's ephemeral range.\n",
+"    only cover the ports outside the host's ephemeral range.\n"
+"\n"
+"Migration:\n"
+"      --migrate-version N    write migration streams as version N, 2 or 3\n"
+"                             (default 3; 2 to move a guest to an older one)\n"
+"      --migrate-ctl PATH     test interface, not for production: save and\n"
+"                             load migration streams on request, over the\n"
+"                             UNIX socket PATH (see doc/migration.md)\n",
 	f);
 }
 
@@ -719,6 +737,27 @@ static void conf_bad_option(char **argv, bool missing)
 }
 
 /**
+ * conf_migrate_version() - Parse --migrate-version
+ * @c:		Execution context
+ * @arg:	Version number
+ */
+static void conf_migrate_version(struct ctx *c, const char *arg)
+{
+	unsigned long v;
+
+	if (c->migrate_version)
+		conf_fail("--migrate-version: given twice");
+
+	v = conf_number("--migrate-version", arg, 0, UINT32_MAX);
+	if (!migrate_version_supported((unsigned)v))
+		conf_fail("--migrate-version: version %lu not supported "
+			  "(%d to %d)", v, MIGRATE_VERSION_OLDEST,
+			  MIGRATE_VERSION);
+
+	c->migrate_version = (unsigned)v;
+}
+
+/**
  * conf_parse() - Read every option into the context and @args
  * @c:		Execution context
  * @args:	Command line state
@@ -920,8 +959,20 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 		case OPT_FREEBIND:
 			c->freebind = true;
 			break;
+		case OPT_UDP_TIMEOUT:
+			c->udp_timeout = (unsigned)conf_number("--udp-timeout",
+							       optarg, 1,
+							       UINT_MAX);
+			break;
 		case OPT_VHOST_USER:
 			c->vhost_user = true;
+			break;
+		case OPT_MIGRATE_VERSION:
+			conf_migrate_version(c, optarg);
+			break;
+		case OPT_MIGRATE_CTL:
+			conf_path("--migrate-ctl", optarg, c->migrate_ctl_path,
+				  sizeof(c->migrate_ctl_path));
 			break;
 		case 'h':
 			conf_usage(stdout);

@@ -16,6 +16,8 @@ struct ctx;
 
 /* Newest version: what a source writes unless told otherwise */
 #define MIGRATE_VERSION		3
+/* Oldest version we read and write */
+#define MIGRATE_VERSION_OLDEST	2
 
 /* Address flags as the stream carries them (version 3). These bits never
  * change meaning, whatever happens to the CONF_ADDR_* bits in fwd.h.

@@ -65,6 +65,13 @@ void migrate_ctl_init(struct ctx *c)
 		die("Can't set up migration control socket %s: %s", path,
 		    strerror(errno));
 
+	/* Ours to remove at exit, also once we run as --runas, in a sticky
+	 * directory such as /tmp
+	 */
+	if (!geteuid() && lchown(path, c->runas_uid, c->runas_gid))
+		warn("Can't hand %s over to user %u: %s", path,
+		     (unsigned)c->runas_uid, strerror(errno));
+
 	ref.fd = (uint32_t)fd;
 	rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
 	if (rc)

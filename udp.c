@@ -78,13 +78,22 @@
  * @s:		Host socket, bound and connected as the host side says
  * @active_s:	Last datagram either way, in seconds (CLOCK_MONOTONIC)
  * @ttl:	TTL or hop limit set on @s, 0 if never set
+ * @flags:	UDP_F_* bits
  */
 struct udp_flow {
 	struct flow_common f;
 	int32_t s;
 	uint32_t active_s;
 	uint8_t ttl;
+	uint8_t flags;
 };
+
+/* @s is the -u listening socket, not the flow's own: the flow's socket
+ * couldn't be bound to the forwarded port (a privileged port, once we run
+ * without privileges), so replies leave through the listener, addressed
+ * one by one, and the peer's datagrams keep arriving there
+ */
+#define UDP_F_SHARED		(1U << 0)
 
 _Static_assert(sizeof(struct udp_flow) <= FLOW_ENTRY_SIZE,
 	       "struct udp_flow must fit a flow table entry");
@@ -119,6 +128,9 @@ static union udp_cmsg udp_recv_cmsg[UDP_RECV_BATCH];
 /* Guest to host: payloads stay in the guest's frames */
 static struct iovec udp_send_iov[UDP_SEND_BATCH];
 static struct mmsghdr udp_send_mh[UDP_SEND_BATCH];
+/* Destination and source of a batch through a shared listening socket */
+static union sockaddr_inany udp_send_to;
+static union udp_cmsg udp_send_from;
 
 /* ICMP errors to the guest: one frame at a time */
 static uint8_t udp_icmp_frame[FRAME_ETH_HLEN + UDP_ICMP6_MAX];
@@ -253,22 +265,25 @@ static int udp_flow_activate(struct ctx *c, struct udp_flow *uf)
 	union epoll_ref ref = { .type = EPOLL_TYPE_UDP,
 				.fd = (uint32_t)uf->s,
 				.index = flow_idx(&uf->f) };
+	bool shared = uf->flags & UDP_F_SHARED;
 	int rc;
 
 	rc = flow_hash_insert(&uf->f, FLOW_SIDE_GUEST);
 	if (!rc)
 		rc = flow_hash_insert(&uf->f, FLOW_SIDE_HOST);
-	if (!rc)
+	if (!rc && !shared)
 		rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
 	if (rc) {
-		close(uf->s);
+		if (!shared)
+			close(uf->s);
 		flow_close(&uf->f);
 		return rc;
 	}
 
 	uf->active_s = (uint32_t)c->now.tv_sec;
-	flow_log(&uf->f, LOG_DEBUG, "new %s",
-		 (uf->f.flags & FLOW_F_INBOUND) ? "inbound" : "outbound");
+	flow_log(&uf->f, LOG_DEBUG, "new %s%s",
+		 (uf->f.flags & FLOW_F_INBOUND) ? "inbound" : "outbound",
+		 shared ? ", replies through the listening socket" : "");
 	return 0;
 }
 
@@ -338,16 +353,19 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
  * udp_flow_new_inbound() - Create a flow for a datagram to a forwarded port
  * @c:		Execution context
  * @rule_idx:	Index of the -u rule the port belongs to
+ * @listen_s:	Listening socket the datagram came from
  * @host:	Host side: the sender, and the address and port it sent to
  *
  * Return: the flow, NULL if it can't be created
  */
 static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
+					     int listen_s,
 					     const struct flowside *host)
 {
 	struct flowside guest, bound = *host;
 	struct flow_common *f;
 	struct udp_flow *uf;
+	uint8_t flags = 0;
 	int s, rc;
 
 	if (rule_idx >= c->udp_fwd.count)
@@ -363,14 +381,19 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 	}
 
 	s = udp_sock_open(c, &bound, false);
-	if (s < 0) {
+	if (s == -EACCES || s == -EPERM) {
+		bound = *host;
+		s = listen_s;
+		flags = UDP_F_SHARED;
+	} else if (s < 0) {
 		udp_refuse_log("inbound", -s);
 		return NULL;
 	}
 
 	f = flow_alloc();
 	if (!f) {
-		close(s);
+		if (!(flags & UDP_F_SHARED))
+			close(s);
 		warn_ratelimit("UDP: flow table full, refusing new flow");
 		return NULL;
 	}
@@ -381,6 +404,7 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 	f->side[FLOW_SIDE_GUEST] = guest;
 	f->side[FLOW_SIDE_HOST] = bound;
 	uf->s = s;
+	uf->flags = flags;
 
 	rc = udp_flow_activate(c, uf);
 	if (rc) {
@@ -401,8 +425,10 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf,
 			   const char *why)
 {
 	flow_log(&uf->f, LOG_DEBUG, "closing: %s", why);
-	epoll_ref_del(c->epollfd, uf->s);
-	close(uf->s);
+	if (!(uf->flags & UDP_F_SHARED)) {
+		epoll_ref_del(c->epollfd, uf->s);
+		close(uf->s);
+	}
 	uf->s = -1;
 	flow_close(&uf->f);
 }
@@ -470,7 +496,8 @@ static void udp_set_ttl(struct udp_flow *uf, uint8_t ttl)
 	bool v4 = !!inany_v4(&uf->f.side[FLOW_SIDE_HOST].eaddr);
 	int val = ttl;
 
-	if (uf->ttl == ttl || !ttl)
+	/* A shared listening socket serves other flows too */
+	if (uf->ttl == ttl || !ttl || (uf->flags & UDP_F_SHARED))
 		return;
 
 	if (setsockopt(uf->s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
@@ -526,6 +553,46 @@ static void udp_send_batch(const struct udp_flow *uf, size_t n)
 }
 
 /**
+ * udp_shared_dest() - Address datagrams sent through a shared listening
+ *		       socket: to the peer, from the address it wrote to
+ * @c:		Execution context
+ * @uf:		Flow with UDP_F_SHARED
+ * @mh:		Message header to point at udp_send_to and udp_send_from
+ */
+static void udp_shared_dest(const struct ctx *c, const struct udp_flow *uf,
+			    struct msghdr *mh)
+{
+	const struct flowside *hs = &uf->f.side[FLOW_SIDE_HOST];
+	const struct in_addr *v4 = inany_v4(&hs->oaddr);
+	struct cmsghdr *cm = &udp_send_from.hdr;
+
+	mh->msg_name = &udp_send_to;
+	mh->msg_namelen = inany_to_sockaddr(&udp_send_to, &hs->eaddr,
+					    hs->eport, c->ip6.ifi);
+	mh->msg_control = udp_send_from.buf;
+
+	if (v4) {
+		struct in_pktinfo pi = { .ipi_spec_dst = *v4 };
+
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_addr = hs->oaddr.a6 };
+
+		if (IN6_IS_ADDR_LINKLOCAL(&pi.ipi6_addr))
+			pi.ipi6_ifindex = c->ip6.ifi;
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		mh->msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+}
+
+/**
  * udp_tap_handler() - Send the guest's datagrams of one flow to the host
  * @c:		Execution context
  * @p:		Parsed frames, the first one UDP
@@ -540,6 +607,7 @@ static void udp_send_batch(const struct udp_flow *uf, size_t n)
 size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
 {
 	struct flowside guest = { 0 };
+	struct msghdr dest = { 0 };
 	struct flow_common *f;
 	struct udp_flow *uf;
 	size_t run, i, count = 0;
@@ -568,6 +636,8 @@ size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
 	uf = f ? udp_flow_of(f) : udp_flow_new_outbound(c, &guest);
 	if (!uf)
 		return run;
+	if (uf->flags & UDP_F_SHARED)
+		udp_shared_dest(c, uf, &dest);
 
 	/* The first datagram is checked already, its length is in place */
 	for (i = 0; i < run; i++) {
@@ -582,7 +652,7 @@ size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
 
 		udp_send_iov[count].iov_base =
 			(void *)(uintptr_t)(p[i].l4 + FRAME_UDP_HLEN);
-		memset(&udp_send_mh[count], 0, sizeof(udp_send_mh[count]));
+		udp_send_mh[count].msg_hdr = dest;
 		udp_send_mh[count].msg_hdr.msg_iov = &udp_send_iov[count];
 		udp_send_mh[count].msg_hdr.msg_iovlen = 1;
 		count++;
@@ -1031,7 +1101,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		f = flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_HOST, &host);
 		uf = f ? udp_flow_of(f) :
 			 udp_flow_new_inbound(c, UDP_LISTEN_RULE(ref.index),
-					      &host);
+					      (int)ref.fd, &host);
 		if (!uf)
 			continue;
 

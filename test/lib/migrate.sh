@@ -21,8 +21,10 @@ mig_decode() {
 	od -An -v -tx1 "$1" | awk '
 	function val(h,   i, v) {
 		v = 0
-		for (i = 1; i <= length(h); i++)
-			v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1
+		for (i = 1; i <= length(h); i++) {
+			v = v * 16 - 1 + \
+			    index("0123456789abcdef", substr(h, i, 1))
+		}
 		return v
 	}
 	function need(n) {
@@ -116,7 +118,8 @@ mig_decode() {
 				p = be(1)
 				f = be(1)
 				if (p > (a ~ /:/ ? 128 : 32)) {
-					print "error: entry " e " prefix length " p
+					print "error: entry " e \
+					      " prefix length " p
 					exit 1
 				}
 				print "addr " e " " a "/" p " " flags(f)

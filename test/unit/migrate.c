@@ -380,8 +380,8 @@ static void migrate_v2_into_ours(void)
 	g = find(&dst, "2001:db8:5::5");
 	UNIT_CHECK(g && g->flags == CONF_ADDR_OBSERVED && g->prefix_len == 128);
 	g = find(&dst, "fe80::5");
-	UNIT_CHECK(g && g->flags == (CONF_ADDR_OBSERVED | CONF_ADDR_LINKLOCAL) &&
-		   g->prefix_len == 128);
+	UNIT_CHECK(g && g->prefix_len == 128 &&
+		   g->flags == (CONF_ADDR_OBSERVED | CONF_ADDR_LINKLOCAL));
 	g = find(&dst, "192.0.2.5");
 	UNIT_CHECK(g && g->flags == CONF_ADDR_OBSERVED && g->prefix_len == 32);
 	UNIT_CHECK(!memcmp(dst.guest_mac, mac_a, 6));
@@ -415,7 +415,8 @@ static void migrate_v2_from_ours(void)
 	src.migrate_version = 2;
 	set_entry(&src, "192.0.2.1", 24, CONF_ADDR_USER);
 	set_entry(&src, "2001:db8::1", 64, CONF_ADDR_HOST);
-	set_entry(&src, "fe80::a", 64, CONF_ADDR_OBSERVED | CONF_ADDR_LINKLOCAL);
+	set_entry(&src, "fe80::a", 64,
+		  CONF_ADDR_OBSERVED | CONF_ADDR_LINKLOCAL);
 	set_entry(&src, "2001:db8::a", 128, CONF_ADDR_OBSERVED);
 	set_entry(&src, "192.0.2.10", 32, CONF_ADDR_OBSERVED);
 	set_entry(&src, "2001:db8::b", 128, CONF_ADDR_OBSERVED);
@@ -708,6 +709,9 @@ static void migrate_headers(void)
 	UNIT_CHECK(migrate_version_supported(2));
 	UNIT_CHECK(migrate_version_supported(3));
 	UNIT_CHECK(!migrate_version_supported(4));
+	UNIT_CHECK(migrate_version_supported(MIGRATE_VERSION));
+	UNIT_CHECK(migrate_version_supported(MIGRATE_VERSION_OLDEST));
+	UNIT_CHECK(!migrate_version_supported(MIGRATE_VERSION_OLDEST - 1));
 }
 
 /**
