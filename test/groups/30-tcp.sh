@@ -3,8 +3,9 @@
 #
 # TCP from the guest to a remote host, IPv4 and IPv6: bulk transfers both
 # ways checked by content hash, half-close both ways, resets both ways, a
-# closed port, many concurrent connections, a guest that stops reading, and
-# no descriptor left behind once everything closed.
+# closed port, many concurrent connections, a guest that stops reading,
+# 100 MiB both ways over a link that loses and reorders the guest's frames,
+# and no descriptor left behind once everything closed.
 #
 # The remote host is NS_NET, at addresses of its own (198.51.100.1 and
 # 2001:db8:2::1) that NS_HOST routes through it: the guest reaches them
@@ -183,6 +184,17 @@ for fam in 4 6; do
 		"connect Connection refused"
 	tcp_many "concurrent-1000-ipv${fam}" "${r}"
 	tcp_zero_window "zero-window-ipv${fam}" "${r}"
+done
+
+# The guest's link now loses 1% of the guest's frames and reorders 5%: 100
+# MiB still arrive intact both ways
+ns_guest_disconnect
+ns_bridge_start 10 50 || { t_fail impaired-bridge "no bridge"; exit 1; }
+BULK=104857600
+for fam in 4 6; do
+	eval "r=\${R${fam}}"
+	tcp_bulk "lossy-out-ipv${fam}" "${r}" out
+	tcp_bulk "lossy-in-ipv${fam}" "${r}" in
 done
 
 # tcp_fds_back() - Succeed once the daemon holds what it held at start
