@@ -24,6 +24,7 @@
 #include "ndp.h"
 #include "pcap.h"
 #include "pkt.h"
+#include "tcp.h"
 #include "udp.h"
 #include "util.h"
 
@@ -50,14 +51,10 @@ static void ingress_l4_flush(struct ctx *c)
 	while (i < ingress_l4_count) {
 		const struct pkt *p = &ingress_l4[i];
 
-		if (p->proto == IPPROTO_UDP) {
+		if (p->proto == IPPROTO_TCP)
+			i += tcp_tap_handler(c, p, ingress_l4_count - i);
+		else
 			i += udp_tap_handler(c, p, ingress_l4_count - i);
-			continue;
-		}
-
-		/* No TCP handler yet: segments are dropped */
-		debug_ratelimit("Dropping TCP segment from guest: not handled");
-		i++;
 	}
 
 	ingress_l4_count = 0;

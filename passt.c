@@ -28,6 +28,7 @@
 #include "ndp.h"
 #include "passt.h"
 #include "tap.h"
+#include "tcp.h"
 #include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
@@ -74,6 +75,7 @@ static void passt_timer_init(struct ctx *c)
 static void passt_timer(struct ctx *c, int fd)
 {
 	static const flow_timer_fn flow_timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = tcp_timer,
 		[FLOW_TYPE_PING] = icmp_flow_timer,
 		[FLOW_TYPE_UDP] = udp_flow_timer,
 	};
@@ -118,6 +120,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 		break;
 	case EPOLL_TYPE_TIMER:
 		passt_timer(c, ref.fd);
+		break;
+	case EPOLL_TYPE_TCP:
+		tcp_sock_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_TCP_LISTEN:
+		tcp_listen_handler(c, ref, events);
 		break;
 	case EPOLL_TYPE_PING:
 		icmp_sock_handler(c, ref, events);
@@ -164,7 +172,9 @@ int main(int argc, char **argv)
 	if (c.epollfd < 0)
 		die("Can't create epoll instance: %s", strerror(errno));
 
+	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init();
+	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
 	udp_init(&c);
@@ -190,6 +200,7 @@ int main(int argc, char **argv)
 
 			passt_dispatch(&c, ref, events[i].events);
 		}
+		tcp_defer_handler(&c);
 		flow_defer_handler();
 	}
 

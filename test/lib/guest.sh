@@ -60,6 +60,15 @@ guest_accel() {
 	fi
 }
 
+# guest_host_httpd() - Start a web server in NS_HOST's loopback, which the
+# guest reaches at the gateway's address: busybox httpd, from the guest's
+# build, goes to the background once it listens
+# $1:	Port
+# $2:	Directory to serve
+guest_host_httpd() {
+	ns_host "${GUEST_BUILD}/parts/busybox" httpd -p "127.0.0.1:$1" -h "$2"
+}
+
 # guest_console() - Print the guest's console output so far, without the
 # carriage returns the serial line adds
 guest_console() {
@@ -138,10 +147,16 @@ guest_start() {
 # $1:	Timeout in seconds
 # $@:	Command line for the guest's shell, after the timeout
 # Return: the command's exit status; 124 if it timed out, 125 if the guest
-# is gone
+# is gone, 2 if the command spans lines (the agent reads one line each)
 guest_run() {
 	__timeout="$1"
 	shift
+
+	case "$*" in
+	*"
+"*)	echo "guest_run: command spans more than one line" >&2
+		return 2 ;;
+	esac
 
 	__id=$(($(cat "${GUEST_RUN}/seq") + 1))
 	echo "${__id}" > "${GUEST_RUN}/seq"

@@ -3,7 +3,12 @@
  * between a TAP device and the daemon's UNIX stream socket, in the framing
  * QEMU uses (a 4-byte big-endian length before each frame)
  *
- * Usage: tapbridge IFNAME SOCKPATH
+ * Usage: tapbridge IFNAME SOCKPATH [LOSS_PERMILLE [REORDER_PERMILLE]]
+ *
+ * The optional arguments impair the guest's frames on their way to the
+ * daemon, as tc netem would on the guest's TAP (this kernel has no netem):
+ * each frame is dropped with the first probability, or else held back and
+ * sent after the next frame with the second.
  *
  * IFNAME is created, or attached to if it exists (a persistent TAP keeps
  * its addresses when the bridge is replaced). The socket is retried for a
@@ -40,6 +45,12 @@
 
 static uint8_t from_sock[BUF_SIZE];
 static uint8_t to_sock[BUF_SIZE];
+
+/* Impairment, in frames per thousand, and the frame held back */
+static unsigned loss_permille;
+static unsigned reorder_permille;
+static uint8_t held[HDR_LEN + FRAME_MAX];
+static size_t held_len;
 
 /**
  * die_errno() - Print a message with the error and exit
@@ -188,21 +199,45 @@ static int sock_to_tap(int sock, int tap, size_t *fill)
  */
 static void tap_to_queue(int tap, size_t *end)
 {
-	while (sizeof(to_sock) - *end >= HDR_LEN + FRAME_MAX) {
+	/* Room for a frame and the one held back behind it */
+	while (sizeof(to_sock) - *end >= 2 * (HDR_LEN + FRAME_MAX)) {
 		uint8_t *p = to_sock + *end;
 		ssize_t n = read(tap, p + HDR_LEN, FRAME_MAX);
+		unsigned dice = (unsigned)random() % 1000;
 
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				die_errno("TAP read");
-			return;
+			break;
 		}
+
+		if (dice < loss_permille)
+			continue;
 
 		p[0] = (uint8_t)((size_t)n >> 24);
 		p[1] = (uint8_t)((size_t)n >> 16);
 		p[2] = (uint8_t)((size_t)n >> 8);
 		p[3] = (uint8_t)n;
+
+		if (!held_len && dice < loss_permille + reorder_permille) {
+			held_len = HDR_LEN + (size_t)n;
+			memcpy(held, p, held_len);
+			continue;
+		}
 		*end += HDR_LEN + (size_t)n;
+
+		if (held_len) {
+			memcpy(to_sock + *end, held, held_len);
+			*end += held_len;
+			held_len = 0;
+		}
+	}
+
+	/* Nothing more to overtake it: the held frame goes now */
+	if (held_len) {
+		memcpy(to_sock + *end, held, held_len);
+		*end += held_len;
+		held_len = 0;
 	}
 }
 
@@ -240,10 +275,16 @@ int main(int argc, char **argv)
 	size_t fill = 0, start = 0, end = 0;
 	int tap, sock;
 
-	if (argc != 3) {
-		fprintf(stderr, "Usage: %s IFNAME SOCKPATH\n", argv[0]);
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "Usage: %s IFNAME SOCKPATH [LOSS_PERMILLE "
+			"[REORDER_PERMILLE]]\n", argv[0]);
 		return 1;
 	}
+	if (argc > 3)
+		loss_permille = (unsigned)atoi(argv[3]);
+	if (argc > 4)
+		reorder_permille = (unsigned)atoi(argv[4]);
+	srandom((unsigned)getpid());
 
 	tap = tap_open(argv[1]);
 	sock = sock_open(argv[2]);

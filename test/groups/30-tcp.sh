@@ -1,0 +1,206 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# TCP from the guest to a remote host, IPv4 and IPv6: bulk transfers both
+# ways checked by content hash, half-close both ways, resets both ways, a
+# closed port, many concurrent connections, a guest that stops reading,
+# 100 MiB both ways over a link that loses and reorders the guest's frames,
+# and no descriptor left behind once everything closed.
+#
+# The remote host is NS_NET, at addresses of its own (198.51.100.1 and
+# 2001:db8:2::1) that NS_HOST routes through it: the guest reaches them
+# with no address translation.
+
+. "${TEST_DIR}/lib/ns.sh"
+
+X="${TOOLS}/tcpxfer"
+R4=198.51.100.1
+R6=2001:db8:2::1
+BULK=209715200		# 200 MiB
+
+# tcp_setup() - Namespaces, the remote addresses, and the guest's static
+# configuration (what the daemon would hand out)
+tcp_setup() {
+	ns_setup || return 1
+	ns_net ip addr add "${R4}/24" dev net0 &&
+	ns_net ip addr add "${R6}/64" dev net0 nodad &&
+	ns_host ip route add 198.51.100.0/24 via "${GW4}" &&
+	ns_host ip -6 route add 2001:db8:2::/64 via "${GW6}" &&
+	ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
+	ns_guest ip addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
+	ns_guest ip route add default via "${GW4}" &&
+	ns_guest ip -6 route add default via "${GW6}"
+}
+
+# tcp_guest() - Run a command in the guest, with a time limit: a stuck
+# transfer fails its test instead of hanging the group
+# $@:	Command and arguments
+tcp_guest() {
+	timeout 120 ip netns exec "${NS_GUEST}" "$@"
+}
+
+# tcp_fds() - Number of descriptors the daemon holds
+tcp_fds() {
+	ls "/proc/${PASST_PID}/fd" | wc -l
+}
+
+# tcp_server() - Start a tcpxfer server in NS_NET and wait until it listens;
+# its PID is left in SRV_PID
+# $1:	Output file
+# $@:	tcpxfer arguments after "listen" or "echo" (the mode is $2)
+tcp_server() {
+	__out="$1"
+	shift
+	: > "${__out}"
+	timeout 120 ip netns exec "${NS_NET}" "${X}" "$@" > "${__out}" 2>&1 &
+	SRV_PID=$!
+	t_wait_for 50 grep -q listening "${__out}"
+}
+
+# tcp_hash() - The hash of a "wrote" or "read" line in a tcpxfer output
+# $1:	Output file
+# $2:	wrote or read
+tcp_hash() {
+	grep "^$2 " "$1" | tail -n 1 | cut -d' ' -f2,3
+}
+
+# tcp_bulk() - 200 MiB one way, then compare what both ends hashed
+# $1:	Test name
+# $2:	Remote address
+# $3:	out (guest sends) or in (remote sends)
+tcp_bulk() {
+	__s="${STATE}/bulk-srv" __c="${STATE}/bulk-cli"
+	if [ "$3" = out ]; then
+		tcp_server "${__s}" listen "$2" 5000 r
+		tcp_guest "${X}" connect "$2" 5000 "w:${BULK}" s > "${__c}" 2>&1
+		wait "${SRV_PID}"
+		t_expect_eq "$1" "$(tcp_hash "${__s}" read)" \
+			"$(tcp_hash "${__c}" wrote)"
+	else
+		tcp_server "${__s}" listen "$2" 5000 "w:${BULK}" s r
+		tcp_guest "${X}" connect "$2" 5000 r > "${__c}" 2>&1
+		wait "${SRV_PID}"
+		t_expect_eq "$1" "$(tcp_hash "${__c}" read)" \
+			"$(tcp_hash "${__s}" wrote)"
+	fi
+}
+
+# tcp_halfclose() - One side shuts down writing, the other goes on sending
+# $1:	Test name
+# $2:	Remote address
+# $3:	guest (the guest shuts down first) or host
+tcp_halfclose() {
+	__s="${STATE}/hc-srv" __c="${STATE}/hc-cli"
+	if [ "$3" = guest ]; then
+		tcp_server "${__s}" listen "$2" 5001 r w:3000000:7 s
+		tcp_guest "${X}" connect "$2" 5001 w:1000000 s r > "${__c}" 2>&1
+	else
+		tcp_server "${__s}" listen "$2" 5001 w:1000000 s r
+		tcp_guest "${X}" connect "$2" 5001 r w:3000000:7 s > "${__c}" 2>&1
+	fi
+	wait "${SRV_PID}"
+	if [ "$(tcp_hash "${__s}" read)" = "$(tcp_hash "${__c}" wrote)" ] &&
+	   [ "$(tcp_hash "${__c}" read)" = "$(tcp_hash "${__s}" wrote)" ] &&
+	   [ -n "$(tcp_hash "${__c}" read)" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "server: $(tr '\n' ' ' < "${__s}")client: $(tr '\n' ' ' < "${__c}")"
+	fi
+}
+
+# tcp_reset() - A RST from one side reaches the other
+# $1:	Test name
+# $2:	Remote address
+# $3:	guest (the guest resets) or host
+tcp_reset() {
+	__s="${STATE}/rst-srv" __c="${STATE}/rst-cli"
+	if [ "$3" = guest ]; then
+		tcp_server "${__s}" listen "$2" 5002 R
+		tcp_guest "${X}" connect "$2" 5002 w:100000 p:200 x > "${__c}" 2>&1
+		wait "${SRV_PID}"
+		t_check "$1" grep -q "^reset 100000$" "${__s}"
+	else
+		tcp_server "${__s}" listen "$2" 5002 p:200 x
+		tcp_guest "${X}" connect "$2" 5002 R > "${__c}" 2>&1
+		wait "${SRV_PID}"
+		t_check "$1" grep -q "^reset" "${__c}"
+	fi
+}
+
+# tcp_many() - 1000 concurrent connections to an echo server, each with its
+# own data
+# $1:	Test name
+# $2:	Remote address
+tcp_many() {
+	tcp_server "${STATE}/echo" echo "$2" 5003
+	__pid=${SRV_PID}
+	tcp_guest "${X}" many "$2" 5003 1000 20000 > "${STATE}/many" 2>&1
+	kill "${__pid}"
+	wait "${__pid}" 2>/dev/null
+	t_expect_eq "$1" "$(cat "${STATE}/many")" "ok 1000"
+}
+
+# tcp_zero_window() - A guest that stops reading stalls its own connection
+# only: another one completes meanwhile, and the stalled data arrives
+# intact once the guest reads
+# $1:	Test name
+# $2:	Remote address
+tcp_zero_window() {
+	__s="${STATE}/zw-srv" __c="${STATE}/zw-cli"
+	tcp_server "${__s}" listen "$2" 5004 w:50000000:3 s r
+	tcp_guest "${X}" connect "$2" 5004 p:3000 r > "${__c}" 2>&1 &
+	__slow=$!
+	__srv=${SRV_PID}
+	sleep 0.5
+	__t0=$(date +%s%N)
+	tcp_server "${STATE}/zw2-srv" listen "$2" 5005 r
+	tcp_guest "${X}" connect "$2" 5005 w:20000000 s > "${STATE}/zw2-cli" 2>&1
+	__t1=$(date +%s%N)
+	wait "${__slow}"
+	wait "${SRV_PID}" "${__srv}"
+	if [ $(((__t1 - __t0) / 1000000)) -lt 2000 ] &&
+	   [ "$(tcp_hash "${STATE}/zw2-srv" read)" = \
+	     "$(tcp_hash "${STATE}/zw2-cli" wrote)" ] &&
+	   [ "$(tcp_hash "${__c}" read)" = "$(tcp_hash "${__s}" wrote)" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "other took $(((__t1 - __t0) / 1000000)) ms; $(cat "${__c}" "${__s}" | tr '\n' ' ')"
+	fi
+}
+
+tcp_setup || { t_fail setup "namespace setup failed"; exit 1; }
+fds_before=$(tcp_fds)
+
+for fam in 4 6; do
+	eval "r=\${R${fam}}"
+	tcp_bulk "bulk-out-ipv${fam}" "${r}" out
+	tcp_bulk "bulk-in-ipv${fam}" "${r}" in
+	tcp_halfclose "halfclose-guest-first-ipv${fam}" "${r}" guest
+	tcp_halfclose "halfclose-host-first-ipv${fam}" "${r}" host
+	tcp_reset "rst-from-guest-ipv${fam}" "${r}" guest
+	tcp_reset "rst-from-host-ipv${fam}" "${r}" host
+	t_expect_eq "closed-port-ipv${fam}" \
+		"$(tcp_guest "${X}" connect "${r}" 5999 2>&1)" \
+		"connect Connection refused"
+	tcp_many "concurrent-1000-ipv${fam}" "${r}"
+	tcp_zero_window "zero-window-ipv${fam}" "${r}"
+done
+
+# The guest's link now loses 1% of the guest's frames and reorders 5%: 100
+# MiB still arrive intact both ways
+ns_guest_disconnect
+ns_bridge_start 10 50 || { t_fail impaired-bridge "no bridge"; exit 1; }
+BULK=104857600
+for fam in 4 6; do
+	eval "r=\${R${fam}}"
+	tcp_bulk "lossy-out-ipv${fam}" "${r}" out
+	tcp_bulk "lossy-in-ipv${fam}" "${r}" in
+done
+
+# tcp_fds_back() - Succeed once the daemon holds what it held at start
+tcp_fds_back() {
+	[ "$(tcp_fds)" -eq "${fds_before}" ]
+}
+
+t_check no-fd-left t_wait_for 100 tcp_fds_back
+t_check daemon-alive ns_passt_alive
