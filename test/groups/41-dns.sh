@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # DNS from the guest: with --dns-forward, queries to the forwarding address
-# reach the host's resolver (the first resolv.conf entry, or --dns-host)
+# (UDP and TCP) reach the host's resolver (the first resolv.conf entry, or --dns-host)
 # and replies come back from the forwarding address; without it, the guest
 # gets the host's resolvers, a loopback one through the gateway. busybox
 # nslookup in the guest asks for A and AAAA records; the resolver is our
@@ -40,6 +40,17 @@ dns_lookup() {
 	if [ "$2" != a ]; then
 		echo "${__out}" | grep -q "^Address: ${ANS6}\$" || return 1
 	fi
+}
+
+# dns_tcp() - Ask over TCP from the guest and check the answer
+# $1:	Server as the guest knows it
+# $2:	Type: a or aaaa
+# $3:	Expected answer line
+dns_tcp() {
+	__out=$(ns_guest "${DNSD}" query-tcp "$1" 53 "${NAME}" "$2" 2>&1)
+	echo "${__out}"
+	echo "${__out}" | grep -qx "$3" &&
+		echo "${__out}" | grep -qx "rcode 0"
 }
 
 # dns_no_answer() - Succeed if a datagram from the guest gets no reply
@@ -91,6 +102,13 @@ t_check forward4-reached-resolver grep -q \
 	"query udp A ${NAME} from ${HOST_ADDR4}" "${STATE}/dns4.log"
 t_check forward6-reached-resolver grep -q \
 	"query udp AAAA ${NAME} from ${HOST_ADDR6}" "${STATE}/dns6.log"
+# Over TCP, the same redirection: dnsd is the client too
+t_check forward4-tcp dns_tcp "${FWD4}" a "A ${ANS4}"
+t_check forward6-tcp dns_tcp "${FWD6}" aaaa "AAAA ${ANS6}"
+t_check forward4-tcp-reached-resolver grep -q \
+	"query tcp A ${NAME} from ${HOST_ADDR4}" "${STATE}/dns4.log"
+t_check forward6-tcp-reached-resolver grep -q \
+	"query tcp AAAA ${NAME} from ${HOST_ADDR6}" "${STATE}/dns6.log"
 # Other ports to the forwarding address are not redirected: nothing
 # answers there
 t_check forward-port-53-only dns_no_answer "${FWD4}" 5353
@@ -118,6 +136,7 @@ ns_passt_restart -a "${HOST_ADDR4}/24" -g "${GW4}" -a "${HOST_ADDR6}/64" \
 t_expect_eq loopback-dhcp-advertised "$(dns_dhcp_server)" "${GW4}"
 t_check loopback4-both dns_lookup "${GW4}"
 t_check loopback6-both dns_lookup "${GW6}"
+t_check loopback4-tcp dns_tcp "${GW4}" a "A ${ANS4}"
 t_check loopback6-reached-resolver grep -q \
 	"query udp AAAA ${NAME} from ::1" "${STATE}/dnslo6.log"
 t_check daemon-alive ns_passt_alive
