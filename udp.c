@@ -60,6 +60,11 @@
  */
 #define UDP_MAX_PAYLOAD4	(65535 - FRAME_IP4_HLEN - FRAME_UDP_HLEN)
 #define UDP_MAX_PAYLOAD6	(65535 - FRAME_UDP_HLEN)
+/* Socket buffer sizes asked for: room for bursts of 64 KiB datagrams while
+ * the other side catches up. The kernel caps them at net.core.rmem_max and
+ * wmem_max.
+ */
+#define UDP_SOCK_BUF		(4 << 20)
 /* Error queue entries handled per event, so that one flow can't hog us */
 #define UDP_ERRQUEUE_MAX	16
 /* ICMP errors sent to the guest per second, over all flows */
@@ -182,6 +187,19 @@ static void udp_refuse_log(const char *what, int rc)
 }
 
 /**
+ * udp_sock_bufs() - Ask for large socket buffers, as far as the host allows
+ * @s:		Socket
+ */
+static void udp_sock_bufs(int s)
+{
+	int size = UDP_SOCK_BUF;
+
+	/* A smaller buffer than asked for only costs throughput */
+	(void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(s, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+/**
  * udp_sock_open() - Open a host socket bound and connected as a side says
  * @c:		Execution context
  * @host:	Host side: bound to @oaddr:@oport, connected to @eaddr:@eport;
@@ -222,6 +240,7 @@ static int udp_sock_open(const struct ctx *c, struct flowside *host,
 		       sizeof(int)))
 		goto fail;
 
+	udp_sock_bufs(s);
 	if (fam->ifname_out[0] && !inany_is_loopback(&host->eaddr) &&
 	    setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, fam->ifname_out,
 		       (socklen_t)strlen(fam->ifname_out)))
@@ -1176,6 +1195,7 @@ static int udp_listen_open(const struct ctx *c, unsigned rule_idx, bool v4,
 			(socklen_t)strlen(rule->ifname))))
 		goto fail;
 
+	udp_sock_bufs(s);
 	sl = inany_to_sockaddr(&sa, &addr, port, fam->ifi);
 	if (bind(s, &sa.sa, sl))
 		goto fail;
