@@ -5,11 +5,11 @@
 # QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
 # is checked by what the guest prints: its virtio link, the DHCP lease, the
 # SLAAC address and route, pings to the gateway, a name resolved through
-# --dns-forward (by a dnsmasq outside). Then QEMU exits, and a second guest
-# must be served by the same daemon.
+# --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST through
+# the gateway address, and one fetched from the guest through -t. Then QEMU
+# exits, and a second guest must be served by the same daemon.
 #
-# A new guest step is one guest_run and one check, e.g. for a fetch from a
-# server in NS_HOST: t_expect_eq http "$(guest_run 20 wget -qO- URL)" DATA
+# A new guest step is one guest_run and one check of what it printed.
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
@@ -35,6 +35,11 @@ lease_fields() {
 		echo "$1" | grep "^${__f}="
 	done
 }
+
+# Web servers: one in NS_HOST, reached by the guest at the gateway address,
+# and one in the guest, reached from NS_HOST through -t
+HTTP_PORT=8080
+FWD_PORT=10080
 
 # qemu_boot() - Boot a guest on the daemon's socket, check it came up with
 # its virtio link, and that the daemon took QEMU as its client
@@ -93,6 +98,26 @@ qemu_dns() {
 		"${DNS_NAME_ADDR}"
 }
 
+# qemu_http_from_host() - Fetch a file from NS_HOST's web server in the
+# guest, through the gateway address: check the contents arrived whole
+qemu_http_from_host() {
+	__url="http://${GW4}:${HTTP_PORT}/data"
+	t_expect_eq http-from-host \
+		"$(guest_run 30 "wget -q -O - ${__url} | md5sum")" \
+		"$(md5sum < "${STATE}/www/data")"
+}
+
+# qemu_http_to_guest() - Fetch a file from the guest's web server, from
+# NS_HOST through the daemon's -t forward
+qemu_http_to_guest() {
+	guest_run 10 "mkdir -p /www && echo served-by-guest > /www/hello &&" \
+		     "httpd -p 80 -h /www" || { t_fail http-to-guest \
+		"can't start httpd in the guest"; return; }
+	t_expect_eq http-to-guest "$(ns_host timeout 10 \
+		"${GUEST_BUILD}/parts/busybox" wget -q -O - \
+		"http://127.0.0.1:${FWD_PORT}/hello")" "served-by-guest"
+}
+
 if ! __out=$(guest_build 2>&1); then
 	t_fail guest-image "$(echo "${__out}" | tail -n 3 | tr '\n' ' ')"
 	exit 0
@@ -107,7 +132,13 @@ ns_net dnsmasq --no-resolv --no-hosts --bind-interfaces --user=root \
 	--address="/${DNS_NAME}/${DNS_NAME_ADDR}" ||
 	{ t_fail dns-server "can't start dnsmasq"; exit 0; }
 
-ns_passt_start --dns-forward "${DNS_FWD}" ||
+# 1 MiB that can't be told from noise, for the host's web server
+mkdir -p "${STATE}/www" &&
+head -c 1048576 /dev/urandom > "${STATE}/www/data" &&
+guest_host_httpd "${HTTP_PORT}" "${STATE}/www" ||
+	{ t_fail http-server "can't start httpd"; exit 0; }
+
+ns_passt_start --dns-forward "${DNS_FWD}" -t "${FWD_PORT}:80" ||
 	{ t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
 
 if qemu_boot ""; then
@@ -116,6 +147,8 @@ if qemu_boot ""; then
 	qemu_ping ping-gateway4 ping "${GW4}"
 	qemu_ping ping-gateway6 ping6 "${GW6}"
 	qemu_dns
+	qemu_http_from_host
+	qemu_http_to_guest
 fi
 guest_cleanup
 
