@@ -634,6 +634,54 @@ static void udp_inbound6(void)
 }
 
 /**
+ * udp_table_full() - With every flow table entry taken, a new flow from
+ *		      either side is refused without a socket left open, and
+ *		      once entries are free again flows work
+ */
+static void udp_table_full(void)
+{
+	uint16_t port, fport, cport, from;
+	struct fwd_rule *r;
+	int fds, srv, cl, s;
+	unsigned used = 0;
+	struct pkt p;
+
+	setup();
+	srv = host_sock(true, &port);
+	s = host_sock(true, &fport);
+	close(s);
+	r = &c.udp_fwd.rules[c.udp_fwd.count++];
+	r->first = r->last = fport;
+	r->to = 7;
+	r->flags = FWD_V4_ONLY;
+	udp_init(&c);
+	cl = host_sock(true, &cport);
+	fds = fd_count();
+
+	while (flow_alloc())
+		used++;
+	UNIT_CHECK(used == FLOW_MAX);
+
+	guest_udp(0, GUEST4, GUEST_PORT, GW4, port, 20, &p);
+	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(host_recv(srv, &from) == -1);
+
+	UNIT_CHECK(host_send(cl, true, fport, "x", 1));
+	pump(200);
+	UNIT_CHECK(capture_count == 0);
+
+	UNIT_CHECK(flow_count() == FLOW_MAX && fd_count() == fds);
+
+	flow_init();
+	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(host_recv(srv, &from) == 20 && from == GUEST_PORT);
+	UNIT_CHECK(expire_all());
+
+	close(cl);
+	close(srv);
+}
+
+/**
  * main() - Run the cases
  *
  * Return: EXIT_SUCCESS if every case passed
@@ -651,5 +699,6 @@ int main(void)
 	UNIT_RUN(udp_icmp6);
 	UNIT_RUN(udp_inbound4);
 	UNIT_RUN(udp_inbound6);
+	UNIT_RUN(udp_table_full);
 	UNIT_EXIT();
 }
