@@ -13,7 +13,10 @@
  *   whose socket is bound to the address and port it was sent to, and
  *   connected to its sender. Connected sockets take precedence over the
  *   listening one, so the sender's later datagrams come straight to the
- *   flow, and the guest's replies leave from the forwarded port.
+ *   flow, and the guest's replies leave from the forwarded port. Where
+ *   that port can't be bound again (a privileged one, once we run without
+ *   privileges), the flow shares the listening socket instead, see
+ *   UDP_F_SHARED; errors on a shared socket aren't reported to the guest.
  *
  * Both directions go in batches: the guest's consecutive datagrams of one
  * flow with one sendmmsg(), the host's with one recvmmsg() straight into
@@ -791,7 +794,8 @@ static bool udp_icmp_type(const struct sock_extended_err *ee, bool v4,
 	if (v4 && ee->ee_origin == SO_EE_ORIGIN_ICMP) {
 		if (*type == ICMP_DEST_UNREACH && *code == ICMP_FRAG_NEEDED)
 			*mtu = ee->ee_info;
-		return *type == ICMP_DEST_UNREACH || *type == ICMP_TIME_EXCEEDED;
+		return *type == ICMP_DEST_UNREACH ||
+		       *type == ICMP_TIME_EXCEEDED;
 	}
 
 	if (!v4 && ee->ee_origin == SO_EE_ORIGIN_ICMP6) {

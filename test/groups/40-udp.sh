@@ -55,7 +55,8 @@ udp_bg() {
 
 ns_setup -d --udp-timeout "${TIMEOUT}" \
 	-a "${HOST_ADDR4}/24" -g "${GW4}" -a "${HOST_ADDR6}/64" -g "${GW6}" \
-	-u "${FWD_PORT},${PRIV_PORT}" || { t_fail setup "ns_setup failed"; exit 1; }
+	-u "${FWD_PORT},${PRIV_PORT}" ||
+	{ t_fail setup "ns_setup failed"; exit 1; }
 
 # The guest has the host's addresses, and routes through the gateway
 ns_net ip addr add "${NET4}/32" dev lo &&

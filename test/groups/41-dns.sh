@@ -2,12 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # DNS from the guest: with --dns-forward, queries to the forwarding address
-# (UDP and TCP) reach the host's resolver (the first resolv.conf entry, or --dns-host)
-# and replies come back from the forwarding address; without it, the guest
-# gets the host's resolvers, a loopback one through the gateway. busybox
-# nslookup in the guest asks for A and AAAA records; the resolver is our
-# dnsd, on addresses of the test's own namespaces, and logs where each
-# query came from.
+# (UDP and TCP) reach the host's resolver (the first resolv.conf entry, or
+# --dns-host) and replies come back from the forwarding address; without
+# it, the guest gets the host's resolvers, a loopback one through the
+# gateway. busybox nslookup in the guest asks for A and AAAA records; the
+# resolver is our dnsd, on addresses of the test's own namespaces, and logs
+# where each query came from.
 
 . "${TEST_DIR}/lib/ns.sh"
 

@@ -64,7 +64,8 @@ perf_udp_iperf() {
 			if (rate == "")
 				print "- - 0"
 			else
-				printf "%.2f %s %.0f\n", rate / 1000, loss, bytes
+				printf "%.2f %s %.0f\n", rate / 1000, loss,
+					bytes
 		}'
 	kill "${__srv}" 2>/dev/null
 	wait "${__srv}" 2>/dev/null

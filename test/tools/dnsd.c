@@ -387,7 +387,8 @@ static int cmd_query_tcp(const char *server, const char *port,
 
 		if (off + 12 + dlen > rlen)
 			break;
-		if ((t == TYPE_A && dlen == 4) || (t == TYPE_AAAA && dlen == 16))
+		if ((t == TYPE_A && dlen == 4) ||
+		    (t == TYPE_AAAA && dlen == 16))
 			printf("%s %s\n", t == TYPE_A ? "A" : "AAAA",
 			       inet_ntop(t == TYPE_A ? AF_INET : AF_INET6,
 					 rr + 12, text, sizeof(text)));

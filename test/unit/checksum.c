@@ -70,7 +70,8 @@ static void csum_matches_reference(void)
 					   ref_sum(buf + off, len, 0));
 			}
 		}
-		UNIT_CHECK(folded(buf + 3, 65533) == ref_sum(buf + 3, 65533, 0));
+		UNIT_CHECK(folded(buf + 3, 65533) ==
+			   ref_sum(buf + 3, 65533, 0));
 	}
 }
 
