@@ -86,11 +86,13 @@ ns_dad_done() {
 # ns_bridge_start() - Start tapbridge in the guest namespace, as a new
 # client of the daemon, and wait until it is connected. Sets BRIDGE_PID:
 # call it directly, not in a subshell.
+# BRIDGE_OPTS, if set, goes before the bridge's arguments (the benchmark
+# passes -c)
 # $@:	Optional impairment for tapbridge: loss and reorder, per thousand
 ns_bridge_start() {
 	: > "${STATE}/bridge.log"
 	# No inherited stdout: a caller's command substitution would wait
-	ip netns exec "${NS_GUEST}" "${TOOLS}/tapbridge" tap0 \
+	ip netns exec "${NS_GUEST}" "${TOOLS}/tapbridge" ${BRIDGE_OPTS:-} tap0 \
 		"${PASST_SOCK}" "$@" >/dev/null 2>>"${STATE}/bridge.log" &
 	BRIDGE_PID=$!
 	export BRIDGE_PID

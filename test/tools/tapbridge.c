@@ -3,7 +3,17 @@
  * between a TAP device and the daemon's UNIX stream socket, in the framing
  * QEMU uses (a 4-byte big-endian length before each frame)
  *
- * Usage: tapbridge IFNAME SOCKPATH [LOSS_PERMILLE [REORDER_PERMILLE]]
+ * Usage: tapbridge [-l] [-c] IFNAME SOCKPATH [LOSS_PERMILLE
+ *							[REORDER_PERMILLE]]
+ *
+ * -l listens on SOCKPATH and serves one connection instead of connecting:
+ * two bridges, one listening, make a TAP to TAP link with no daemon between
+ * them, the benchmark's reference for what the link alone can carry.
+ *
+ * -c marks each frame written to the TAP as already checksummed, as a
+ * virtio NIC may (VIRTIO_NET_HDR_F_DATA_VALID): the receiving kernel skips
+ * verification. Only for benchmarks: the functional tests keep the guest's
+ * kernel checking every checksum the daemon computes.
  *
  * The optional arguments impair the guest's frames on their way to the
  * daemon, as tc netem would on the guest's TAP (this kernel has no netem):
@@ -26,14 +36,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +64,9 @@ static unsigned loss_permille;
 static unsigned reorder_permille;
 static uint8_t held[HDR_LEN + FRAME_MAX];
 static size_t held_len;
+
+/* With -c, the TAP carries a virtio-net header before each frame */
+static bool vnet_hdr;
 
 /**
  * die_errno() - Print a message with the error and exit
@@ -78,14 +94,55 @@ static int tap_open(const char *ifname)
 		exit(1);
 	}
 	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);
+	if (vnet_hdr)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		die_errno("/dev/net/tun");
 	if (ioctl(fd, TUNSETIFF, &ifr))
 		die_errno("TUNSETIFF");
+	if (vnet_hdr &&
+	    ioctl(fd, TUNSETVNETHDRSZ,
+		  &(int){ sizeof(struct virtio_net_hdr) }))
+		die_errno("TUNSETVNETHDRSZ");
 
 	return fd;
+}
+
+/**
+ * sock_buffers() - Make a connected socket non-blocking, with large buffers
+ * @fd:		Connected socket
+ *
+ * Return: @fd; failures exit
+ */
+static int sock_buffers(int fd)
+{
+	int v = INT_MAX / 2;
+
+	if (fcntl(fd, F_SETFL, O_NONBLOCK))
+		die_errno("fcntl");
+	/* Large buffers: this link is in the throughput benchmarks' path */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+
+	return fd;
+}
+
+/**
+ * sock_addr() - Fill a UNIX socket address
+ * @addr:	Address to fill
+ * @path:	Socket path
+ */
+static void sock_addr(struct sockaddr_un *addr, const char *path)
+{
+	if (strlen(path) >= sizeof(addr->sun_path)) {
+		fprintf(stderr, "tapbridge: socket path too long\n");
+		exit(1);
+	}
+	memset(addr, 0, sizeof(*addr));
+	addr->sun_family = AF_UNIX;
+	memcpy(addr->sun_path, path, strlen(path) + 1);
 }
 
 /**
@@ -96,15 +153,10 @@ static int tap_open(const char *ifname)
  */
 static int sock_open(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, i, v = INT_MAX / 2;
+	struct sockaddr_un addr;
+	int fd, i;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fprintf(stderr, "tapbridge: socket path too long\n");
-		exit(1);
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-
+	sock_addr(&addr, path);
 	for (i = 0; ; i++) {
 		const struct timespec pause = { .tv_nsec = 100000000L };
 
@@ -120,13 +172,36 @@ static int sock_open(const char *path)
 		nanosleep(&pause, NULL);
 	}
 
-	if (fcntl(fd, F_SETFL, O_NONBLOCK))
-		die_errno("fcntl");
-	/* Large buffers: this link is in the throughput benchmarks' path */
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+	return sock_buffers(fd);
+}
 
-	return fd;
+/**
+ * sock_serve() - Listen on a path and take one connection
+ * @path:	Socket path, replaced if it exists
+ *
+ * Return: non-blocking connected socket; failures exit
+ */
+static int sock_serve(const char *path)
+{
+	struct sockaddr_un addr;
+	int l, fd;
+
+	sock_addr(&addr, path);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0)
+		die_errno("socket");
+	unlink(path);
+	if (bind(l, (struct sockaddr *)&addr, sizeof(addr)) || listen(l, 1))
+		die_errno(path);
+	fprintf(stderr, "tapbridge: listening on %s\n", path);
+
+	fd = accept4(l, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		die_errno("accept");
+	close(l);
+	unlink(path);
+
+	return sock_buffers(fd);
 }
 
 /**
@@ -142,20 +217,54 @@ static uint32_t get_be32(const uint8_t *p)
 }
 
 /**
+ * tap_write() - Write one frame to the TAP
+ * @tap:	TAP descriptor
+ * @frame:	Ethernet frame
+ * @len:	Its length
+ */
+static void tap_write(int tap, const uint8_t *frame, size_t len)
+{
+	struct virtio_net_hdr vh = {
+		.flags = VIRTIO_NET_HDR_F_DATA_VALID,
+		.gso_type = VIRTIO_NET_HDR_GSO_NONE,
+	};
+	struct iovec iov[2] = {
+		{ &vh, sizeof(vh) }, { (void *)frame, len },
+	};
+
+	/* A TAP write takes a whole frame or none: a frame the kernel
+	 * refuses is lost, as on a real link
+	 */
+	if (writev(tap, vnet_hdr ? iov : iov + 1, vnet_hdr ? 2 : 1) < 0 &&
+	    errno != EAGAIN)
+		fprintf(stderr, "tapbridge: TAP write: %s\n", strerror(errno));
+}
+
+/**
  * sock_to_tap() - Read frames from the socket and write them to the TAP
  * @sock:	Connected socket
  * @tap:	TAP descriptor
- * @fill:	Bytes of an incomplete frame kept at the start of from_sock,
- *		updated
+ * @start:	Start of the incomplete frame kept in from_sock, updated
+ * @end:	End of the data in from_sock, updated
+ *
+ * The incomplete frame stays where it is until the buffer has no room left
+ * for a whole frame behind it: moving it after each read would copy it
+ * again.
  *
  * Return: 0 to go on, 1 when the daemon closed the connection
  */
-static int sock_to_tap(int sock, int tap, size_t *fill)
+static int sock_to_tap(int sock, int tap, size_t *start, size_t *end)
 {
-	size_t off = 0, len;
+	size_t off = *start;
 	ssize_t n;
 
-	n = recv(sock, from_sock + *fill, sizeof(from_sock) - *fill, 0);
+	if (sizeof(from_sock) - *end < HDR_LEN + FRAME_MAX) {
+		memmove(from_sock, from_sock + *start, *end - *start);
+		*end -= *start;
+		off = *start = 0;
+	}
+
+	n = recv(sock, from_sock + *end, sizeof(from_sock) - *end, 0);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
@@ -164,8 +273,8 @@ static int sock_to_tap(int sock, int tap, size_t *fill)
 	if (!n)
 		return 1;
 
-	len = *fill + (size_t)n;
-	while (len - off >= HDR_LEN) {
+	*end += (size_t)n;
+	while (*end - off >= HDR_LEN) {
 		uint32_t flen = get_be32(from_sock + off);
 
 		if (!flen || flen > FRAME_MAX) {
@@ -173,21 +282,16 @@ static int sock_to_tap(int sock, int tap, size_t *fill)
 				flen);
 			exit(1);
 		}
-		if (len - off - HDR_LEN < flen)
+		if (*end - off - HDR_LEN < flen)
 			break;
 
-		/* A TAP write takes a whole frame or none: a frame the
-		 * kernel refuses is lost, as on a real link
-		 */
-		if (write(tap, from_sock + off + HDR_LEN, flen) < 0 &&
-		    errno != EAGAIN)
-			fprintf(stderr, "tapbridge: TAP write: %s\n",
-				strerror(errno));
+		tap_write(tap, from_sock + off + HDR_LEN, flen);
 		off += HDR_LEN + flen;
 	}
 
-	*fill = len - off;
-	memmove(from_sock, from_sock + off, *fill);
+	if (off == *end)
+		off = *end = 0;
+	*start = off;
 	return 0;
 }
 
@@ -202,8 +306,18 @@ static void tap_to_queue(int tap, size_t *end)
 	/* Room for a frame and the one held back behind it */
 	while (sizeof(to_sock) - *end >= 2 * (HDR_LEN + FRAME_MAX)) {
 		uint8_t *p = to_sock + *end;
-		ssize_t n = read(tap, p + HDR_LEN, FRAME_MAX);
+		struct virtio_net_hdr vh;
+		struct iovec iov[2] = {
+			{ &vh, sizeof(vh) }, { p + HDR_LEN, FRAME_MAX },
+		};
+		ssize_t n = readv(tap, vnet_hdr ? iov : iov + 1,
+				  vnet_hdr ? 2 : 1);
 		unsigned dice = (unsigned)random() % 1000;
+
+		if (vnet_hdr && n >= (ssize_t)sizeof(vh))
+			n -= (ssize_t)sizeof(vh);
+		else if (vnet_hdr && n > 0)
+			continue;	/* shorter than its header */
 
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -264,31 +378,42 @@ static void queue_to_sock(int sock, size_t *start, size_t *end)
 }
 
 /**
- * main() - Open both ends and copy frames until the daemon hangs up
+ * main() - Open both ends and copy frames until the other end hangs up
  * @argc:	Argument count
- * @argv:	IFNAME SOCKPATH
+ * @argv:	[-l] [-c] IFNAME SOCKPATH [LOSS_PERMILLE [REORDER_PERMILLE]]
  *
- * Return: 0 when the daemon closed the connection; errors exit with 1
+ * Return: 0 when the other end closed the connection; errors exit with 1
  */
 int main(int argc, char **argv)
 {
-	size_t fill = 0, start = 0, end = 0;
-	int tap, sock;
+	size_t in_start = 0, in_end = 0, start = 0, end = 0;
+	bool serve = false;
+	int tap, sock, opt;
 
-	if (argc < 3 || argc > 5) {
-		fprintf(stderr, "Usage: %s IFNAME SOCKPATH [LOSS_PERMILLE "
-			"[REORDER_PERMILLE]]\n", argv[0]);
+	while ((opt = getopt(argc, argv, "lc")) != -1) {
+		if (opt == 'l')
+			serve = true;
+		else if (opt == 'c')
+			vnet_hdr = true;
+		else
+			optind = argc + 1;	/* usage below */
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "Usage: tapbridge [-l] [-c] IFNAME SOCKPATH "
+			"[LOSS_PERMILLE [REORDER_PERMILLE]]\n");
 		return 1;
 	}
+	if (argc > 2)
+		loss_permille = (unsigned)atoi(argv[2]);
 	if (argc > 3)
-		loss_permille = (unsigned)atoi(argv[3]);
-	if (argc > 4)
-		reorder_permille = (unsigned)atoi(argv[4]);
+		reorder_permille = (unsigned)atoi(argv[3]);
 	srandom((unsigned)getpid());
 
-	tap = tap_open(argv[1]);
-	sock = sock_open(argv[2]);
-	fprintf(stderr, "tapbridge: %s connected to %s\n", argv[1], argv[2]);
+	tap = tap_open(argv[0]);
+	sock = serve ? sock_serve(argv[1]) : sock_open(argv[1]);
+	fprintf(stderr, "tapbridge: %s connected to %s\n", argv[0], argv[1]);
 
 	for (;;) {
 		struct pollfd pfd[2] = {
@@ -309,7 +434,7 @@ int main(int argc, char **argv)
 		}
 
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR) &&
-		    sock_to_tap(sock, tap, &fill))
+		    sock_to_tap(sock, tap, &in_start, &in_end))
 			break;
 
 		if (pfd[1].revents & POLLIN)
@@ -318,7 +443,7 @@ int main(int argc, char **argv)
 			queue_to_sock(sock, &start, &end);
 	}
 
-	fprintf(stderr, "tapbridge: daemon closed the connection\n");
+	fprintf(stderr, "tapbridge: the other end closed the connection\n");
 	close(sock);
 	close(tap);
 	return 0;
