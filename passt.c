@@ -187,7 +187,9 @@ int main(int argc, char **argv)
 	while (!passt_quit) {
 		int n, i;
 
-		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS_MAX, -1);
+		/* Wake up for delayed ACKs, if any wait */
+		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS_MAX,
+			       tcp_wait_ms(&c));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -60,6 +60,12 @@
 #define TCP_INACTIVE_S		7200
 /* Segments of one connection handled in one call */
 #define TCP_BATCH_MAX		1024
+/* Delayed ACKs (RFC 9293, 3.8.6.3; RFC 5681, 4.2): how long an ACK for
+ * guest data may wait for our next segment to carry it, and how many
+ * connections may have one waiting at a time
+ */
+#define TCP_ACK_DELAY_MS	2
+#define TCP_ACK_DELAYED_MAX	256
 
 /**
  * struct tcp_seg_in - A parsed segment from the guest
@@ -92,6 +98,11 @@ struct tcp_seg_in {
 };
 
 static struct siphash_key tcp_isn_key;
+
+/* Connections whose ACK waits, by flow index, and when they all go out */
+static uint32_t tcp_ack_delayed[TCP_ACK_DELAYED_MAX];
+static unsigned tcp_ack_delayed_n;
+static uint32_t tcp_ack_deadline_ms;
 
 /**
  * tcp_parse() - Check and parse a segment's header and options
@@ -291,6 +302,7 @@ void tcp_rewind(struct tcp_conn *conn, uint32_t seq)
 	int off = (int)(seq - conn->seq_ack_from_tap);
 
 	conn->seq_to_tap = seq;
+	conn->flags &= (uint16_t)~TCP_F_DRAINED;
 	if (setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
 		debug_ratelimit("SO_PEEK_OFF: %s", strerror(errno));
 }
@@ -311,7 +323,7 @@ uint16_t tcp_wnd_to_tap(struct tcp_conn *conn)
 	int sndbuf, outq;
 	socklen_t sl = sizeof(sndbuf);
 
-	conn->flags &= (uint8_t)~TCP_F_WND_LOW;
+	conn->flags &= (uint16_t)~TCP_F_WND_LOW;
 	if (conn->state == CONN_ESTABLISHED &&
 	    !getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) &&
 	    !ioctl(conn->sock, SIOCOUTQ, &outq)) {
@@ -358,6 +370,93 @@ static void tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
 static void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
 {
 	tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_tap);
+}
+
+/**
+ * tcp_ack_data_in() - Acknowledge what the guest sent, now or a bit later
+ * @c:		Execution context
+ * @conn:	Established connection
+ * @fin:	The guest's FIN was in this batch
+ *
+ * An ACK owed for a reason (a duplicate, a hole, a FIN, data the socket
+ * did not take all of) goes now, and so does one covering a full-sized
+ * segment or more, so that bulk transfers keep their pace. One for less
+ * waits up to TCP_ACK_DELAY_MS: in an exchange of requests and answers,
+ * the host's answer usually comes first and carries it, which saves the
+ * guest a frame per exchange.
+ */
+static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn, bool fin)
+{
+	uint32_t unacked = conn->seq_from_tap - conn->seq_ack_to_tap;
+
+	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
+		return;
+
+	if ((conn->flags & TCP_F_ACK_DUE) || fin || unacked >= conn->mss ||
+	    (conn->fin & TCP_TAP_FIN_RCVD)) {
+		tcp_send_ack(c, conn);
+		return;
+	}
+
+	if (conn->flags & TCP_F_ACK_DELAYED)
+		return;
+	if (tcp_ack_delayed_n == TCP_ACK_DELAYED_MAX) {
+		tcp_send_ack(c, conn);
+		return;
+	}
+
+	if (!tcp_ack_delayed_n)
+		tcp_ack_deadline_ms = tcp_now_ms(c) + TCP_ACK_DELAY_MS;
+	tcp_ack_delayed[tcp_ack_delayed_n++] = flow_idx(&conn->f);
+	conn->flags |= TCP_F_ACK_DELAYED;
+}
+
+/**
+ * tcp_ack_delayed_flush() - Send the delayed ACKs that are due
+ * @c:		Execution context
+ *
+ * A connection that sent a segment since has no ACK waiting any more (any
+ * segment clears TCP_F_ACK_DELAYED), and a closed one has no TCP flow.
+ */
+static void tcp_ack_delayed_flush(struct ctx *c)
+{
+	unsigned i;
+
+	if (!tcp_ack_delayed_n ||
+	    SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
+		return;
+
+	for (i = 0; i < tcp_ack_delayed_n; i++) {
+		struct flow_common *f = flow_at(tcp_ack_delayed[i],
+						FLOW_TYPE_TCP);
+		struct tcp_conn *conn;
+
+		if (!f)
+			continue;
+		conn = tcp_conn_of(f);
+		if ((conn->flags & TCP_F_ACK_DELAYED) &&
+		    conn->state == CONN_ESTABLISHED)
+			tcp_send_ack(c, conn);
+		conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
+	}
+	tcp_ack_delayed_n = 0;
+}
+
+/**
+ * tcp_wait_ms() - How long the main loop may wait for events
+ * @c:		Execution context, with the current time
+ *
+ * Return: milliseconds until the delayed ACKs are due, -1 if none waits
+ */
+int tcp_wait_ms(const struct ctx *c)
+{
+	int32_t left;
+
+	if (!tcp_ack_delayed_n)
+		return -1;
+
+	left = (int32_t)(tcp_ack_deadline_ms - tcp_now_ms(c));
+	return left > 0 ? left : 0;
 }
 
 /**
@@ -552,7 +651,7 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
 		conn->flags |= TCP_F_TS;
 		conn->ts_recent = s->tsval;
 	} else {
-		conn->flags &= (uint8_t)~TCP_F_TS;
+		conn->flags &= (uint16_t)~TCP_F_TS;
 	}
 }
 
@@ -770,6 +869,10 @@ static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
 		conn->seq_from_tap += (uint32_t)n;
 	}
 
+	/* What the socket didn't take goes again: say so at once */
+	if ((size_t)n < total)
+		conn->flags |= TCP_F_ACK_DUE;
+
 	if (fin && (size_t)n == total) {
 		shutdown(conn->sock, SHUT_WR);
 		conn->seq_from_tap++;
@@ -962,14 +1065,13 @@ static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
 	for (i = 0; i < MIN(held, 3U); i++)
 		tcp_send_ack(c, conn);
 
-	if (conn->state == CONN_ESTABLISHED &&
-	    (conn->seq_from_tap != conn->seq_ack_to_tap ||
-	     (conn->flags & TCP_F_ACK_DUE)))
-		tcp_send_ack(c, conn);
-
+	/* Our data, if any, carries the ACK: send it first */
 	if (more && conn->state == CONN_ESTABLISHED &&
 	    !tcp_sock_data(c, conn, UINT32_MAX))
 		return;
+
+	if (conn->state == CONN_ESTABLISHED)
+		tcp_ack_data_in(c, conn, fin);
 
 	if (!tcp_close_check(conn))
 		tcp_epoll_sync(c, conn);
@@ -1070,13 +1172,15 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	conn->active_s = (uint32_t)c->now.tv_sec;
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		conn->fin |= TCP_SOCK_FIN_RCVD;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		conn->flags &= (uint16_t)~TCP_F_DRAINED;
 
 	if (conn->state != CONN_ESTABLISHED)
 		return;
 
 	/* Drained: a window update, and watch again if still low */
 	if ((events & EPOLLOUT) && (conn->flags & TCP_F_WAIT_OUT)) {
-		conn->flags &= (uint8_t)~TCP_F_WAIT_OUT;
+		conn->flags &= (uint16_t)~TCP_F_WAIT_OUT;
 		tcp_send_ack(c, conn);
 		if (!(conn->flags & TCP_F_WND_LOW))
 			tcp_epoll(c, conn, false);
@@ -1175,6 +1279,7 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
  */
 void tcp_defer_handler(struct ctx *c)
 {
+	tcp_ack_delayed_flush(c);
 	tcp_seg_flush(c);
 }
 

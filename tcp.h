@@ -22,5 +22,6 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_timer(struct ctx *c, struct flow_common *f);
 void tcp_defer_handler(struct ctx *c);
+int tcp_wait_ms(const struct ctx *c);
 
 #endif /* TCP_H */

@@ -42,6 +42,8 @@ enum tcp_conn_state {
 #define TCP_F_KEEPALIVE		(1U << 4)	/* SO_KEEPALIVE set */
 #define TCP_F_INBOUND		(1U << 5)	/* host side connected first */
 #define TCP_F_WND_LOW		(1U << 6)	/* advertised window is low */
+#define TCP_F_ACK_DELAYED	(1U << 7)	/* ACK waits for data to carry it */
+#define TCP_F_DRAINED		(1U << 8)	/* socket read to its end */
 
 /**
  * struct tcp_conn - One TCP connection: guest side and host socket
@@ -60,11 +62,11 @@ enum tcp_conn_state {
  * @wnd_from_tap:	Guest's window, as in its header (unscaled)
  * @wnd_to_tap:		Window we last advertised, as in our header
  * @mss:		Largest payload we send the guest
+ * @flags:		TCP_F_* bits
  * @ws_from_tap:	Guest's window scale
  * @ws_to_tap:		Our window scale, 0 if the guest uses none
  * @state:		enum tcp_conn_state
  * @fin:		TCP_*FIN* bits
- * @flags:		TCP_F_* bits
  * @retries:		Retransmissions without progress
  * @dup_acks:		Duplicate ACKs in a row from the guest
  */
@@ -82,10 +84,10 @@ struct tcp_conn {
 	uint16_t wnd_from_tap;
 	uint16_t wnd_to_tap;
 	uint16_t mss;
+	uint16_t flags;
 	uint8_t ws_from_tap:4, ws_to_tap:4;
 	uint8_t state;
 	uint8_t fin;
-	uint8_t flags;
 	uint8_t retries:4, dup_acks:4;
 };
 

@@ -245,7 +245,7 @@ static size_t tcp_tcphdr(const struct ctx *c, struct tcp_conn *conn,
 
 	if (flags & TCP_ACK) {
 		conn->seq_ack_to_tap = conn->seq_from_tap;
-		conn->flags &= (uint8_t)~TCP_F_ACK_DUE;
+		conn->flags &= (uint16_t)~(TCP_F_ACK_DUE | TCP_F_ACK_DELAYED);
 	}
 
 	return len;
@@ -411,9 +411,10 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 	uint8_t th[TCP_HLEN + 20];
 	size_t mss, tcp_len, hdr_len;
 
-	/* Nothing after our FIN */
-	if ((conn->fin & TCP_TAP_FIN_SENT) &&
-	    SEQ_GE(conn->seq_to_tap, conn->seq_max_to_tap))
+	/* Nothing after our FIN, and nothing new until the socket says so */
+	if (((conn->fin & TCP_TAP_FIN_SENT) &&
+	     SEQ_GE(conn->seq_to_tap, conn->seq_max_to_tap)) ||
+	    (conn->flags & TCP_F_DRAINED))
 		return 0;
 
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
@@ -422,7 +423,7 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		conn->flags |= TCP_F_STALLED;
 		return 0;
 	}
-	conn->flags &= (uint8_t)~TCP_F_STALLED;
+	conn->flags &= (uint16_t)~TCP_F_STALLED;
 
 	tcp_len = TCP_HLEN + tcp_opts(c, conn, false, th + TCP_HLEN);
 	hdr_len = tcp_hdr_len(conn, tcp_len - TCP_HLEN);
@@ -452,6 +453,8 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 
 		n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
 		if (n < 0) {
+			if (errno == EAGAIN)
+				conn->flags |= TCP_F_DRAINED;
 			if (errno == EAGAIN || errno == EINTR)
 				return 0;
 			return errno;
@@ -488,10 +491,12 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		left -= (uint32_t)n;
 
 		/* A short read drained the socket: unless the peer is done,
-		 * wait for more
+		 * wait for more, and don't look again until it says so
 		 */
-		if ((size_t)n < want && !(conn->fin & TCP_SOCK_FIN_RCVD))
+		if ((size_t)n < want && !(conn->fin & TCP_SOCK_FIN_RCVD)) {
+			conn->flags |= TCP_F_DRAINED;
 			return 0;
+		}
 	}
 
 	return 0;
