@@ -47,6 +47,7 @@
 #include "flow.h"
 #include "frame.h"
 #include "fwd.h"
+#include "fwd_listen.h"
 #include "inany.h"
 #include "l2.h"
 #include "log.h"
@@ -105,13 +106,6 @@ struct udp_flow {
 
 _Static_assert(sizeof(struct udp_flow) <= FLOW_ENTRY_SIZE,
 	       "struct udp_flow must fit a flow table entry");
-
-/* Listening socket references carry the rule, the family and the port */
-#define UDP_LISTEN_REF(rule, v6, port)					\
-	((uint32_t)(rule) << 17 | (uint32_t)!!(v6) << 16 | (uint32_t)(port))
-#define UDP_LISTEN_RULE(index)	((index) >> 17)
-#define UDP_LISTEN_V6(index)	(((index) >> 16) & 1)
-#define UDP_LISTEN_PORT(index)	((uint16_t)(index))
 
 /**
  * union udp_cmsg - Room for the destination address of a datagram
@@ -1096,7 +1090,7 @@ static bool udp_recv_dst(struct msghdr *mh, union inany_addr *dst)
  */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
-	bool v4 = !UDP_LISTEN_V6(ref.index);
+	bool v4 = !FWD_LISTEN_V6(ref.index);
 	size_t queued = 0;
 	unsigned n, i;
 
@@ -1111,7 +1105,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 	n = udp_recv_batch(c, (int)ref.fd, v4, true);
 	for (i = 0; i < n; i++) {
-		struct flowside host = { .oport = UDP_LISTEN_PORT(ref.index) };
+		struct flowside host = { .oport = FWD_LISTEN_PORT(ref.index) };
 		struct flow_common *f;
 		struct udp_flow *uf;
 
@@ -1123,7 +1117,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 		f = flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_HOST, &host);
 		uf = f ? udp_flow_of(f) :
-			 udp_flow_new_inbound(c, UDP_LISTEN_RULE(ref.index),
+			 udp_flow_new_inbound(c, FWD_LISTEN_RULE(ref.index),
 					      (int)ref.fd, &host);
 		if (!uf)
 			continue;
@@ -1151,121 +1145,30 @@ void udp_flow_timer(struct ctx *c, struct flow_common *f)
 }
 
 /**
- * udp_listen_open() - Open and watch the listening socket of one port
- * @c:		Execution context
- * @rule_idx:	Index of the rule in c->udp_fwd
- * @v4:		IPv4 (else IPv6)
- * @port:	Host port
+ * udp_listen_setup() - Options of a -u listening socket: the destination
+ *			address of each datagram, and large buffers
+ * @s:		Socket, not bound yet
+ * @v4:		IPv4 socket, else IPv6
  *
  * Return: 0 on success, a positive errno on failure
  */
-static int udp_listen_open(const struct ctx *c, unsigned rule_idx, bool v4,
-			   uint16_t port)
+static int udp_listen_setup(int s, bool v4)
 {
-	const struct fwd_rule *rule = &c->udp_fwd.rules[rule_idx];
-	const struct fam_ctx *fam = v4 ? &c->ip4 : &c->ip6;
-	union epoll_ref ref = { .type = EPOLL_TYPE_UDP_LISTEN };
-	union inany_addr addr = rule->addr;
-	union sockaddr_inany sa;
-	socklen_t sl;
-	int s, rc;
-
-	if (inany_is_unspecified(&addr)) {
-		if (v4)
-			inany_from_v4(&addr,
-				      (struct in_addr){ htonl(INADDR_ANY) });
-		else
-			inany_from_v6(&addr, &in6addr_any);
-	}
-
-	s = socket(v4 ? AF_INET : AF_INET6,
-		   SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
-	if (s < 0)
-		return errno;
-	if (s > EPOLL_REF_FD_MAX) {
-		close(s);
-		return EMFILE;
-	}
-
-	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
-		       sizeof(int)) ||
-	    (!v4 && setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 },
-			       sizeof(int))) ||
-	    setsockopt(s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
+	if (setsockopt(s, v4 ? IPPROTO_IP : IPPROTO_IPV6,
 		       v4 ? IP_PKTINFO : IPV6_RECVPKTINFO, &(int){ 1 },
-		       sizeof(int)) ||
-	    (rule->ifname[0] &&
-	     setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, rule->ifname,
-			(socklen_t)strlen(rule->ifname))))
-		goto fail;
+		       sizeof(int)))
+		return errno;
 
 	udp_sock_bufs(s);
-	sl = inany_to_sockaddr(&sa, &addr, port, fam->ifi);
-	if (bind(s, &sa.sa, sl))
-		goto fail;
-
-	ref.fd = (uint32_t)s;
-	ref.index = UDP_LISTEN_REF(rule_idx, !v4, port);
-	rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
-	if (rc) {
-		close(s);
-		return rc;
-	}
-
 	return 0;
-
-fail:
-	rc = errno;
-	close(s);
-	return rc;
 }
 
 /**
  * udp_init() - Open the listening sockets of the -u rules
  * @c:		Execution context
- *
- * A rule with an unspecified address listens in both families, unless
- * restricted to one. A port that can't be bound is fatal, unless the rule
- * is weak (a range given as "all" ports, say), where it only warns.
  */
 void udp_init(struct ctx *c)
 {
-	unsigned r;
-
-	if (c->no_udp)
-		return;
-
-	for (r = 0; r < c->udp_fwd.count; r++) {
-		const struct fwd_rule *rule = &c->udp_fwd.rules[r];
-		bool any = inany_is_unspecified(&rule->addr);
-		bool v4 = !!inany_v4(&rule->addr);
-		unsigned fam;
-
-		for (fam = 0; fam < 2; fam++) {
-			bool want4 = fam == 0;
-			unsigned port;
-
-			if ((want4 && (rule->flags & FWD_V6_ONLY)) ||
-			    (!want4 && (rule->flags & FWD_V4_ONLY)) ||
-			    (!any && want4 != v4) ||
-			    !(want4 ? c->ip4.enabled : c->ip6.enabled))
-				continue;
-
-			for (port = rule->first; port <= rule->last; port++) {
-				int rc = udp_listen_open(c, r, want4,
-							 (uint16_t)port);
-
-				if (!rc)
-					continue;
-				if (rule->flags & FWD_WEAK)
-					warn("UDP port %u (%s): %s", port,
-					     want4 ? "IPv4" : "IPv6",
-					     strerror(rc));
-				else
-					die("UDP port %u (%s): %s", port,
-					    want4 ? "IPv4" : "IPv6",
-					    strerror(rc));
-			}
-		}
-	}
+	if (!c->no_udp)
+		fwd_listen_table(c, &c->udp_fwd, IPPROTO_UDP, udp_listen_setup);
 }
