@@ -105,10 +105,10 @@ struct migrate_version {
 	const struct migrate_stage *stages;
 };
 
-/* Conversion between CONF_ADDR_* flags and the stream's flag bits */
+/* CONF_ADDR_* flags and their bits in the migration format */
 static const struct {
 	uint8_t conf;
-	uint8_t wire;
+	uint8_t migr;
 } migrate_flag_map[] = {
 	{ CONF_ADDR_USER,	MIGRATE_ADDR_USER },
 	{ CONF_ADDR_HOST,	MIGRATE_ADDR_HOST },
@@ -117,37 +117,37 @@ static const struct {
 };
 
 /**
- * migrate_flags_to_wire() - Stream flags for an address entry
+ * migrate_flags_encode() - Migration format flags for an address entry
  * @conf_flags:	CONF_ADDR_* bits
  *
  * Return: MIGRATE_ADDR_* bits
  */
-uint8_t migrate_flags_to_wire(uint8_t conf_flags)
+uint8_t migrate_flags_encode(uint8_t conf_flags)
 {
-	uint8_t wire = 0;
+	uint8_t migr = 0;
 	unsigned i;
 
 	for (i = 0; i < ARRAY_SIZE(migrate_flag_map); i++) {
 		if (conf_flags & migrate_flag_map[i].conf)
-			wire |= migrate_flag_map[i].wire;
+			migr |= migrate_flag_map[i].migr;
 	}
 
-	return wire;
+	return migr;
 }
 
 /**
- * migrate_flags_from_wire() - Internal flags for an address entry
- * @wire_flags:	MIGRATE_ADDR_* bits; bits we don't know are ignored
+ * migrate_flags_decode() - Internal flags for an address entry
+ * @migr_flags:	MIGRATE_ADDR_* bits; bits we don't know are ignored
  *
  * Return: CONF_ADDR_* bits
  */
-uint8_t migrate_flags_from_wire(uint8_t wire_flags)
+uint8_t migrate_flags_decode(uint8_t migr_flags)
 {
 	uint8_t conf = 0;
 	unsigned i;
 
 	for (i = 0; i < ARRAY_SIZE(migrate_flag_map); i++) {
-		if (wire_flags & migrate_flag_map[i].wire)
+		if (migr_flags & migrate_flag_map[i].migr)
 			conf |= migrate_flag_map[i].conf;
 	}
 
@@ -233,7 +233,7 @@ static int migrate_addrs_v3_source(struct ctx *c, int fd)
 
 		memcpy(p, &a->addr, MIGRATE_ADDR_LEN);
 		p[MIGRATE_ADDR_LEN] = a->prefix_len;
-		p[MIGRATE_ADDR_LEN + 1] = migrate_flags_to_wire(a->flags);
+		p[MIGRATE_ADDR_LEN + 1] = migrate_flags_encode(a->flags);
 		p += MIGRATE_V3_ENTRY_LEN;
 	}
 	memcpy(p, c->guest_mac, ETH_ALEN_BYTES);
@@ -271,7 +271,7 @@ static int migrate_addrs_v3_target(struct migrate_staged *st, int fd)
 
 		memcpy(&addr, entry, MIGRATE_ADDR_LEN);
 		prefix_len = entry[MIGRATE_ADDR_LEN];
-		flags = migrate_flags_from_wire(entry[MIGRATE_ADDR_LEN + 1]);
+		flags = migrate_flags_decode(entry[MIGRATE_ADDR_LEN + 1]);
 
 		if (inany_is_unspecified(&addr) ||
 		    !fwd_prefix_len_valid(&addr, prefix_len)) {

@@ -28,8 +28,8 @@ struct ctx;
 #define MIGRATE_ADDR_OBSERVED	(1U << 3)
 
 bool migrate_version_supported(unsigned version);
-uint8_t migrate_flags_to_wire(uint8_t conf_flags);
-uint8_t migrate_flags_from_wire(uint8_t wire_flags);
+uint8_t migrate_flags_encode(uint8_t conf_flags);
+uint8_t migrate_flags_decode(uint8_t migr_flags);
 int migrate_source(struct ctx *c, int fd);
 int migrate_target(struct ctx *c, int fd);
 

@@ -256,16 +256,16 @@ static void migrate_flags_map(void)
 {
 	unsigned f;
 
-	UNIT_CHECK(migrate_flags_to_wire(CONF_ADDR_USER) == 0x01);
-	UNIT_CHECK(migrate_flags_to_wire(CONF_ADDR_HOST) == 0x02);
-	UNIT_CHECK(migrate_flags_to_wire(CONF_ADDR_LINKLOCAL) == 0x04);
-	UNIT_CHECK(migrate_flags_to_wire(CONF_ADDR_OBSERVED) == 0x08);
-	UNIT_CHECK(migrate_flags_from_wire(0xf0) == 0);
+	UNIT_CHECK(migrate_flags_encode(CONF_ADDR_USER) == 0x01);
+	UNIT_CHECK(migrate_flags_encode(CONF_ADDR_HOST) == 0x02);
+	UNIT_CHECK(migrate_flags_encode(CONF_ADDR_LINKLOCAL) == 0x04);
+	UNIT_CHECK(migrate_flags_encode(CONF_ADDR_OBSERVED) == 0x08);
+	UNIT_CHECK(migrate_flags_decode(0xf0) == 0);
 	for (f = 0; f < 16; f++) {
-		uint8_t conf = migrate_flags_from_wire((uint8_t)f);
+		uint8_t conf = migrate_flags_decode((uint8_t)f);
 
-		UNIT_CHECK(migrate_flags_to_wire(conf) == f);
-		UNIT_CHECK(migrate_flags_from_wire((uint8_t)(f | 0xf0)) ==
+		UNIT_CHECK(migrate_flags_encode(conf) == f);
+		UNIT_CHECK(migrate_flags_decode((uint8_t)(f | 0xf0)) ==
 			   conf);
 	}
 }
@@ -284,7 +284,7 @@ static void migrate_v3_roundtrip(void)
 
 	memset(&src, 0, sizeof(src));
 	for (f = 0; f < 16; f++) {
-		uint8_t conf = migrate_flags_from_wire((uint8_t)f);
+		uint8_t conf = migrate_flags_decode((uint8_t)f);
 
 		snprintf(text, sizeof(text), "192.0.2.%u", f + 1);
 		set_entry(&src, text, (uint8_t)(8 + f), conf);
