@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* l2.c - sending Ethernet frames to the guest through the attached front
- * end, and copying them to the capture file
+ * end, copying them to the capture file, and telling the protocols when a
+ * front end that refused frames takes them again
  */
 
 #include <net/ethernet.h>
 
 #include "ctx.h"
 #include "l2.h"
+#include "log.h"
 #include "pcap.h"
+
+/* Protocols that want to hear when the front end takes frames again */
+#define L2_WRITABLE_MAX		4
+
+static l2_writable_fn l2_writable_fns[L2_WRITABLE_MAX];
+static unsigned l2_writable_count;
 
 /**
  * l2_send_frames() - Send a batch of frames to the guest
@@ -68,4 +76,28 @@ void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype)
 	memcpy(eh->ether_dhost, c->guest_mac, ETH_ALEN);
 	memcpy(eh->ether_shost, c->our_mac, ETH_ALEN);
 	eh->ether_type = htons(ethertype);
+}
+
+/**
+ * l2_on_writable() - Register a protocol's handler for l2_writable()
+ * @fn:		Handler
+ */
+void l2_on_writable(l2_writable_fn fn)
+{
+	if (l2_writable_count == L2_WRITABLE_MAX)
+		die("Too many handlers for a writable front end");
+	l2_writable_fns[l2_writable_count++] = fn;
+}
+
+/**
+ * l2_writable() - The front end takes frames again: let the protocols send
+ *		   what it refused
+ * @c:		Execution context
+ */
+void l2_writable(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < l2_writable_count; i++)
+		l2_writable_fns[i](c);
 }

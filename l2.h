@@ -4,7 +4,9 @@
  *
  * A front end fills in a struct l2_ops and sets c->l2 to it. Protocols call
  * l2_send_frames() or l2_send_single(), which also write frames to the
- * capture file.
+ * capture file. A front end that refused frames (its guest reads slowly)
+ * calls l2_writable() once it takes them again, and the protocols that
+ * registered with l2_on_writable() send what was waiting.
  */
 
 #ifndef L2_H
@@ -36,16 +38,27 @@ struct l2_prefix {
  *			points to a struct l2_prefix that the front end may
  *			fill and resize, the rest are the Ethernet frame.
  *			Returns how many whole frames were sent, in order
- *			from the first: the rest were not sent at all.
+ *			from the first: the rest were not sent at all, and
+ *			the front end calls l2_writable() once it takes
+ *			frames again.
  */
 struct l2_ops {
 	size_t (*send_frames)(struct ctx *c, struct iovec *iov,
 			      size_t bufs_per_frame, size_t frames);
 };
 
+/**
+ * typedef l2_writable_fn - A protocol's handler for a front end that takes
+ *			    frames again, after it refused some
+ * @c:		Execution context
+ */
+typedef void (*l2_writable_fn)(struct ctx *c);
+
 size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
 		      size_t frames);
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len);
 void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype);
+void l2_on_writable(l2_writable_fn fn);
+void l2_writable(struct ctx *c);
 
 #endif /* L2_H */

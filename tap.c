@@ -8,13 +8,17 @@
  * buffer with as many frames as the kernel has queued; a frame cut by the
  * end of a read is moved to the front of the buffer and completed by the
  * next one. Writes carry many frames per sendmsg() and never leave a frame
- * half-written, so the stream cannot lose its framing.
+ * half-written, so the stream cannot lose its framing: the rest of a frame
+ * that a full socket cut is kept, and written first once the client reads.
+ *
+ * While the socket is full, or that rest is pending, frames are refused and
+ * EPOLLOUT is watched: once the client has read enough, the rest goes out
+ * and the protocols hear that they may send again (l2_writable()).
  */
 
 #include <errno.h>
 #include <limits.h>
 #include <net/ethernet.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +61,14 @@ static size_t tap_buf_partial;
 static int tap_listen_fd = -1;	/* Listening socket, -1 with --fd */
 static int tap_client_fd = -1;	/* Connected client, -1 if none */
 static bool tap_path_bound;	/* c->sock_path is ours to unlink */
+
+/* The unwritten rest of a frame cut by a short write: at most a length
+ * prefix and a whole frame
+ */
+static uint8_t tap_rest[TAP_HDR_LEN + L2_MAX_LEN];
+static size_t tap_rest_off;	/* First byte of tap_rest not written yet */
+static size_t tap_rest_len;	/* End of the bytes kept in tap_rest */
+static bool tap_wait_out;	/* EPOLLOUT watched: frames were refused */
 
 static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 			      size_t bufs_per_frame, size_t frames);
@@ -115,6 +127,8 @@ static void tap_client_start(struct ctx *c, int fd)
 
 	tap_client_fd = fd;
 	tap_buf_partial = 0;
+	tap_rest_off = tap_rest_len = 0;
+	tap_wait_out = false;
 	c->l2 = &tap_l2_ops;
 }
 
@@ -133,6 +147,8 @@ static void tap_client_stop(struct ctx *c)
 	close(tap_client_fd);
 	tap_client_fd = -1;
 	tap_buf_partial = 0;
+	tap_rest_off = tap_rest_len = 0;
+	tap_wait_out = false;
 	c->l2 = NULL;
 
 	if (tap_listen_fd < 0 || c->one_off) {
@@ -355,7 +371,60 @@ static int tap_parse(struct ctx *c, size_t len)
 }
 
 /**
- * tap_handler() - Read frames from the client
+ * tap_out_watch() - Watch, or stop watching, for the client to read again
+ * @c:		Execution context
+ * @on:		Watch for EPOLLOUT (else only for input)
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+static int tap_out_watch(const struct ctx *c, bool on)
+{
+	union epoll_ref ref = { .type = EPOLL_TYPE_TAP,
+				.fd = (uint32_t)tap_client_fd };
+	uint32_t events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+	int rc;
+
+	if (tap_wait_out == on)
+		return 0;
+
+	rc = epoll_ref_mod(c->epollfd, events, ref);
+	if (!rc)
+		tap_wait_out = on;
+	return rc;
+}
+
+/**
+ * tap_rest_write() - Write the kept rest of a cut frame, then tell the
+ *		      protocols that frames are taken again
+ * @c:		Execution context
+ *
+ * Return: 0 if done or to be continued at the next EPOLLOUT, a positive
+ *	   errno if the client is gone
+ */
+static int tap_rest_write(struct ctx *c)
+{
+	while (tap_rest_off < tap_rest_len) {
+		ssize_t n = send(tap_client_fd, tap_rest + tap_rest_off,
+				 tap_rest_len - tap_rest_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ? 0 : errno;
+		tap_rest_off += (size_t)n;
+	}
+	tap_rest_off = tap_rest_len = 0;
+
+	/* Not watching once idle: the socket is writable nearly always */
+	if (tap_out_watch(c, false))
+		return 0;
+	l2_writable(c);
+	return 0;
+}
+
+/**
+ * tap_handler() - Read frames from the client, and resume writing to it
  * @c:		Execution context
  * @events:	EPOLL* events
  *
@@ -367,9 +436,19 @@ void tap_handler(struct ctx *c, uint32_t events)
 {
 	ssize_t n;
 
-	(void)events;
-
 	if (tap_client_fd < 0)
+		return;
+
+	if ((events & EPOLLOUT) && tap_wait_out) {
+		int rc = tap_rest_write(c);
+
+		if (rc) {
+			info("Client socket error: %s", strerror(rc));
+			tap_client_stop(c);
+			return;
+		}
+	}
+	if (!(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		return;
 
 	do {
@@ -394,52 +473,25 @@ void tap_handler(struct ctx *c, uint32_t events)
 }
 
 /**
- * tap_finish_frame() - Write the rest of a frame a short send cut, blocking
- * @fd:		Client socket
- * @iov:	Buffers of the frame
+ * tap_rest_keep() - Keep the rest of a frame a short write cut
+ * @iov:	Buffers of the frame, length prefix first
  * @cnt:	Number of buffers
- * @done:	Bytes of the frame already written
- *
- * Return: 0 on success, a positive errno if the client is gone
+ * @done:	Bytes of the frame written
  */
-static int tap_finish_frame(int fd, const struct iovec *iov, size_t cnt,
-			    size_t done)
+static void tap_rest_keep(const struct iovec *iov, size_t cnt, size_t done)
 {
 	size_t i;
 
+	tap_rest_off = tap_rest_len = 0;
 	for (i = 0; i < cnt; i++) {
-		const uint8_t *p = iov[i].iov_base;
-		size_t left = iov[i].iov_len;
+		size_t skip = MIN(done, iov[i].iov_len);
+		size_t len = iov[i].iov_len - skip;
 
-		if (done >= left) {
-			done -= left;
-			continue;
-		}
-		p += done;
-		left -= done;
-		done = 0;
-
-		while (left) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-			ssize_t n = send(fd, p, left,
-					 MSG_DONTWAIT | MSG_NOSIGNAL);
-
-			if (n >= 0) {
-				p += n;
-				left -= (size_t)n;
-				continue;
-			}
-			if (errno != EAGAIN && errno != EINTR)
-				return errno;
-			/* The client must read this frame before any other */
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-				return errno;
-			if (pfd.revents & (POLLERR | POLLHUP))
-				return EPIPE;
-		}
+		done -= skip;
+		memcpy(tap_rest + tap_rest_len,
+		       (const uint8_t *)iov[i].iov_base + skip, len);
+		tap_rest_len += len;
 	}
-
-	return 0;
 }
 
 /**
@@ -449,17 +501,20 @@ static int tap_finish_frame(int fd, const struct iovec *iov, size_t cnt,
  * @bufs_per_frame:	Buffers per frame, the prefix included
  * @frames:		Number of frames
  *
- * Return: number of frames written, in order; the rest were not written
+ * Return: number of frames taken, in order; the rest were not written, and
+ *	   l2_writable() follows once the client reads again
  */
 static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 			      size_t bufs_per_frame, size_t frames)
 {
 	size_t per_call, i, sent = 0;
 
-	(void)c;
-
 	if (tap_client_fd < 0 || bufs_per_frame < 2 ||
 	    bufs_per_frame > TAP_IOV_MAX)
+		return 0;
+
+	/* Nothing overtakes the rest of a cut frame */
+	if (tap_rest_len)
 		return 0;
 
 	for (i = 0; i < frames; i++) {
@@ -468,6 +523,12 @@ static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 
 		for (j = 1; j < bufs_per_frame; j++)
 			len += f[j].iov_len;
+		if (len > L2_MAX_LEN) {
+			/* Its rest wouldn't fit tap_rest: send those before */
+			debug_ratelimit("Frame of %zu bytes not sent", len);
+			frames = i;
+			break;
+		}
 		put_be32(f[0].iov_base, (uint32_t)len);
 		f[0].iov_len = TAP_HDR_LEN;
 	}
@@ -484,15 +545,17 @@ static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 
 		n = sendmsg(tap_client_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				debug_ratelimit("Write to client: %s",
-						strerror(errno));
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN)
+				tap_out_watch(c, true);
+			else
+				debug_ratelimit("Write to client: %s",
+						strerror(errno));
 			return sent;
 		}
 
-		/* Count whole frames, then complete one cut in the middle */
+		/* Count whole frames, and keep the rest of one cut */
 		done = (size_t)n;
 		for (i = 0; i < count; i++) {
 			struct iovec *f = first + i * bufs_per_frame;
@@ -502,18 +565,12 @@ static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 				len += f[j].iov_len;
 
 			if (done < len) {
-				int rc;
-
-				if (!done)
-					return sent;
-				rc = tap_finish_frame(tap_client_fd, f,
-						      bufs_per_frame, done);
-				if (rc) {
-					debug_ratelimit("Write to client: %s",
-							strerror(rc));
-					return sent;
+				if (done) {
+					tap_rest_keep(f, bufs_per_frame, done);
+					sent++;
 				}
-				return sent + 1;
+				tap_out_watch(c, true);
+				return sent;
 			}
 			done -= len;
 			sent++;

@@ -36,6 +36,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "fwd.h"
+#include "l2.h"
 #include "log.h"
 #include "passt.h"
 #include "pkt.h"
@@ -103,6 +104,16 @@ static struct siphash_key tcp_isn_key;
 static uint32_t tcp_ack_delayed[TCP_ACK_DELAYED_MAX];
 static unsigned tcp_ack_delayed_n;
 static uint32_t tcp_ack_deadline_ms;
+/* Connections whose frames the front end refused, each listed once (see
+ * TCP_F_L2_WAIT), to resume once it takes frames again. If more wait than
+ * the list holds, the whole table is searched instead.
+ */
+#define TCP_L2_WAIT_MAX		256
+static uint32_t tcp_l2_waiting[TCP_L2_WAIT_MAX];
+static unsigned tcp_l2_waiting_count;
+static bool tcp_l2_waiting_lost;
+/* Connections resumed so, for the debug log */
+static unsigned long tcp_l2_resumed;
 
 /**
  * tcp_parse() - Check and parse a segment's header and options
@@ -460,6 +471,19 @@ int tcp_wait_ms(const struct ctx *c)
 }
 
 /**
+ * tcp_syn_resend() - Send our SYN, or SYN,ACK, again
+ * @c:		Execution context
+ * @conn:	Connection in CONN_SYN_SENT or CONN_SYN_ACK_SENT
+ */
+static void tcp_syn_resend(struct ctx *c, struct tcp_conn *conn)
+{
+	uint8_t flags = conn->state == CONN_SYN_ACK_SENT ? TCP_SYN | TCP_ACK :
+							   TCP_SYN;
+
+	tcp_seg_ctl(c, conn, flags, conn->seq_ack_from_tap);
+}
+
+/**
  * tcp_discard() - Drop data the guest acknowledged from the socket's queue
  * @conn:	Connection
  * @n:		Bytes
@@ -645,7 +669,10 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
 	} else {
 		conn->ws_from_tap = conn->ws_to_tap = 0;
 	}
-	conn->wnd_from_tap = s->wnd;	/* never scaled in a SYN */
+	/* The window of a SYN is never scaled: keep it in the unit later
+	 * segments use, rounded down
+	 */
+	conn->wnd_from_tap = (uint16_t)(s->wnd >> conn->ws_from_tap);
 
 	if (s->ts) {
 		conn->flags |= TCP_F_TS;
@@ -900,8 +927,7 @@ static bool tcp_handshake_in(struct ctx *c, struct tcp_conn *conn,
 	switch (conn->state) {
 	case CONN_SYN_ACK_SENT:
 		if (s->flags & TCP_SYN) {	/* our SYN,ACK was lost */
-			tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK,
-				    conn->seq_ack_from_tap);
+			tcp_syn_resend(c, conn);
 			return false;
 		}
 		if (!(s->flags & TCP_ACK) || s->ack != syn_ack)
@@ -1221,13 +1247,12 @@ static bool tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 		tcp_rst(c, conn, "timed out");
 		return false;
 	}
+	flow_log(&conn->f, LOG_DEBUG, "timeout, retry %u", conn->retries);
 
 	switch (conn->state) {
 	case CONN_SYN_ACK_SENT:
-		tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_ack_from_tap);
-		break;
 	case CONN_SYN_SENT:
-		tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_tap);
+		tcp_syn_resend(c, conn);
 		break;
 	case CONN_ESTABLISHED:
 		tcp_rewind(conn, conn->seq_ack_from_tap);
@@ -1274,6 +1299,92 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 }
 
 /**
+ * tcp_l2_wait() - The front end refused frames of a connection: owe the
+ *		   guest an ACK, and send again once it takes frames
+ * @conn:	Connection
+ */
+void tcp_l2_wait(struct tcp_conn *conn)
+{
+	conn->flags |= TCP_F_ACK_DUE;
+	if (conn->flags & TCP_F_L2_WAIT)
+		return;
+
+	conn->flags |= TCP_F_L2_WAIT;
+	if (tcp_l2_waiting_count < TCP_L2_WAIT_MAX)
+		tcp_l2_waiting[tcp_l2_waiting_count++] = flow_idx(&conn->f);
+	else
+		tcp_l2_waiting_lost = true;
+}
+
+/**
+ * tcp_l2_resume() - Send what the front end refused of a connection
+ * @c:		Execution context
+ * @f:		Flow of type TCP, skipped unless it waits for the front end
+ */
+static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
+{
+	struct tcp_conn *conn = tcp_conn_of(f);
+
+	if (!(conn->flags & TCP_F_L2_WAIT))
+		return;
+	conn->flags &= (uint16_t)~TCP_F_L2_WAIT;
+	tcp_l2_resumed++;
+
+	switch (conn->state) {
+	case CONN_SYN_ACK_SENT:
+	case CONN_SYN_SENT:
+		tcp_syn_resend(c, conn);
+		break;
+	case CONN_ESTABLISHED:
+		if (tcp_sock_data(c, conn, UINT32_MAX) &&
+		    (conn->flags & TCP_F_ACK_DUE))
+			tcp_send_ack(c, conn);
+		break;
+	default:
+		break;
+	}
+}
+
+/**
+ * tcp_l2_writable() - The front end takes frames again: resume at once the
+ *		       connections it refused, rather than at their timers
+ * @c:		Execution context
+ */
+static void tcp_l2_writable(struct ctx *c)
+{
+	unsigned long before = tcp_l2_resumed;
+	unsigned n = tcp_l2_waiting_count;
+	uint32_t idx[TCP_L2_WAIT_MAX];
+
+	/* Resuming may fill the front end and list connections again */
+	memcpy(idx, tcp_l2_waiting, n * sizeof(idx[0]));
+	tcp_l2_waiting_count = 0;
+
+	if (tcp_l2_waiting_lost) {
+		/* The walk over the table, for when the list overflowed */
+		static const flow_timer_fn resume[FLOW_TYPE_MAX] = {
+			[FLOW_TYPE_TCP] = tcp_l2_resume,
+		};
+
+		tcp_l2_waiting_lost = false;
+		flow_timer(c, resume);
+	} else {
+		unsigned i;
+
+		for (i = 0; i < n; i++) {
+			struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
+
+			if (f)
+				tcp_l2_resume(c, f);
+		}
+	}
+
+	if (tcp_l2_resumed != before)
+		debug_ratelimit("Front end takes frames again: %lu TCP"
+				" connections resumed so far", tcp_l2_resumed);
+}
+
+/**
  * tcp_defer_handler() - Send the frames queued in this pass of the loop
  * @c:		Execution context
  */
@@ -1295,6 +1406,7 @@ void tcp_init(struct ctx *c)
 		    strerror(errno));
 
 	tcp_seg_init();
+	l2_on_writable(tcp_l2_writable);
 	if (!c->no_tcp)
 		tcp_listen_init(c);
 }

@@ -44,6 +44,7 @@ enum tcp_conn_state {
 #define TCP_F_WND_LOW		(1U << 6)	/* advertised window is low */
 #define TCP_F_ACK_DELAYED	(1U << 7)	/* ACK waits for data to carry it */
 #define TCP_F_DRAINED		(1U << 8)	/* socket read to its end */
+#define TCP_F_L2_WAIT		(1U << 9)	/* front end refused frames */
 
 /**
  * struct tcp_conn - One TCP connection: guest side and host socket
@@ -141,6 +142,7 @@ uint32_t tcp_now_ms(const struct ctx *c);
 
 /* tcp.c, for tcp_seg.c */
 void tcp_rewind(struct tcp_conn *conn, uint32_t seq);
+void tcp_l2_wait(struct tcp_conn *conn);
 uint16_t tcp_wnd_to_tap(struct tcp_conn *conn);
 void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why);
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule);

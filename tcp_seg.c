@@ -276,8 +276,8 @@ static void tcp_queue(uint8_t *frame, size_t len, uint32_t flow, uint32_t seq,
  * @c:		Execution context
  *
  * Frames the front end doesn't take are dropped; their connections go back
- * to the first dropped sequence number, to send the data again later, and
- * owe the guest an ACK.
+ * to the first dropped sequence number, to send the data again once the
+ * front end takes frames, and owe the guest an ACK.
  */
 void tcp_seg_flush(struct ctx *c)
 {
@@ -297,7 +297,7 @@ void tcp_seg_flush(struct ctx *c)
 			continue;
 
 		conn = tcp_conn_of(f);
-		conn->flags |= TCP_F_ACK_DUE;
+		tcp_l2_wait(conn);
 		if (m->seq_len && conn->state == CONN_ESTABLISHED &&
 		    SEQ_LT(m->seq, conn->seq_to_tap))
 			tcp_rewind(conn, m->seq);

@@ -20,8 +20,10 @@
  *                                         second
  *
  * Actions, in order:
- *   w:N[:SEED]	write N bytes of pseudo-random data (seed 1 by default),
- *		print "wrote N HASH"
+ *   w:N[:SEED[:PIECE:MS]]
+ *		write N bytes of pseudo-random data (seed 1 by default),
+ *		print "wrote N HASH"; with PIECE and MS, in pieces of PIECE
+ *		bytes with a pause of MS milliseconds after each
  *   r		read until end of file, print "read N HASH"
  *   R		read until the connection is reset, print "reset N" (the
  *		bytes read before) or fail at end of file
@@ -180,6 +182,18 @@ static int tcp_listen(const char *addr, const char *port)
 }
 
 /**
+ * pause_ms() - Sleep
+ * @ms:		Milliseconds
+ */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000,
+			       .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/**
  * run_actions() - Run a script of actions on a connected socket
  * @fd:		Socket
  * @argc:	Number of actions
@@ -197,18 +211,27 @@ static int run_actions(int fd, int argc, char **argv)
 		ssize_t n;
 
 		if (a[0] == 'w' && a[1] == ':') {
-			unsigned long long want;
+			unsigned long long want, piece = CHUNK;
 			uint64_t seed = 1;
+			long ms = 0;
 			char *end;
 
 			want = strtoull(a + 2, &end, 0);
 			if (*end == ':')
-				seed = strtoull(end + 1, NULL, 0);
+				seed = strtoull(end + 1, &end, 0);
+			if (*end == ':')
+				piece = strtoull(end + 1, &end, 0);
+			if (*end == ':')
+				ms = strtol(end + 1, NULL, 0);
 			seed = seed ? seed : 1;
+			piece = piece && piece < CHUNK ? piece : CHUNK;
 			while (total < want) {
-				size_t len = want - total < CHUNK ?
-					     want - total : CHUNK;
+				size_t len = want - total < piece ?
+					     want - total : piece;
 				size_t off = 0;
+
+				if (total && ms)
+					pause_ms(ms);
 
 				prng_fill(&seed, buf, len);
 				h = fnv(h, buf, len);
@@ -263,12 +286,7 @@ static int run_actions(int fd, int argc, char **argv)
 			close(fd);
 			fd = -1;
 		} else if (a[0] == 'p' && a[1] == ':') {
-			struct timespec ts;
-			long ms = strtol(a + 2, NULL, 0);
-
-			ts.tv_sec = ms / 1000;
-			ts.tv_nsec = (ms % 1000) * 1000000L;
-			nanosleep(&ts, NULL);
+			pause_ms(strtol(a + 2, NULL, 0));
 		} else {
 			fprintf(stderr, "tcpxfer: bad action %s\n", a);
 			return 1;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test/unit/tap.c - the stream front end's write path under backpressure:
  * a slow reader on the other end of a socket pair must see exactly the
- * frames reported as sent, whole and in order, never a broken stream
+ * frames reported as sent, whole and in order, never a broken stream, and
+ * the front end must say when it takes frames again after refusing some
  */
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "epoll_ref.h"
 #include "l2.h"
 #include "tap.h"
 #include "unit.h"
@@ -25,6 +27,7 @@
 
 static struct ctx c;
 static uint8_t frames[BATCH][FRAME_LEN];
+static unsigned writable;	/* Calls of on_writable() */
 
 /**
  * struct tally - What was sent, or what arrived
@@ -95,16 +98,75 @@ static int reader(int fd, int out)
 }
 
 /**
- * tap_send_backpressure() - Frames reported sent arrive whole and in order
+ * on_writable() - Count the front end's calls of l2_writable()
+ * @ctx:	Execution context, unused
  */
-static void tap_send_backpressure(void)
+static void on_writable(struct ctx *ctx)
+{
+	(void)ctx;
+	writable++;
+}
+
+/**
+ * tap_events() - The main loop's part: hand the front end its events
+ * @timeout_ms:	Longest wait for one, in milliseconds
+ */
+static void tap_events(int timeout_ms)
+{
+	struct epoll_event ev[4];
+	int i, n = epoll_wait(c.epollfd, ev, 4, timeout_ms);
+
+	for (i = 0; i < n; i++) {
+		union epoll_ref ref = { .u64 = ev[i].data.u64 };
+
+		if (ref.type == EPOLL_TYPE_TAP)
+			tap_handler(&c, ev[i].events);
+	}
+}
+
+/**
+ * send_round() - Offer a batch of numbered frames to the front end
+ * @seq:	Last sequence number used, updated
+ * @sent:	Tally of the frames taken, updated
+ *
+ * Return: number of frames taken
+ */
+static size_t send_round(uint32_t *seq, struct tally *sent)
 {
 	struct l2_prefix prefix[BATCH];
 	struct iovec iov[BATCH * 2];
+	size_t i, n;
+
+	for (i = 0; i < BATCH; i++) {
+		++*seq;
+		put_be32(frames[i] + 14, *seq);
+		put_be32(frames[i] + FRAME_LEN - 4, *seq);
+		iov[2 * i].iov_base = &prefix[i];
+		iov[2 * i].iov_len = 0;
+		iov[2 * i + 1].iov_base = frames[i];
+		iov[2 * i + 1].iov_len = FRAME_LEN;
+	}
+
+	n = c.l2->send_frames(&c, iov, 2, BATCH);
+	for (i = 0; i < n && i < BATCH; i++) {
+		sent->count++;
+		sent->sum += (uint64_t)get_be32(frames[i] + 14) * sent->count;
+	}
+
+	return n;
+}
+
+/**
+ * tap_send_backpressure() - Frames reported sent arrive whole and in order,
+ *			     and l2_writable() follows a refusal
+ */
+static void tap_send_backpressure(void)
+{
 	struct tally sent = { 0 }, got = { 0 };
-	unsigned round, dropped = 0;
+	unsigned round, dropped = 0, before, wait;
 	uint32_t seq = 0;
 	int sv[2], pipefd[2], status;
+	size_t n = 0;
 	pid_t pid;
 
 	UNIT_CHECK(!socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
@@ -122,31 +184,32 @@ static void tap_send_backpressure(void)
 	c.epollfd = epoll_create1(0);
 	c.fd_tap = sv[0];
 	c.mtu = MTU_DEFAULT;
+	l2_on_writable(on_writable);
 	tap_init(&c);
 	UNIT_CHECK(c.l2 != NULL);
 
 	for (round = 0; round < ROUNDS && c.l2; round++) {
-		size_t i, n;
-
-		for (i = 0; i < BATCH; i++) {
-			seq++;
-			put_be32(frames[i] + 14, seq);
-			put_be32(frames[i] + FRAME_LEN - 4, seq);
-			iov[2 * i].iov_base = &prefix[i];
-			iov[2 * i].iov_len = 0;
-			iov[2 * i + 1].iov_base = frames[i];
-			iov[2 * i + 1].iov_len = FRAME_LEN;
-		}
-
-		n = c.l2->send_frames(&c, iov, 2, BATCH);
+		n = send_round(&seq, &sent);
 		UNIT_CHECK(n <= BATCH);
-		for (i = 0; i < n; i++) {
-			sent.count++;
-			sent.sum += (uint64_t)get_be32(frames[i] + 14) *
-				    sent.count;
-		}
 		dropped += (unsigned)(BATCH - n);
+		tap_events(0);
 	}
+
+	/* End on a refusal, and wait for the front end to take frames again:
+	 * by then, it wrote the rest of any frame it had to cut
+	 */
+	for (round = 0; round < ROUNDS && c.l2; round++) {
+		n = send_round(&seq, &sent);
+		dropped += (unsigned)(BATCH - n);
+		if (n < BATCH)
+			break;
+		tap_events(0);
+	}
+	UNIT_CHECK(n < BATCH);
+	before = writable;
+	for (wait = 0; wait < 100 && writable == before; wait++)
+		tap_events(100);
+	UNIT_CHECK(writable > before);
 
 	/* Closing our end lets the reader finish */
 	tap_cleanup(&c);
