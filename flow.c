@@ -382,6 +382,46 @@ void flow_defer_handler(void)
 }
 
 /**
+ * flow_list_add() - Add a flow to a list
+ * @l:		List
+ * @idx:	Flow index
+ *
+ * Return: true if added, false if the list is full (and now marked lost)
+ */
+bool flow_list_add(struct flow_list *l, uint32_t idx)
+{
+	if (l->n == FLOW_LIST_MAX) {
+		l->lost = true;
+		return false;
+	}
+
+	l->idx[l->n++] = idx;
+	return true;
+}
+
+/**
+ * flow_list_take() - Empty a list into an array, for the caller to walk
+ *		      while the list fills again
+ * @l:		List
+ * @idx:	Destination for the indices
+ * @lost:	Set if the list had overflowed, cleared otherwise
+ *
+ * Return: number of indices copied
+ */
+unsigned flow_list_take(struct flow_list *l, uint32_t idx[FLOW_LIST_MAX],
+			bool *lost)
+{
+	unsigned n = l->n;
+
+	memcpy(idx, l->idx, n * sizeof(idx[0]));
+	*lost = l->lost;
+	l->n = 0;
+	l->lost = false;
+
+	return n;
+}
+
+/**
  * flow_timer() - Run each protocol's timer over its live flows
  * @c:		Execution context
  * @timers:	Function per flow type, NULL for types with none

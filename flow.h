@@ -63,6 +63,24 @@ struct flowside {
 	uint16_t oport;
 };
 
+/* Flows a struct flow_list holds before it overflows */
+#define FLOW_LIST_MAX		256
+
+/**
+ * struct flow_list - Some flows waiting for the same thing, by index: a
+ *		      protocol keeps each flow in it at most once (with a
+ *		      flag of its own), and checks each entry still is its
+ *		      flow when it takes them
+ * @idx:	Flow indices
+ * @n:		Entries used
+ * @lost:	A flow didn't fit: the list is incomplete
+ */
+struct flow_list {
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned n;
+	bool lost;
+};
+
 /* struct flow_common flags */
 #define FLOW_F_INBOUND		(1U << 0)	/* the host side initiated */
 #define FLOW_F_HASHED_GUEST	(1U << 1)	/* guest side in the hash */
@@ -95,6 +113,9 @@ struct flow_common *flow_alloc(void);
 void flow_alloc_cancel(struct flow_common *f);
 void flow_close(struct flow_common *f);
 void flow_defer_handler(void);
+bool flow_list_add(struct flow_list *l, uint32_t idx);
+unsigned flow_list_take(struct flow_list *l, uint32_t idx[FLOW_LIST_MAX],
+			bool *lost);
 void flow_timer(struct ctx *c, const flow_timer_fn timers[FLOW_TYPE_MAX]);
 
 uint32_t flow_idx(const struct flow_common *f);

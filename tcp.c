@@ -62,11 +62,9 @@
 /* Segments of one connection handled in one call */
 #define TCP_BATCH_MAX		1024
 /* Delayed ACKs (RFC 9293, 3.8.6.3; RFC 5681, 4.2): how long an ACK for
- * guest data may wait for our next segment to carry it, and how many
- * connections may have one waiting at a time
+ * guest data may wait for our next segment to carry it
  */
 #define TCP_ACK_DELAY_MS	2
-#define TCP_ACK_DELAYED_MAX	256
 
 /**
  * struct tcp_seg_in - A parsed segment from the guest
@@ -100,18 +98,16 @@ struct tcp_seg_in {
 
 static struct siphash_key tcp_isn_key;
 
-/* Connections whose ACK waits, by flow index, and when they all go out */
-static uint32_t tcp_ack_delayed[TCP_ACK_DELAYED_MAX];
-static unsigned tcp_ack_delayed_n;
-static uint32_t tcp_ack_deadline_ms;
-/* Connections whose frames the front end refused, each listed once (see
- * TCP_F_L2_WAIT), to resume once it takes frames again. If more wait than
- * the list holds, the whole table is searched instead.
+/* Connections whose ACK waits (TCP_F_ACK_DELAYED), and when they all go
+ * out; one that doesn't fit sends its ACK at once
  */
-#define TCP_L2_WAIT_MAX		256
-static uint32_t tcp_l2_waiting[TCP_L2_WAIT_MAX];
-static unsigned tcp_l2_waiting_count;
-static bool tcp_l2_waiting_lost;
+static struct flow_list tcp_ack_delayed;
+static uint32_t tcp_ack_deadline_ms;
+/* Connections whose frames the front end refused (TCP_F_L2_WAIT), to
+ * resume once it takes frames again. If more wait than the list holds, the
+ * whole table is searched instead.
+ */
+static struct flow_list tcp_l2_waiting;
 /* Connections resumed so, for the debug log */
 static unsigned long tcp_l2_resumed;
 
@@ -411,15 +407,13 @@ static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn, bool fin)
 
 	if (conn->flags & TCP_F_ACK_DELAYED)
 		return;
-	if (tcp_ack_delayed_n == TCP_ACK_DELAYED_MAX) {
-		tcp_send_ack(c, conn);
-		return;
-	}
 
-	if (!tcp_ack_delayed_n)
+	if (!tcp_ack_delayed.n)
 		tcp_ack_deadline_ms = tcp_now_ms(c) + TCP_ACK_DELAY_MS;
-	tcp_ack_delayed[tcp_ack_delayed_n++] = flow_idx(&conn->f);
-	conn->flags |= TCP_F_ACK_DELAYED;
+	if (flow_list_add(&tcp_ack_delayed, flow_idx(&conn->f)))
+		conn->flags |= TCP_F_ACK_DELAYED;
+	else
+		tcp_send_ack(c, conn);
 }
 
 /**
@@ -431,15 +425,17 @@ static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn, bool fin)
  */
 static void tcp_ack_delayed_flush(struct ctx *c)
 {
-	unsigned i;
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned i, n;
+	bool lost;
 
-	if (!tcp_ack_delayed_n ||
-	    SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
+	if (!tcp_ack_delayed.n || SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
 		return;
 
-	for (i = 0; i < tcp_ack_delayed_n; i++) {
-		struct flow_common *f = flow_at(tcp_ack_delayed[i],
-						FLOW_TYPE_TCP);
+	/* None is lost: one that didn't fit sent its ACK at once */
+	n = flow_list_take(&tcp_ack_delayed, idx, &lost);
+	for (i = 0; i < n; i++) {
+		struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
 		struct tcp_conn *conn;
 
 		if (!f)
@@ -450,7 +446,6 @@ static void tcp_ack_delayed_flush(struct ctx *c)
 			tcp_send_ack(c, conn);
 		conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
 	}
-	tcp_ack_delayed_n = 0;
 }
 
 /**
@@ -463,7 +458,7 @@ int tcp_wait_ms(const struct ctx *c)
 {
 	int32_t left;
 
-	if (!tcp_ack_delayed_n)
+	if (!tcp_ack_delayed.n)
 		return -1;
 
 	left = (int32_t)(tcp_ack_deadline_ms - tcp_now_ms(c));
@@ -1310,10 +1305,7 @@ void tcp_l2_wait(struct tcp_conn *conn)
 		return;
 
 	conn->flags |= TCP_F_L2_WAIT;
-	if (tcp_l2_waiting_count < TCP_L2_WAIT_MAX)
-		tcp_l2_waiting[tcp_l2_waiting_count++] = flow_idx(&conn->f);
-	else
-		tcp_l2_waiting_lost = true;
+	flow_list_add(&tcp_l2_waiting, flow_idx(&conn->f));
 }
 
 /**
@@ -1353,20 +1345,19 @@ static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
 static void tcp_l2_writable(struct ctx *c)
 {
 	unsigned long before = tcp_l2_resumed;
-	unsigned n = tcp_l2_waiting_count;
-	uint32_t idx[TCP_L2_WAIT_MAX];
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned n;
+	bool lost;
 
 	/* Resuming may fill the front end and list connections again */
-	memcpy(idx, tcp_l2_waiting, n * sizeof(idx[0]));
-	tcp_l2_waiting_count = 0;
+	n = flow_list_take(&tcp_l2_waiting, idx, &lost);
 
-	if (tcp_l2_waiting_lost) {
+	if (lost) {
 		/* The walk over the table, for when the list overflowed */
 		static const flow_timer_fn resume[FLOW_TYPE_MAX] = {
 			[FLOW_TYPE_TCP] = tcp_l2_resume,
 		};
 
-		tcp_l2_waiting_lost = false;
 		flow_timer(c, resume);
 	} else {
 		unsigned i;

@@ -178,6 +178,32 @@ static void flow_timer_walk(void)
 }
 
 /**
+ * flow_list_overflow() - A list keeps its entries in order, says when one
+ *			  didn't fit, and starts empty again once taken
+ */
+static void flow_list_overflow(void)
+{
+	static struct flow_list l;
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned i, n;
+	bool lost;
+
+	for (i = 0; i < FLOW_LIST_MAX; i++)
+		UNIT_CHECK(flow_list_add(&l, i * 3));
+	UNIT_CHECK(!flow_list_add(&l, 7));
+
+	n = flow_list_take(&l, idx, &lost);
+	UNIT_CHECK(n == FLOW_LIST_MAX && lost);
+	UNIT_CHECK(idx[0] == 0 && idx[FLOW_LIST_MAX - 1] ==
+		   (FLOW_LIST_MAX - 1) * 3);
+
+	UNIT_CHECK(flow_list_add(&l, 5));
+	n = flow_list_take(&l, idx, &lost);
+	UNIT_CHECK(n == 1 && idx[0] == 5 && !lost);
+	UNIT_CHECK(flow_list_take(&l, idx, &lost) == 0 && !lost);
+}
+
+/**
  * main() - Run the cases
  *
  * Return: 0 if all passed
@@ -187,5 +213,6 @@ int main(void)
 	UNIT_RUN(flow_alloc_full);
 	UNIT_RUN(flow_hash_both_sides);
 	UNIT_RUN(flow_timer_walk);
+	UNIT_RUN(flow_list_overflow);
 	UNIT_EXIT();
 }
