@@ -466,19 +466,6 @@ int tcp_wait_ms(const struct ctx *c)
 }
 
 /**
- * tcp_syn_resend() - Send our SYN, or SYN,ACK, again
- * @c:		Execution context
- * @conn:	Connection in CONN_SYN_SENT or CONN_SYN_ACK_SENT
- */
-static void tcp_syn_resend(struct ctx *c, struct tcp_conn *conn)
-{
-	uint8_t flags = conn->state == CONN_SYN_ACK_SENT ? TCP_SYN | TCP_ACK :
-							   TCP_SYN;
-
-	tcp_seg_ctl(c, conn, flags, conn->seq_ack_from_tap);
-}
-
-/**
  * tcp_discard() - Drop data the guest acknowledged from the socket's queue
  * @conn:	Connection
  * @n:		Bytes
@@ -526,6 +513,31 @@ static bool tcp_sock_data(struct ctx *c, struct tcp_conn *conn,
 		tcp_timer_set(c, conn, true);
 
 	return true;
+}
+
+/**
+ * tcp_send_again() - Send what the guest is still owed: our SYN or SYN,ACK
+ *		      during the handshake, data from @seq_to_tap once
+ *		      established
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: false if the connection was reset
+ */
+static bool tcp_send_again(struct ctx *c, struct tcp_conn *conn)
+{
+	switch (conn->state) {
+	case CONN_SYN_ACK_SENT:
+		tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_ack_from_tap);
+		return true;
+	case CONN_SYN_SENT:
+		tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_tap);
+		return true;
+	case CONN_ESTABLISHED:
+		return tcp_sock_data(c, conn, UINT32_MAX);
+	default:
+		return true;
+	}
 }
 
 /**
@@ -922,7 +934,7 @@ static bool tcp_handshake_in(struct ctx *c, struct tcp_conn *conn,
 	switch (conn->state) {
 	case CONN_SYN_ACK_SENT:
 		if (s->flags & TCP_SYN) {	/* our SYN,ACK was lost */
-			tcp_syn_resend(c, conn);
+			tcp_send_again(c, conn);
 			return false;
 		}
 		if (!(s->flags & TCP_ACK) || s->ack != syn_ack)
@@ -1244,19 +1256,10 @@ static bool tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 	}
 	flow_log(&conn->f, LOG_DEBUG, "timeout, retry %u", conn->retries);
 
-	switch (conn->state) {
-	case CONN_SYN_ACK_SENT:
-	case CONN_SYN_SENT:
-		tcp_syn_resend(c, conn);
-		break;
-	case CONN_ESTABLISHED:
+	if (conn->state == CONN_ESTABLISHED)
 		tcp_rewind(conn, conn->seq_ack_from_tap);
-		if (!tcp_sock_data(c, conn, UINT32_MAX))
-			return false;
-		break;
-	default:
-		break;
-	}
+	if (!tcp_send_again(c, conn))
+		return false;
 
 	tcp_timer_set(c, conn, true);
 	return true;
@@ -1322,19 +1325,9 @@ static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
 	conn->flags &= (uint16_t)~TCP_F_L2_WAIT;
 	tcp_l2_resumed++;
 
-	switch (conn->state) {
-	case CONN_SYN_ACK_SENT:
-	case CONN_SYN_SENT:
-		tcp_syn_resend(c, conn);
-		break;
-	case CONN_ESTABLISHED:
-		if (tcp_sock_data(c, conn, UINT32_MAX) &&
-		    (conn->flags & TCP_F_ACK_DUE))
-			tcp_send_ack(c, conn);
-		break;
-	default:
-		break;
-	}
+	if (tcp_send_again(c, conn) && conn->state == CONN_ESTABLISHED &&
+	    (conn->flags & TCP_F_ACK_DUE))
+		tcp_send_ack(c, conn);
 }
 
 /**

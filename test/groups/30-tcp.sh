@@ -12,8 +12,8 @@
 # with no address translation.
 
 . "${TEST_DIR}/lib/ns.sh"
+. "${TEST_DIR}/lib/xfer.sh"
 
-X="${TOOLS}/tcpxfer"
 R4=198.51.100.1
 R6=2001:db8:2::1
 BULK=209715200		# 200 MiB
@@ -32,57 +32,25 @@ tcp_setup() {
 	ns_guest ip -6 route add default via "${GW6}"
 }
 
-# tcp_guest() - Run a command in the guest, with a time limit: a stuck
-# transfer fails its test instead of hanging the group
-# $@:	Command and arguments
-tcp_guest() {
-	timeout 120 ip netns exec "${NS_GUEST}" "$@"
-}
-
-# tcp_fds() - Number of descriptors the daemon holds
-tcp_fds() {
-	ls "/proc/${PASST_PID}/fd" | wc -l
-}
-
-# tcp_server() - Start a tcpxfer server in NS_NET and wait until it listens;
-# its PID is left in SRV_PID
+# tcp_server() - Start a tcpxfer server in NS_NET, see xfer_server()
 # $1:	Output file
-# $@:	tcpxfer arguments after "listen" or "echo" (the mode is $2)
+# $@:	tcpxfer arguments
 tcp_server() {
-	__out="$1"
-	shift
-	: > "${__out}"
-	timeout 120 ip netns exec "${NS_NET}" "${X}" "$@" > "${__out}" 2>&1 &
-	SRV_PID=$!
-	t_wait_for 50 grep -q listening "${__out}"
+	xfer_server "${NS_NET}" "$@"
 }
 
-# tcp_hash() - The hash of a "wrote" or "read" line in a tcpxfer output
-# $1:	Output file
-# $2:	wrote or read
-tcp_hash() {
-	grep "^$2 " "$1" | tail -n 1 | cut -d' ' -f2,3
+# tcp_guest() - Run tcpxfer in the guest, with a time limit
+# $@:	tcpxfer arguments
+tcp_guest() {
+	xfer_in "${NS_GUEST}" "${XFER}" "$@"
 }
 
-# tcp_bulk() - 200 MiB one way, then compare what both ends hashed
+# tcp_bulk() - BULK bytes one way between the guest and NS_NET
 # $1:	Test name
 # $2:	Remote address
-# $3:	out (guest sends) or in (remote sends)
+# $3:	send (the guest sends) or recv (the remote host sends)
 tcp_bulk() {
-	__s="${STATE}/bulk-srv" __c="${STATE}/bulk-cli"
-	if [ "$3" = out ]; then
-		tcp_server "${__s}" listen "$2" 5000 r
-		tcp_guest "${X}" connect "$2" 5000 "w:${BULK}" s > "${__c}" 2>&1
-		wait "${SRV_PID}"
-		t_expect_eq "$1" "$(tcp_hash "${__s}" read)" \
-			"$(tcp_hash "${__c}" wrote)"
-	else
-		tcp_server "${__s}" listen "$2" 5000 "w:${BULK}" s r
-		tcp_guest "${X}" connect "$2" 5000 r > "${__c}" 2>&1
-		wait "${SRV_PID}"
-		t_expect_eq "$1" "$(tcp_hash "${__c}" read)" \
-			"$(tcp_hash "${__s}" wrote)"
-	fi
+	xfer_bulk "$1" "${NS_NET}" "$2" "${NS_GUEST}" "$2" 5000 "${BULK}" "$3"
 }
 
 # tcp_halfclose() - One side shuts down writing, the other goes on sending
@@ -93,19 +61,14 @@ tcp_halfclose() {
 	__s="${STATE}/hc-srv" __c="${STATE}/hc-cli"
 	if [ "$3" = guest ]; then
 		tcp_server "${__s}" listen "$2" 5001 r w:3000000:7 s
-		tcp_guest "${X}" connect "$2" 5001 w:1000000 s r > "${__c}" 2>&1
+		tcp_guest connect "$2" 5001 w:1000000 s r > "${__c}" 2>&1
 	else
 		tcp_server "${__s}" listen "$2" 5001 w:1000000 s r
-		tcp_guest "${X}" connect "$2" 5001 r w:3000000:7 s > "${__c}" 2>&1
+		tcp_guest connect "$2" 5001 r w:3000000:7 s > "${__c}" 2>&1
 	fi
 	wait "${SRV_PID}"
-	if [ "$(tcp_hash "${__s}" read)" = "$(tcp_hash "${__c}" wrote)" ] &&
-	   [ "$(tcp_hash "${__c}" read)" = "$(tcp_hash "${__s}" wrote)" ] &&
-	   [ -n "$(tcp_hash "${__c}" read)" ]; then
-		t_ok "$1"
-	else
-		t_fail "$1" "server: $(tr '\n' ' ' < "${__s}")client: $(tr '\n' ' ' < "${__c}")"
-	fi
+	xfer_same "${__s}" "${__c}" && xfer_same "${__c}" "${__s}"
+	xfer_report "$1" $? "${__s}" "${__c}"
 }
 
 # tcp_reset() - A RST from one side reaches the other
@@ -116,12 +79,12 @@ tcp_reset() {
 	__s="${STATE}/rst-srv" __c="${STATE}/rst-cli"
 	if [ "$3" = guest ]; then
 		tcp_server "${__s}" listen "$2" 5002 R
-		tcp_guest "${X}" connect "$2" 5002 w:100000 p:200 x > "${__c}" 2>&1
+		tcp_guest connect "$2" 5002 w:100000 p:200 x > "${__c}" 2>&1
 		wait "${SRV_PID}"
 		t_check "$1" grep -q "^reset 100000$" "${__s}"
 	else
 		tcp_server "${__s}" listen "$2" 5002 p:200 x
-		tcp_guest "${X}" connect "$2" 5002 R > "${__c}" 2>&1
+		tcp_guest connect "$2" 5002 R > "${__c}" 2>&1
 		wait "${SRV_PID}"
 		t_check "$1" grep -q "^reset" "${__c}"
 	fi
@@ -134,7 +97,7 @@ tcp_reset() {
 tcp_many() {
 	tcp_server "${STATE}/echo" echo "$2" 5003
 	__pid=${SRV_PID}
-	tcp_guest "${X}" many "$2" 5003 1000 20000 > "${STATE}/many" 2>&1
+	tcp_guest many "$2" 5003 1000 20000 > "${STATE}/many" 2>&1
 	kill "${__pid}"
 	wait "${__pid}" 2>/dev/null
 	t_expect_eq "$1" "$(cat "${STATE}/many")" "ok 1000"
@@ -148,20 +111,19 @@ tcp_many() {
 tcp_zero_window() {
 	__s="${STATE}/zw-srv" __c="${STATE}/zw-cli"
 	tcp_server "${__s}" listen "$2" 5004 w:50000000:3 s r
-	tcp_guest "${X}" connect "$2" 5004 p:3000 r > "${__c}" 2>&1 &
+	tcp_guest connect "$2" 5004 p:3000 r > "${__c}" 2>&1 &
 	__slow=$!
 	__srv=${SRV_PID}
 	sleep 0.5
 	__t0=$(date +%s%N)
 	tcp_server "${STATE}/zw2-srv" listen "$2" 5005 r
-	tcp_guest "${X}" connect "$2" 5005 w:20000000 s > "${STATE}/zw2-cli" 2>&1
+	tcp_guest connect "$2" 5005 w:20000000 s > "${STATE}/zw2-cli" 2>&1
 	__t1=$(date +%s%N)
 	wait "${__slow}"
 	wait "${SRV_PID}" "${__srv}"
 	if [ $(((__t1 - __t0) / 1000000)) -lt 2000 ] &&
-	   [ "$(tcp_hash "${STATE}/zw2-srv" read)" = \
-	     "$(tcp_hash "${STATE}/zw2-cli" wrote)" ] &&
-	   [ "$(tcp_hash "${__c}" read)" = "$(tcp_hash "${__s}" wrote)" ]; then
+	   xfer_same "${STATE}/zw2-srv" "${STATE}/zw2-cli" &&
+	   xfer_same "${__c}" "${__s}"; then
 		t_ok "$1"
 	else
 		t_fail "$1" "other took $(((__t1 - __t0) / 1000000)) ms; $(cat "${__c}" "${__s}" | tr '\n' ' ')"
@@ -169,18 +131,18 @@ tcp_zero_window() {
 }
 
 tcp_setup || { t_fail setup "namespace setup failed"; exit 1; }
-fds_before=$(tcp_fds)
+fds_before=$(ns_passt_fds)
 
 for fam in 4 6; do
 	eval "r=\${R${fam}}"
-	tcp_bulk "bulk-out-ipv${fam}" "${r}" out
-	tcp_bulk "bulk-in-ipv${fam}" "${r}" in
+	tcp_bulk "bulk-out-ipv${fam}" "${r}" send
+	tcp_bulk "bulk-in-ipv${fam}" "${r}" recv
 	tcp_halfclose "halfclose-guest-first-ipv${fam}" "${r}" guest
 	tcp_halfclose "halfclose-host-first-ipv${fam}" "${r}" host
 	tcp_reset "rst-from-guest-ipv${fam}" "${r}" guest
 	tcp_reset "rst-from-host-ipv${fam}" "${r}" host
 	t_expect_eq "closed-port-ipv${fam}" \
-		"$(tcp_guest "${X}" connect "${r}" 5999 2>&1)" \
+		"$(tcp_guest connect "${r}" 5999 2>&1)" \
 		"connect Connection refused"
 	tcp_many "concurrent-1000-ipv${fam}" "${r}"
 	tcp_zero_window "zero-window-ipv${fam}" "${r}"
@@ -193,14 +155,9 @@ ns_bridge_start 10 50 || { t_fail impaired-bridge "no bridge"; exit 1; }
 BULK=104857600
 for fam in 4 6; do
 	eval "r=\${R${fam}}"
-	tcp_bulk "lossy-out-ipv${fam}" "${r}" out
-	tcp_bulk "lossy-in-ipv${fam}" "${r}" in
+	tcp_bulk "lossy-out-ipv${fam}" "${r}" send
+	tcp_bulk "lossy-in-ipv${fam}" "${r}" recv
 done
 
-# tcp_fds_back() - Succeed once the daemon holds what it held at start
-tcp_fds_back() {
-	[ "$(tcp_fds)" -eq "${fds_before}" ]
-}
-
-t_check no-fd-left t_wait_for 100 tcp_fds_back
+t_check no-fd-left t_wait_for 100 ns_passt_fds_are -eq "${fds_before}"
 t_check daemon-alive ns_passt_alive

@@ -4,48 +4,16 @@
 # Inbound TCP forwarding (-t), IPv4 and IPv6: each form of port spec, the
 # source address the guest sees (the host's loopback appears as the
 # gateway), 200 MiB each way through a forwarded port, connections
-# refused for excluded and unforwarded ports, and bad specs refused at
-# start.
+# refused for excluded and unforwarded ports, bad specs refused at start,
+# and --freebind for an address the host lacks.
 
 . "${TEST_DIR}/lib/ns.sh"
+. "${TEST_DIR}/lib/xfer.sh"
 
-X="${TOOLS}/tcpxfer"
 BULK=209715200		# 200 MiB
 
-# fwd_guest() - Run a command in the guest, with a time limit
-# $@:	Command and arguments
-fwd_guest() {
-	timeout 120 ip netns exec "${NS_GUEST}" "$@"
-}
-
-# fwd_host() - Run a command in the daemon's namespace, with a time limit
-# $@:	Command and arguments
-fwd_host() {
-	timeout 120 ip netns exec "${NS_HOST}" "$@"
-}
-
-# fwd_server() - Start a tcpxfer server in the guest and wait until it
-# listens; its PID is left in SRV_PID
-# $1:	Output file
-# $@:	tcpxfer arguments after the output file
-fwd_server() {
-	__out="$1"
-	shift
-	: > "${__out}"
-	fwd_guest "${X}" "$@" > "${__out}" 2>&1 &
-	SRV_PID=$!
-	t_wait_for 50 grep -q listening "${__out}"
-}
-
-# fwd_hash() - The hash of a "wrote" or "read" line in a tcpxfer output
-# $1:	Output file
-# $2:	wrote or read
-fwd_hash() {
-	grep "^$2 " "$1" | tail -n 1 | cut -d' ' -f2,3
-}
-
-# fwd_one() - A short transfer from a host client through a forwarded port
-# to a guest server: the bytes and the peer address the guest sees
+# fwd_one() - 100 kB from a host client through a forwarded port to a
+# guest server, see xfer_one()
 # $1:	Test name
 # $2:	ns_host or ns_net: where the client runs
 # $3:	Address the client connects to
@@ -54,53 +22,26 @@ fwd_hash() {
 # $6:	Guest port
 # $7:	Peer address the guest must see
 fwd_one() {
-	__s="${STATE}/one-srv" __c="${STATE}/one-cli"
-	fwd_server "${__s}" listen "$5" "$6" r
-	if [ "$2" = ns_host ]; then
-		fwd_host "${X}" connect "$3" "$4" w:100000:5 s > "${__c}" 2>&1
-	else
-		timeout 60 ip netns exec "${NS_NET}" "${X}" connect "$3" "$4" \
-			w:100000:5 s > "${__c}" 2>&1
-	fi
-	wait "${SRV_PID}"
-	if [ "$(fwd_hash "${__s}" read)" = "$(fwd_hash "${__c}" wrote)" ] &&
-	   grep -qx "peer $7" "${__s}" && [ -n "$(fwd_hash "${__s}" read)" ]
-	then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(cat "${__s}" "${__c}" | tr '\n' ' ')"
-	fi
+	__ns="${NS_NET}"
+	[ "$2" = ns_host ] && __ns="${NS_HOST}"
+	xfer_one "$1" "${NS_GUEST}" "$5" "$6" "${__ns}" "$3" "$4" "$7"
 }
 
-# fwd_refused() - A connection to a host port is refused
+# fwd_refused() - A connection from the daemon's namespace is refused
 # $1:	Test name
 # $2:	Address
 # $3:	Port
 fwd_refused() {
-	t_expect_eq "$1" "$(fwd_host "${X}" connect "$2" "$3" 2>&1)" \
-		"connect Connection refused"
+	xfer_refused "$1" "${NS_HOST}" "$2" "$3"
 }
 
-# fwd_bulk() - 200 MiB one way through a forwarded port, by content hash
+# fwd_bulk() - BULK bytes one way through forwarded port 6001
 # $1:	Test name
 # $2:	Host address to connect to
 # $3:	Guest address to listen on
-# $4:	in (host client sends) or out (guest server sends)
+# $4:	send (the host client sends) or recv (the guest server sends)
 fwd_bulk() {
-	__s="${STATE}/bulk-srv" __c="${STATE}/bulk-cli"
-	if [ "$4" = in ]; then
-		fwd_server "${__s}" listen "$3" 6001 r
-		fwd_host "${X}" connect "$2" 6001 "w:${BULK}" s > "${__c}" 2>&1
-		wait "${SRV_PID}"
-		t_expect_eq "$1" "$(fwd_hash "${__s}" read)" \
-			"$(fwd_hash "${__c}" wrote)"
-	else
-		fwd_server "${__s}" listen "$3" 6001 "w:${BULK}" s r
-		fwd_host "${X}" connect "$2" 6001 r > "${__c}" 2>&1
-		wait "${SRV_PID}"
-		t_expect_eq "$1" "$(fwd_hash "${__c}" read)" \
-			"$(fwd_hash "${__s}" wrote)"
-	fi
+	xfer_bulk "$1" "${NS_GUEST}" "$3" "${NS_HOST}" "$2" 6001 "${BULK}" "$4"
 }
 
 # fwd_bad_spec() - The daemon refuses a spec at start, naming the option
@@ -114,6 +55,32 @@ fwd_bad_spec() {
 	else
 		t_fail "$1" "exit ${__rc}: ${__out}"
 	fi
+}
+
+# fwd_freebind_listens() - Succeed if the daemon's namespace listens on
+# 198.51.100.99:6060, an address it doesn't have
+fwd_freebind_listens() {
+	ns_host ss -Htln | grep -q "198.51.100.99:6060 "
+}
+
+# fwd_freebind() - -t on an address the host lacks: refused at start, with
+# the port named, unless --freebind is given
+fwd_freebind() {
+	__spec=198.51.100.99/6060 __sock="${STATE}/freebind.socket"
+	__out=$(ns_host "${PASST}" -f -s "${__sock}" -t "${__spec}" 2>&1)
+	__rc=$?
+	if [ ${__rc} -eq 1 ] &&
+	   echo "${__out}" | grep -q -- "-t: can't listen on port 6060"; then
+		t_ok freebind-needed
+	else
+		t_fail freebind-needed "exit ${__rc}: ${__out}"
+	fi
+
+	ip netns exec "${NS_HOST}" "${PASST}" -f -s "${__sock}" --freebind \
+		-t "${__spec}" > "${STATE}/freebind.log" 2>&1 &
+	__pid=$!
+	t_check freebind t_wait_for 50 fwd_freebind_listens
+	ns_kill "${__pid}"
 }
 
 ns_setup -t 6001 -t 6010-6012 -t "${HOST_ADDR4}/6020" \
@@ -145,8 +112,8 @@ for fam in 4 6; do
 	fwd_refused "unforwarded-port-ipv${fam}" "${lo}" 6099
 	fwd_one "remote-peer-ipv${fam}" ns_net "${host}" 6001 "${any}" 6001 \
 		"${net}"
-	fwd_bulk "bulk-in-ipv${fam}" "${lo}" "${any}" in
-	fwd_bulk "bulk-out-ipv${fam}" "${lo}" "${any}" out
+	fwd_bulk "bulk-in-ipv${fam}" "${lo}" "${any}" send
+	fwd_bulk "bulk-out-ipv${fam}" "${lo}" "${any}" recv
 done
 
 # ADDR/PORT listens on that address only
@@ -157,10 +124,11 @@ fwd_refused addr-port-only-ipv6 ::1 6021
 
 # A connection the guest refuses is reset for the host client
 t_check no-guest-server-ipv4 sh -c "timeout 30 ip netns exec ${NS_HOST} \
-	${X} connect 127.0.0.1 6010 R | grep -q '^reset 0$'"
+	${XFER} connect 127.0.0.1 6010 R | grep -q '^reset 0$'"
 
 fwd_bad_spec overlap 5000-5010,5005
 fwd_bad_spec out-of-range 70000
 fwd_bad_spec port-zero 0
+fwd_freebind
 
 t_check daemon-alive ns_passt_alive

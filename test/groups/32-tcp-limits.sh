@@ -7,8 +7,8 @@
 # descriptor is back: the table fills to exactly 64 again.
 
 . "${TEST_DIR}/lib/ns.sh"
+. "${TEST_DIR}/lib/xfer.sh"
 
-X="${TOOLS}/tcpxfer"
 R4=198.51.100.1
 FLOWS=64
 HOLDERS=
@@ -47,8 +47,8 @@ lim_fill() {
 	HOLDERS=
 	__i=0
 	while [ ${__i} -lt ${FLOWS} ]; do
-		timeout 120 ip netns exec "${NS_GUEST}" "${X}" connect "${R4}" \
-			5003 r >/dev/null 2>&1 &
+		timeout 120 ip netns exec "${NS_GUEST}" "${XFER}" connect \
+			"${R4}" 5003 r >/dev/null 2>&1 &
 		HOLDERS="${HOLDERS} $!"
 		__i=$((__i + 1))
 	done
@@ -79,16 +79,6 @@ lim_run() {
 	fi
 }
 
-# lim_fds() - Number of descriptors the daemon holds
-lim_fds() {
-	ls "/proc/${PASST_PID}/fd" | wc -l
-}
-
-# lim_fds_back() - Succeed once the daemon holds what it held at start
-lim_fds_back() {
-	[ "$(lim_fds)" -eq "${fds_before}" ]
-}
-
 lim_build || { t_fail build "can't build a daemon with a small table"; exit 1; }
 PASST="${LIM_DIR}/passt"
 ns_setup -t 6001 || { t_fail setup "ns_setup failed"; exit 1; }
@@ -100,35 +90,32 @@ ns_guest ip route add default via "${GW4}" ||
 	{ t_fail setup "address setup failed"; exit 1; }
 
 : > "${STATE}/echo"
-timeout 300 ip netns exec "${NS_NET}" "${X}" echo "${R4}" 5003 \
+timeout 300 ip netns exec "${NS_NET}" "${XFER}" echo "${R4}" 5003 \
 	> "${STATE}/echo" 2>&1 &
 ECHO_PID=$!
 t_wait_for 50 grep -q listening "${STATE}/echo"
-fds_before=$(lim_fds)
+fds_before=$(ns_passt_fds)
 
 lim_run fill lim_fill
-t_expect_eq full-refuses-outbound \
-	"$(timeout 30 ip netns exec "${NS_GUEST}" "${X}" connect "${R4}" 5003 2>&1)" \
-	"connect Connection refused"
+xfer_refused full-refuses-outbound "${NS_GUEST}" "${R4}" 5003
 t_check full-resets-inbound sh -c "timeout 30 ip netns exec ${NS_HOST} \
-	${X} connect 127.0.0.1 6001 R | grep -q '^reset 0$'"
+	${XFER} connect 127.0.0.1 6001 R | grep -q '^reset 0$'"
 t_check full-logged grep -q "Flow table full" "${PASST_LOG}"
 
 lim_run release lim_release
-t_check fds-back t_wait_for 100 lim_fds_back
+t_check fds-back t_wait_for 100 ns_passt_fds_are -eq "${fds_before}"
 
 # Every entry came back: the table fills to the same size again
 lim_run refill lim_fill
-t_expect_eq refill-refuses \
-	"$(timeout 30 ip netns exec "${NS_GUEST}" "${X}" connect "${R4}" 5003 2>&1)" \
-	"connect Connection refused"
+xfer_refused refill-refuses "${NS_GUEST}" "${R4}" 5003
 lim_run release-again lim_release
 
 t_expect_eq recovered \
-	"$(timeout 30 ip netns exec "${NS_GUEST}" "${X}" connect "${R4}" 5003 \
+	"$(xfer_in "${NS_GUEST}" "${XFER}" connect "${R4}" 5003 \
 	   w:1000 s r | cut -d' ' -f1-2 | tr '\n' ' ')" "wrote 1000 read 1000 "
 
 kill "${ECHO_PID}" 2>/dev/null
 wait "${ECHO_PID}" 2>/dev/null
-t_check fds-back-again t_wait_for 100 lim_fds_back
+t_check fds-back-again t_wait_for 100 \
+	ns_passt_fds_are -eq "${fds_before}"
 t_check daemon-alive ns_passt_alive

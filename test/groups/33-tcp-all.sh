@@ -36,17 +36,6 @@ all_listeners() {
 	ns_host ss -Htln | wc -l
 }
 
-# all_fds() - Descriptors the daemon holds
-all_fds() {
-	ls "/proc/${PASST_PID}/fd" | wc -l
-}
-
-# all_fds_are() - Succeed if the daemon holds some number of descriptors
-# $1:	Number
-all_fds_are() {
-	[ "$(all_fds)" -eq "$1" ]
-}
-
 # all_limited_daemon() - A wrapper that starts the daemon with a low
 # descriptor limit, hard and soft; exec keeps the PID the harness records
 all_limited_daemon() {
@@ -80,9 +69,9 @@ ns_guest ip -6 route add default via "${GW6}" ||
 
 t_expect_eq "listeners" "$(all_listeners)" "${ports}"
 t_check "no-warning" sh -c "! grep -q WARNING '${PASST_LOG}'"
-fds_before=$(all_fds)
-t_check "fds-one-per-port" \
-	test "${fds_before}" -ge "${ports}" -a "${fds_before}" -le $((ports + 16))
+fds_before=$(ns_passt_fds)
+t_check "fds-one-per-port" test "${fds_before}" -ge "${ports}" -a \
+	"${fds_before}" -le $((ports + 16))
 
 below=$((eph_first - 1)) above=$((eph_last + 1))
 xfer_one "low-port-ipv4" "${NS_GUEST}" 0.0.0.0 1 \
@@ -99,7 +88,7 @@ xfer_one "highest-port-ipv6" "${NS_GUEST}" :: 65535 \
 xfer_refused "ephemeral-refused-ipv4" "${NS_HOST}" 127.0.0.1 "${eph_first}"
 xfer_refused "ephemeral-refused-ipv6" "${NS_HOST}" ::1 "${eph_last}"
 
-t_check "fds-back" t_wait_for 100 all_fds_are "${fds_before}"
+t_check "fds-back" t_wait_for 100 ns_passt_fds_are -eq "${fds_before}"
 t_check "daemon-alive" ns_passt_alive
 
 # Too few descriptors: the ports that fit, from the lowest, and one line
@@ -114,7 +103,7 @@ t_expect_eq "limited-listeners" "$(all_listeners)" "$((cut - 1))"
 t_expect_eq "limited-count" \
 	"$(echo "${warning}" | sed -n 's/.*-t: \([0-9]*\) ports.*/\1/p')" \
 	"$((ports - cut + 1))"
-t_check "limited-half-free" test "$(all_fds)" -le $((LOW_LIMIT / 2))
+t_check "limited-half-free" ns_passt_fds_are -le $((LOW_LIMIT / 2))
 xfer_one "limited-low-port" "${NS_GUEST}" 0.0.0.0 $((cut - 1)) \
 	"${NS_HOST}" 127.0.0.1 $((cut - 1)) "${GW4}"
 xfer_refused "limited-cut-refused" "${NS_HOST}" ::1 "${cut}"

@@ -31,17 +31,13 @@ slow_cycles() {
 	done
 }
 
-# slow_check() - The server read what the client wrote
+# slow_check() - Record whether the server read what the client wrote
 # $1:	Test name
 # $2:	Server output
 # $3:	Client output
 slow_check() {
-	if [ -n "$(xfer_hash "$2" read)" ] &&
-	   [ "$(xfer_hash "$2" read)" = "$(xfer_hash "$3" wrote)" ]; then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(cat "$2" "$3" | tr '\n' ' ')"
-	fi
+	xfer_same "$2" "$3"
+	xfer_report "$1" $? "$2" "$3"
 }
 
 # slow_cleanup() - Resume the bridge if a failure left it stopped, so that

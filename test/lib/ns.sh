@@ -62,6 +62,18 @@ ns_passt_alive() {
 	ns_running "${PASST_PID}"
 }
 
+# ns_passt_fds() - Number of descriptors the daemon holds
+ns_passt_fds() {
+	ls "/proc/${PASST_PID}/fd" | wc -l
+}
+
+# ns_passt_fds_are() - Compare the number of descriptors the daemon holds
+# $1:	Comparison, as test(1) takes it: -eq, -le, -ge...
+# $2:	Number
+ns_passt_fds_are() {
+	[ "$(ns_passt_fds)" "$1" "$2" ]
+}
+
 # ns_kill() - End a process started by the harness, by its PID
 # $1:	PID, may be empty
 ns_kill() {

@@ -21,7 +21,8 @@ xfer_in() {
 }
 
 # xfer_server() - Start a tcpxfer server and wait until it listens; its PID
-# is left in SRV_PID: call it directly, not in a subshell
+# is left in SRV_PID (that of timeout(1), which passes a kill on to the
+# server): call it directly, not in a subshell
 # $1:	Namespace
 # $2:	Output file
 # $@:	tcpxfer arguments after the output file ("listen ADDR PORT ...")
@@ -29,7 +30,7 @@ xfer_server() {
 	__ns="$1" __out="$2"
 	shift 2
 	: > "${__out}"
-	xfer_in "${__ns}" "${XFER}" "$@" > "${__out}" 2>&1 &
+	timeout 120 ip netns exec "${__ns}" "${XFER}" "$@" > "${__out}" 2>&1 &
 	SRV_PID=$!
 	t_wait_for 50 grep -q listening "${__out}"
 }
@@ -40,6 +41,29 @@ xfer_server() {
 # $2:	wrote or read
 xfer_hash() {
 	grep "^$2 " "$1" | tail -n 1 | cut -d' ' -f2,3
+}
+
+# xfer_same() - Succeed if one end read something, and exactly what the
+# other end wrote
+# $1:	Output of the reading end
+# $2:	Output of the writing end
+xfer_same() {
+	[ -n "$(xfer_hash "$1" read)" ] &&
+	[ "$(xfer_hash "$1" read)" = "$(xfer_hash "$2" wrote)" ]
+}
+
+# xfer_report() - Record a test: ok if a check passed, else failed with
+# what both ends printed
+# $1:	Test name
+# $2:	Exit status of the check
+# $3:	Output of one end
+# $4:	Output of the other end
+xfer_report() {
+	if [ "$2" -eq 0 ]; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$(cat "$3" "$4" | tr '\n' ' ')"
+	fi
 }
 
 # xfer_one() - 100 kB from a client to a server: the bytes, and the peer
@@ -57,13 +81,8 @@ xfer_one() {
 	xfer_server "$2" "${__s}" listen "$3" "$4" r
 	xfer_in "$5" "${XFER}" connect "$6" "$7" w:100000:5 s > "${__c}" 2>&1
 	wait "${SRV_PID}"
-	if [ "$(xfer_hash "${__s}" read)" = "$(xfer_hash "${__c}" wrote)" ] &&
-	   grep -qx "peer $8" "${__s}" && [ -n "$(xfer_hash "${__s}" read)" ]
-	then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(cat "${__s}" "${__c}" | tr '\n' ' ')"
-	fi
+	xfer_same "${__s}" "${__c}" && grep -qx "peer $8" "${__s}"
+	xfer_report "$1" $? "${__s}" "${__c}"
 }
 
 # xfer_bulk() - Bytes one way over one connection, by content hash
@@ -88,13 +107,8 @@ xfer_bulk() {
 		__from="${__s}" __to="${__c}"
 	fi
 	wait "${SRV_PID}"
-	if [ -n "$(xfer_hash "${__to}" read)" ] &&
-	   [ "$(xfer_hash "${__to}" read)" = "$(xfer_hash "${__from}" wrote)" ]
-	then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(cat "${__s}" "${__c}" | tr '\n' ' ')"
-	fi
+	xfer_same "${__to}" "${__from}"
+	xfer_report "$1" $? "${__s}" "${__c}"
 }
 
 # xfer_refused() - A connection is refused
