@@ -18,6 +18,19 @@ static l2_writable_fn l2_writable_fns[L2_WRITABLE_MAX];
 static unsigned l2_writable_count;
 
 /**
+ * l2_refusing() - Does the front end refuse frames until it calls
+ *		   l2_writable()?
+ * @c:		Execution context
+ *
+ * Return: true while frames would not be taken: a protocol then reads
+ *	   nothing it would have to roll back, and waits for l2_writable()
+ */
+bool l2_refusing(const struct ctx *c)
+{
+	return c->l2 && c->l2->refusing && c->l2->refusing(c);
+}
+
+/**
  * l2_send_frames() - Send a batch of frames to the guest
  * @c:			Execution context
  * @iov:		Buffers, see struct l2_ops

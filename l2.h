@@ -12,6 +12,7 @@
 #ifndef L2_H
 #define L2_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -41,10 +42,13 @@ struct l2_prefix {
  *			from the first: the rest were not sent at all, and
  *			the front end calls l2_writable() once it takes
  *			frames again.
+ * @refusing:		Optional: true from a refusal until the front end
+ *			calls l2_writable()
  */
 struct l2_ops {
 	size_t (*send_frames)(struct ctx *c, struct iovec *iov,
 			      size_t bufs_per_frame, size_t frames);
+	bool (*refusing)(const struct ctx *c);
 };
 
 /**
@@ -56,6 +60,7 @@ typedef void (*l2_writable_fn)(struct ctx *c);
 
 size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
 		      size_t frames);
+bool l2_refusing(const struct ctx *c);
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len);
 void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype);
 void l2_on_writable(l2_writable_fn fn);

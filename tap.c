@@ -73,8 +73,11 @@ static bool tap_wait_out;	/* EPOLLOUT watched: frames were refused */
 static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 			      size_t bufs_per_frame, size_t frames);
 
+static bool tap_refusing(const struct ctx *c);
+
 static const struct l2_ops tap_l2_ops = {
 	.send_frames = tap_send_frames,
+	.refusing = tap_refusing,
 };
 
 /**
@@ -368,6 +371,19 @@ static int tap_parse(struct ctx *c, size_t len)
 		memmove(tap_buf, tap_buf + off, tap_buf_partial);
 
 	return 0;
+}
+
+/**
+ * tap_refusing() - Are frames refused until the client reads again?
+ * @c:		Execution context, unused
+ *
+ * Return: true while EPOLLOUT is watched, that is, from a refusal until
+ *	   l2_writable()
+ */
+static bool tap_refusing(const struct ctx *c)
+{
+	(void)c;
+	return tap_wait_out;
 }
 
 /**

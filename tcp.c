@@ -1297,13 +1297,15 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 }
 
 /**
- * tcp_l2_wait() - The front end refused frames of a connection: owe the
- *		   guest an ACK, and send again once it takes frames
+ * tcp_l2_wait() - The front end refuses frames of a connection: send again
+ *		   once it takes frames
  * @conn:	Connection
+ * @ack_due:	Frames were refused: we owe the guest an ACK
  */
-void tcp_l2_wait(struct tcp_conn *conn)
+void tcp_l2_wait(struct tcp_conn *conn, bool ack_due)
 {
-	conn->flags |= TCP_F_ACK_DUE;
+	if (ack_due)
+		conn->flags |= TCP_F_ACK_DUE;
 	if (conn->flags & TCP_F_L2_WAIT)
 		return;
 

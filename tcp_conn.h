@@ -142,7 +142,7 @@ uint32_t tcp_now_ms(const struct ctx *c);
 
 /* tcp.c, for tcp_seg.c */
 void tcp_rewind(struct tcp_conn *conn, uint32_t seq);
-void tcp_l2_wait(struct tcp_conn *conn);
+void tcp_l2_wait(struct tcp_conn *conn, bool ack_due);
 uint16_t tcp_wnd_to_tap(struct tcp_conn *conn);
 void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why);
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule);

@@ -297,7 +297,7 @@ void tcp_seg_flush(struct ctx *c)
 			continue;
 
 		conn = tcp_conn_of(f);
-		tcp_l2_wait(conn);
+		tcp_l2_wait(conn, true);
 		if (m->seq_len && conn->state == CONN_ESTABLISHED &&
 		    SEQ_LT(m->seq, conn->seq_to_tap))
 			tcp_rewind(conn, m->seq);
@@ -417,6 +417,12 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 	    (conn->flags & TCP_F_DRAINED))
 		return 0;
 
+	/* Nothing the front end would refuse, to be read again later */
+	if (l2_refusing(c)) {
+		tcp_l2_wait(conn, false);
+		return 0;
+	}
+
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	left = wnd > in_flight ? MIN(wnd - in_flight, limit) : 0;
 	if (!left) {
@@ -436,8 +442,13 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		size_t want = 0, got;
 		ssize_t n;
 
-		if (tcp_frames_used == TCP_FRAMES)
+		if (tcp_frames_used == TCP_FRAMES) {
 			tcp_seg_flush(c);
+			if (l2_refusing(c)) {
+				tcp_l2_wait(conn, false);
+				return 0;
+			}
+		}
 		first = tcp_frames_used;
 
 		slots = MIN(TCP_FRAMES - first, DIV_ROUND_UP(left, mss));
