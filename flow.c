@@ -404,7 +404,8 @@ bool flow_list_add(struct flow_list *l, uint32_t idx)
  *		      while the list fills again
  * @l:		List
  * @idx:	Destination for the indices
- * @lost:	Set if the list had overflowed, cleared otherwise
+ * @lost:	Set if the list had overflowed, cleared otherwise; NULL if
+ *		the caller handles overflows as they happen
  *
  * Return: number of indices copied
  */
@@ -414,7 +415,8 @@ unsigned flow_list_take(struct flow_list *l, uint32_t idx[FLOW_LIST_MAX],
 	unsigned n = l->n;
 
 	memcpy(idx, l->idx, n * sizeof(idx[0]));
-	*lost = l->lost;
+	if (lost)
+		*lost = l->lost;
 	l->n = 0;
 	l->lost = false;
 

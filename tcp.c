@@ -383,7 +383,6 @@ static void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
  * tcp_ack_data_in() - Acknowledge what the guest sent, now or a bit later
  * @c:		Execution context
  * @conn:	Established connection
- * @fin:	The guest's FIN was in this batch
  *
  * An ACK owed for a reason (a duplicate, a hole, a FIN, data the socket
  * did not take all of) goes now, and so does one covering a full-sized
@@ -392,14 +391,17 @@ static void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
  * the host's answer usually comes first and carries it, which saves the
  * guest a frame per exchange.
  */
-static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn, bool fin)
+static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 {
 	uint32_t unacked = conn->seq_from_tap - conn->seq_ack_to_tap;
 
 	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
 		return;
 
-	if ((conn->flags & TCP_F_ACK_DUE) || fin || unacked >= conn->mss ||
+	/* A FIN the socket took set TCP_TAP_FIN_RCVD, one it didn't set
+	 * TCP_F_ACK_DUE
+	 */
+	if ((conn->flags & TCP_F_ACK_DUE) || unacked >= conn->mss ||
 	    (conn->fin & TCP_TAP_FIN_RCVD)) {
 		tcp_send_ack(c, conn);
 		return;
@@ -427,13 +429,12 @@ static void tcp_ack_delayed_flush(struct ctx *c)
 {
 	uint32_t idx[FLOW_LIST_MAX];
 	unsigned i, n;
-	bool lost;
 
 	if (!tcp_ack_delayed.n || SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
 		return;
 
-	/* None is lost: one that didn't fit sent its ACK at once */
-	n = flow_list_take(&tcp_ack_delayed, idx, &lost);
+	/* Overflows need nothing: one that didn't fit sent its ACK at once */
+	n = flow_list_take(&tcp_ack_delayed, idx, NULL);
 	for (i = 0; i < n; i++) {
 		struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
 		struct tcp_conn *conn;
@@ -1104,7 +1105,7 @@ static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
 		return;
 
 	if (conn->state == CONN_ESTABLISHED)
-		tcp_ack_data_in(c, conn, fin);
+		tcp_ack_data_in(c, conn);
 
 	if (!tcp_close_check(conn))
 		tcp_epoll_sync(c, conn);

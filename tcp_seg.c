@@ -417,12 +417,6 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 	    (conn->flags & TCP_F_DRAINED))
 		return 0;
 
-	/* Nothing the front end would refuse, to be read again later */
-	if (l2_refusing(c)) {
-		tcp_l2_wait(conn, false);
-		return 0;
-	}
-
 	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
 	left = wnd > in_flight ? MIN(wnd - in_flight, limit) : 0;
 	if (!left) {
@@ -442,12 +436,12 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		size_t want = 0, got;
 		ssize_t n;
 
-		if (tcp_frames_used == TCP_FRAMES) {
+		if (tcp_frames_used == TCP_FRAMES)
 			tcp_seg_flush(c);
-			if (l2_refusing(c)) {
-				tcp_l2_wait(conn, false);
-				return 0;
-			}
+		/* Nothing the front end would refuse, to be read again */
+		if (l2_refusing(c)) {
+			tcp_l2_wait(conn, false);
+			return 0;
 		}
 		first = tcp_frames_used;
 

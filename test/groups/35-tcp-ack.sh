@@ -84,7 +84,8 @@ ns_host "${X}" listen 127.0.0.1 5205 r > "$(dirname "${PCAP}")/bulk" 2>&1 &
 BULK=$!
 sleep 0.3
 ns_guest "${X}" connect "${GW4}" 5204 w:1 p:500 s >/dev/null 2>&1
-ns_guest "${X}" connect "${GW4}" 5205 w:4194304 s >/dev/null 2>&1
+ns_guest "${X}" connect "${GW4}" 5205 w:4194304 s \
+	> "$(dirname "${PCAP}")/sent" 2>&1
 wait "${LONE}" "${BULK}"
 
 # The capture is written as frames pass: stop the daemon to flush it
@@ -95,4 +96,13 @@ t_check rr-exchanges [ "${RR:-0}" -gt 100 ]
 t_check rr-acks-carried ack_frames_ok "${RR:-0}"
 t_check lone-segment-acked ack_lone_ok
 t_check no-retransmissions ack_no_resend
-t_check bulk-content grep -q "^read 4194304 " "$(dirname "${PCAP}")/bulk"
+# ack_bulk_same() - Succeed if the host read the 4 MiB the guest wrote,
+# byte for byte (same length and hash)
+ack_bulk_same() {
+	__w=$(awk '/^wrote / { print $2, $3 }' "$(dirname "${PCAP}")/sent")
+	__r=$(awk '/^read / { print $2, $3 }' "$(dirname "${PCAP}")/bulk")
+	echo "wrote: ${__w}; read: ${__r}"
+	[ "${__w}" = "4194304 ${__r#* }" ] && [ "${__r%% *}" = 4194304 ]
+}
+
+t_check bulk-content ack_bulk_same
