@@ -23,10 +23,10 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "l2.h"
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
-#include "passt.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -44,6 +44,13 @@ static void passt_signal(int sig)
 	(void)sig;
 	passt_quit = 1;
 }
+
+/* How the flow table closes each type of flow */
+static const struct flow_ops *const passt_flow_ops[FLOW_TYPE_MAX] = {
+	[FLOW_TYPE_TCP] = &tcp_flow_ops,
+	[FLOW_TYPE_PING] = &icmp_flow_ops,
+	[FLOW_TYPE_UDP] = &udp_flow_ops,
+};
 
 /**
  * passt_timer_init() - Start the periodic protocol timer
@@ -173,7 +180,7 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init();
+	flow_init(passt_flow_ops);
 	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
@@ -203,6 +210,7 @@ int main(int argc, char **argv)
 			passt_dispatch(&c, ref, events[i].events);
 		}
 		tcp_defer_handler(&c);
+		l2_flush(&c);
 		flow_defer_handler();
 	}
 
