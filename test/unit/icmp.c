@@ -21,6 +21,7 @@
 #include "flow.h"
 #include "icmp.h"
 #include "l2_capture.h"
+#include "netns.h"
 #include "util.h"
 
 static struct ctx c;
@@ -31,35 +32,6 @@ static uint8_t frame[256];
 static const struct flow_ops *const test_flow_ops[FLOW_TYPE_MAX] = {
 	[FLOW_TYPE_PING] = &icmp_flow_ops,
 };
-
-/**
- * netns_setup() - Enter a new network namespace with ping sockets allowed
- *		   and the loopback interface up
- *
- * Return: true on success
- */
-static bool netns_setup(void)
-{
-	struct ifreq ifr = { .ifr_name = "lo" };
-	bool ok;
-	int s;
-
-	if (unshare(CLONE_NEWNET))
-		return false;
-	if (write_file_line("/proc/sys/net/ipv4/ping_group_range",
-			    "0 2147483647"))
-		return false;
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return false;
-	ok = !ioctl(s, SIOCGIFFLAGS, &ifr);
-	ifr.ifr_flags |= IFF_UP;
-	ok = ok && !ioctl(s, SIOCSIFFLAGS, &ifr);
-	close(s);
-
-	return ok;
-}
 
 /**
  * echo_send() - Hand the ICMP code an echo request from the guest
