@@ -66,6 +66,8 @@ static uint8_t icmp_buf[L2_MAX_LEN];
  * icmp_flow_close() - Close a flow's socket and retire the flow
  * @c:		Execution context
  * @fl:		Flow
+ *
+ * #syscalls: close
  */
 static void icmp_flow_close(const struct ctx *c, struct icmp_flow *fl)
 {
@@ -81,6 +83,8 @@ static void icmp_flow_close(const struct ctx *c, struct icmp_flow *fl)
  * @host:	Host side of the flow, from fwd_nat_outbound()
  *
  * Return: the socket, -1 on failure (logged)
+ *
+ * #syscalls: socket close bind
  */
 static int icmp_sock_open(const struct ctx *c, const struct flowside *host)
 {
@@ -184,6 +188,8 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
  * @p:		Parsed ICMP or ICMPv6 packet
  *
  * Return: true if the packet was an echo request and is consumed
+ *
+ * #syscalls: sendto
  */
 bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
 {
@@ -228,6 +234,8 @@ bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
  * @c:		Execution context
  * @ref:	Reference of the ping socket
  * @events:	EPOLL* events
+ *
+ * #syscalls: recvfrom
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -23,6 +23,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "isolation.h"
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
@@ -38,6 +39,8 @@ static volatile sig_atomic_t passt_quit;
 /**
  * passt_signal() - Ask the main loop to end, on SIGTERM or SIGINT
  * @sig:	Signal number, unused
+ *
+ * #syscalls: rt_sigreturn
  */
 static void passt_signal(int sig)
 {
@@ -71,6 +74,8 @@ static void passt_timer_init(struct ctx *c)
  * passt_timer() - Run the protocols' periodic work
  * @c:		Execution context
  * @fd:		Timer descriptor, to be read
+ *
+ * #syscalls: read
  */
 static void passt_timer(struct ctx *c, int fd)
 {
@@ -151,6 +156,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
  * @argv:	Options
  *
  * Return: 0 on a clean exit; errors exit with 1 from die()
+ *
+ * #syscalls: epoll_wait|epoll_pwait clock_gettime exit_group
  */
 int main(int argc, char **argv)
 {
@@ -163,6 +170,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	isolation_fds_close(&c);
 	daemon_files_open(&c);
 	conf_summary(&c);
 	dhcpv6_init(&c);
@@ -181,8 +189,11 @@ int main(int argc, char **argv)
 	passt_timer_init(&c);
 
 	/* Every socket and file that may need root is open by now */
-	daemon_drop_privileges(&c);
+	isolation_user(&c);
+	isolation_prefork(&c);
 	daemon_start(&c);
+	isolation_postfork(&c);
+	daemon_ready(&c);
 
 	while (!passt_quit) {
 		int n, i;

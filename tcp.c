@@ -271,6 +271,8 @@ static int tcp_epoll(const struct ctx *c, const struct tcp_conn *conn,
  * @conn:	Connection
  * @reset:	Close with a zero linger time: the peer gets a RST
  * @why:	What happened, for the debug log
+ *
+ * #syscalls: setsockopt close
  */
 static void tcp_close(struct tcp_conn *conn, bool reset, const char *why)
 {
@@ -303,6 +305,8 @@ void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why)
  * tcp_rewind() - Send again from an earlier sequence number
  * @conn:	Established connection
  * @seq:	Sequence number, not before the guest's last ACK
+ *
+ * #syscalls: setsockopt
  */
 void tcp_rewind(struct tcp_conn *conn, uint32_t seq)
 {
@@ -323,6 +327,8 @@ void tcp_rewind(struct tcp_conn *conn, uint32_t seq)
  * us when it drains (see tcp_epoll_sync()), clears it otherwise.
  *
  * Return: window field, scaled down by our window scale
+ *
+ * #syscalls: getsockopt ioctl
  */
 uint16_t tcp_wnd_to_tap(struct tcp_conn *conn)
 {
@@ -472,6 +478,8 @@ int tcp_wait_ms(const struct ctx *c)
  * @n:		Bytes
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: recvfrom
  */
 static int tcp_discard(struct tcp_conn *conn, uint32_t n)
 {
@@ -634,6 +642,8 @@ static bool tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
  * @c:		Execution context
  * @conn:	Connection
  * @ack:	Guest's acknowledgement of our SYN
+ *
+ * #syscalls: setsockopt
  */
 static void tcp_established(const struct ctx *c, struct tcp_conn *conn,
 			    uint32_t ack)
@@ -694,6 +704,8 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
  * tcp_connected() - The host connection is up: SYN,ACK to the guest
  * @c:		Execution context
  * @conn:	Connection
+ *
+ * #syscalls: getsockname
  */
 static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
 {
@@ -716,6 +728,8 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
  * @c:		Execution context
  * @p:		Parsed frame
  * @s:		Parsed segment: SYN without ACK
+ *
+ * #syscalls: socket close setsockopt bind connect
  */
 static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
 			      const struct tcp_seg_in *s)
@@ -810,6 +824,8 @@ static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
  * @c:		Execution context
  * @fd:		Accepted socket, non-blocking; closed on failure
  * @rule:	Forwarding rule of the listening port
+ *
+ * #syscalls: getpeername getsockname setsockopt close
  */
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 {
@@ -881,6 +897,8 @@ refuse:
  * it, the guest sends again.
  *
  * Return: false if the connection was reset
+ *
+ * #syscalls: sendmsg shutdown
  */
 static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
 			struct iovec *iov, size_t cnt, bool fin)
@@ -988,6 +1006,8 @@ static bool tcp_rst_acceptable(const struct tcp_conn *conn,
  * Segments after a hole wait for a second pass, in case the batch fills
  * the hole; otherwise they are dropped and answered with a duplicate ACK,
  * so that the guest sends again.
+ *
+ * #syscalls: setsockopt
  */
 static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
 			 const struct pkt *p, size_t n)
@@ -1175,6 +1195,8 @@ size_t tcp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
  * @c:		Execution context
  * @ref:	Reference: flow index and socket
  * @events:	EPOLL* events
+ *
+ * #syscalls: getsockopt
  */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -402,6 +402,8 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
  * When the socket's data ends and its peer has closed, our FIN follows.
  *
  * Return: 0 on success, a positive errno if the socket failed
+ *
+ * #syscalls: recvmsg
  */
 int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 {
