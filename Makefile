@@ -43,15 +43,16 @@ UNITS := $(UNIT_SRCS:.c=)
 # System calls the seccomp filters allow beyond those the sources list,
 # separated by spaces, for every mode: a daemon run under a debugger or a
 # sanitizer makes calls of its own. For instance:
-#   make EXTRA_SYSCALLS="$(SANITIZER_SYSCALLS)" CC=clang \
-#	CFLAGS="-fsanitize=address,undefined" LDFLAGS=-fsanitize=address,undefined
+#   make EXTRA_SYSCALLS='$(SANITIZER_SYSCALLS)' CC=clang \
+#	CFLAGS=-fsanitize=address,undefined \
+#	LDFLAGS=-fsanitize=address,undefined
 # SANITIZER_SYSCALLS is what an ASan+UBSan build needs once isolated: its
-# allocator maps and unmaps memory, and a report writes to stderr after
-# trying to read /proc/self/maps, which isn't there (open fails, harmless).
+# allocator maps, advises and unmaps memory, and a report needs a few more.
+# Run such a build with ASAN_OPTIONS=detect_leaks=0: LeakSanitizer's check
+# at exit needs threads, ptrace and /proc, which the isolated daemon lacks.
 EXTRA_SYSCALLS ?=
-SANITIZER_SYSCALLS := mmap munmap madvise mprotect sigaltstack \
-	rt_sigaction rt_sigprocmask getpid gettid tgkill openat readlink \
-	sched_yield futex prctl exit
+SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
+	getpid gettid rt_sigprocmask sched_yield futex
 export EXTRA_SYSCALLS
 
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \

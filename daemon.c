@@ -79,7 +79,7 @@ void daemon_files_open(struct ctx *c)
 	}
 
 	if (c->pid_file[0]) {
-		/* Its directory stays open: we may have no path to it at exit */
+		/* Its directory stays open: no path may lead there at exit */
 		rc = path_at_open(&daemon_pid_path, c->pid_file);
 		if (rc)
 			die("--pid: can't open %s: %s", c->pid_file,
@@ -240,10 +240,9 @@ void daemon_start(struct ctx *c)
  */
 void daemon_ready(struct ctx *c)
 {
-	int rc;
-
 	if (c->foreground) {
-		rc = daemon_pid_write(c, daemon_own_pid);
+		int rc = daemon_pid_write(c, daemon_own_pid);
+
 		if (rc)
 			die("--pid: can't write %s: %s", c->pid_file,
 			    strerror(rc));

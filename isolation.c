@@ -182,7 +182,7 @@ static int isolation_root(const char **step)
 		return errno;
 
 	*step = "mounting tmpfs";
-	if (mount("", ISOLATION_ROOT_MOUNT, "tmpfs",
+	if (mount("tmpfs", ISOLATION_ROOT_MOUNT, "tmpfs",
 		  MS_RDONLY | MS_NODEV | MS_NOEXEC | MS_NOSUID,
 		  "nr_inodes=2,nr_blocks=0"))
 		return errno;
@@ -252,9 +252,7 @@ void isolation_prefork(const struct ctx *c)
 		{ CLONE_NEWPID, "PID", "other processes stay visible" },
 	};
 	bool mnt_ns = false;
-	const char *step;
 	unsigned i;
-	int rc;
 
 	for (i = 0; i < ARRAY_SIZE(ns); i++) {
 		if (ns[i].flag == CLONE_NEWPID && c->foreground)
@@ -271,7 +269,9 @@ void isolation_prefork(const struct ctx *c)
 
 	/* Without a mount namespace of our own, mounts would be the host's */
 	if (mnt_ns) {
-		rc = isolation_root(&step);
+		const char *step;
+		int rc = isolation_root(&step);
+
 		if (rc)
 			warn("Can't leave the host's filesystem (%s): %s", step,
 			     strerror(rc));
@@ -292,6 +292,17 @@ static void isolation_test_forbidden(int sig)
 {
 	(void)sig;
 	(void)syscall(SYS_getppid);
+}
+
+/**
+ * isolation_test_arm() - Make the forbidden call on SIGUSR2, before the
+ *			  filter leaves sigaction() out
+ */
+static void isolation_test_arm(void)
+{
+	struct sigaction sa = { .sa_handler = isolation_test_forbidden };
+
+	sigaction(SIGUSR2, &sa, NULL);
 }
 #endif
 
@@ -372,11 +383,7 @@ void isolation_postfork(const struct ctx *c)
 		warn("Can't set no_new_privs: %s", strerror(errno));
 
 #ifdef PASST_TEST_SECCOMP
-	{
-		struct sigaction sa = { .sa_handler = isolation_test_forbidden };
-
-		sigaction(SIGUSR2, &sa, NULL);
-	}
+	isolation_test_arm();
 #endif
 
 	isolation_seccomp(c);

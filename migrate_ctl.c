@@ -37,7 +37,8 @@
 #define MIGRATE_CTL_TIMEOUT_S	2
 
 static int migrate_ctl_fd = -1;
-static struct path_at migrate_ctl_sock = PATH_AT_NONE;	/* Ours to remove */
+/* Socket file, ours to remove at exit */
+static struct path_at migrate_ctl_sock = PATH_AT_NONE;
 
 /**
  * migrate_ctl_init() - Listen on the test interface's socket, if configured
