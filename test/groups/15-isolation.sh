@@ -30,6 +30,8 @@ ns_create || { t_fail setup "namespace setup failed"; exit 1; }
 D="${STATE}/iso"
 mkdir -m 1777 "${D}"
 : > "${D}/inherited"
+SYSLOGD_PID=
+trap 'ns_kill "${SYSLOGD_PID}"; ns_teardown' EXIT
 
 # iso_field() - Print a field of /proc/PID/status, tabs as spaces
 # $1:	PID
@@ -253,6 +255,56 @@ t_check refused-namespaces-named grep -q \
 iso_refused refused-pivot-root pivot_root 1
 t_check refused-pivot-root-named grep -q \
 	"WARNING: Can't leave the host's filesystem (pivot_root)" "${D}/log"
+
+# In the background without a log file, messages go to syslog over the
+# socket connected before the root is left: here a busybox syslogd on the
+# /dev/log of a private /dev, for the daemon started beside it. Once the
+# syslog daemon is gone, messages are lost, and the daemon serves on.
+
+# iso_syslog_start() - Start syslogd, then the daemon in the background,
+# in a mount namespace of their own; sets ISO_PID and SYSLOGD_PID
+iso_syslog_start() {
+	mkdir -p "${D}/dev"
+	rm -f "${D}/sock" "${D}/pid" "${D}/syslog"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m sh -c '
+		mount -t tmpfs tmpfs "$1" && cp -a /dev/null "$1" &&
+		mount --bind "$1" /dev || exit 1
+		busybox syslogd -n -O "$2" &
+		echo $! > "$3"
+		i=0
+		while [ ! -S /dev/log ] && [ ${i} -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		exec ip netns exec "$4" "$5" -s "$6" -P "$7"
+	' iso "${D}/dev" "${D}/syslog" "${D}/syslogd.pid" "${NS_HOST}" \
+		"${PASST}" "${D}/sock" "${D}/pid" >/dev/null 2>&1
+	SYSLOGD_PID=$(cat "${D}/syslogd.pid" 2>/dev/null)
+	ISO_PID=$(cat "${D}/pid" 2>/dev/null)
+	[ -n "${ISO_PID}" ]
+}
+
+# iso_syslog_has() - Succeed once syslogd wrote a line with a fixed string
+# $1:	String
+iso_syslog_has() {
+	grep -qF -- "$1" "${D}/syslog"
+}
+
+if iso_syslog_start; then
+	t_expect_eq syslog-seccomp "$(iso_field "${ISO_PID}" Seccomp)" 2
+	"${TOOLS}/streamclient" "${D}/sock" sleep:0 >/dev/null 2>&1
+	t_check syslog-client-logged t_wait_for 30 \
+		iso_syslog_has "passt: Client connected (pid unknown)"
+	ns_kill "${SYSLOGD_PID}"
+	SYSLOGD_PID=
+	t_check syslog-gone-serves "${TOOLS}/streamclient" "${D}/sock" \
+		sleep:0
+	t_check syslog-gone-alive ns_running "${ISO_PID}"
+else
+	t_fail syslog-start "no daemon with syslogd"
+fi
+iso_stop
 
 # Ports below 1024: bound with the capability at start, served without
 # any once running, end to end, TCP and UDP
