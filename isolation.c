@@ -361,6 +361,8 @@ static void isolation_seccomp(const struct ctx *c)
 		     strerror(errno));
 #else
 	(void)c;
+	(void)isolation_syscalls_stream;
+	(void)isolation_syscalls_vu;
 	warn("No system call filter for this architecture");
 #endif
 }
