@@ -23,6 +23,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "isolation.h"
 #include "l2.h"
 #include "log.h"
 #include "migrate_ctl.h"
@@ -38,6 +39,8 @@ static volatile sig_atomic_t passt_quit;
 /**
  * passt_signal() - Ask the main loop to end, on SIGTERM or SIGINT
  * @sig:	Signal number, unused
+ *
+ * #syscalls: rt_sigreturn
  */
 static void passt_signal(int sig)
 {
@@ -78,6 +81,8 @@ static void passt_timer_init(struct ctx *c)
  * passt_timer() - Run the protocols' periodic work
  * @c:		Execution context
  * @fd:		Timer descriptor, to be read
+ *
+ * #syscalls: read
  */
 static void passt_timer(struct ctx *c, int fd)
 {
@@ -158,6 +163,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
  * @argv:	Options
  *
  * Return: 0 on a clean exit; errors exit with 1 from die()
+ *
+ * #syscalls: epoll_wait|epoll_pwait clock_gettime exit_group
  */
 int main(int argc, char **argv)
 {
@@ -170,6 +177,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	isolation_fds_close(&c);
 	daemon_files_open(&c);
 	conf_summary(&c);
 	dhcpv6_init(&c);
@@ -188,8 +196,11 @@ int main(int argc, char **argv)
 	passt_timer_init(&c);
 
 	/* Every socket and file that may need root is open by now */
-	daemon_drop_privileges(&c);
+	isolation_user(&c);
+	isolation_prefork(&c);
 	daemon_start(&c);
+	isolation_postfork(&c);
+	daemon_ready(&c);
 
 	while (!passt_quit) {
 		int n, i;
