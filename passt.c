@@ -48,13 +48,6 @@ static void passt_signal(int sig)
 	passt_quit = 1;
 }
 
-/* How the flow table closes each type of flow */
-static const struct flow_ops *const passt_flow_ops[FLOW_TYPE_MAX] = {
-	[FLOW_TYPE_TCP] = &tcp_flow_ops,
-	[FLOW_TYPE_PING] = &icmp_flow_ops,
-	[FLOW_TYPE_UDP] = &udp_flow_ops,
-};
-
 /**
  * passt_timer_init() - Start the periodic protocol timer
  * @c:		Execution context
@@ -168,6 +161,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
  */
 int main(int argc, char **argv)
 {
+	/* How the flow table closes each type of flow */
+	static const struct flow_ops *const flow_ops[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = &tcp_flow_ops,
+		[FLOW_TYPE_PING] = &icmp_flow_ops,
+		[FLOW_TYPE_UDP] = &udp_flow_ops,
+	};
 	struct epoll_event events[EPOLL_EVENTS_MAX];
 	struct sigaction sa = { .sa_handler = passt_signal };
 	static struct ctx c;
@@ -188,7 +187,7 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init(passt_flow_ops);
+	flow_init(flow_ops);
 	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
