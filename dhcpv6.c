@@ -603,7 +603,7 @@ bool dhcpv6_handle(struct ctx *c, const struct pkt *p)
 		dhcpv6_put_config(c, &o, &msg);
 
 	l2_send_single(c, frame,
-		       frame_udp(c, frame, p->src_mac,
+		       frame_udp(c, frame, p->src_mac, false,
 				 &c->ip6.our_ll, DHCPV6_SERVER_PORT,
 				 &p->src, DHCPV6_CLIENT_PORT, o.len));
 	return true;

@@ -61,6 +61,17 @@ F_TCP4_TRUNC=ffffffffffff02000000009908004500001e000100004006f673c0000264c0000\
 20180000050000000000000
 F_TCP6_TRUNC=ffffffffffff02000000009986dd60000000000a064020010db80001000000000\
 0000000006420010db800010000000000000000000180000050000000000000
+# IPv6 with an IPv4-mapped address (::ffff:192.0.2.100 or ::ffff:192.0.2.1),
+# checksums valid for the addresses as written: a UDP datagram and a router
+# solicitation from a mapped source, a TCP ACK for no connection to a
+# mapped destination (which asks for a RST)
+F_UDP6_MAPPED_SRC=ffffffffffff02000000009986dd60000000000c114000000000000000000\
+000ffffc000026420010db80001000000000000000000019c401388000c811d70696e67
+F_RS_MAPPED_SRC=33330000000202000000009986dd6000000000103aff0000000000000000000\
+0ffffc0000264ff0200000000000000000000000000028500b5b1000000000101020000000099
+F_TCP6_MAPPED_DST=ffffffffffff02000000009986dd600000000014064020010db8000100000\
+00000000000006400000000000000000000ffffc00002019c400050000003e8000007d05010ffff\
+176d0000
 
 # ARP reply to F_ARP, as streamclient prints it: to the guest's MAC, from
 # any MAC, "192.0.2.1 is at ..." for 192.0.2.100
@@ -170,6 +181,24 @@ for f in ETH_TRUNC IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
 	name=$(echo "${f}" | tr 'A-Z_' 'a-z-')
 	t_check "${name}-dropped" fe_arp_answered "frame:${hex}"
 done
+
+# IPv4-mapped addresses in IPv6 headers: each dropped with a debug line,
+# and the same client answered right after, by a daemon still running. A
+# daemon that died is reported with its exit status and started again, so
+# that each case, and the tests after them, stand on their own.
+for f in UDP6_MAPPED_SRC RS_MAPPED_SRC TCP6_MAPPED_DST; do
+	eval "hex=\${F_${f}}"
+	name=$(echo "${f}" | tr 'A-Z_' 'a-z-')
+	t_check "${name}-dropped" fe_arp_answered "frame:${hex}"
+	if ns_passt_alive; then
+		t_ok "${name}-alive"
+	else
+		wait "${PASST_PID}"
+		t_fail "${name}-alive" "daemon exited with status $?"
+		ns_passt_start
+	fi
+done
+t_check mapped-logged fe_log_has "from guest with an IPv4-mapped"
 
 # Default socket path: the first free /tmp/passt_N.socket, removed on exit
 # (ip netns exec, not ns_host: a function run in the background is a

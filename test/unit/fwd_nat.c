@@ -145,6 +145,29 @@ static void fwd_nat_out_refused(void)
 }
 
 /**
+ * fwd_nat_out_mixed() - A guest side whose two addresses disagree on the
+ *			 family is refused, either way round, not translated
+ *			 in the family of one of them
+ */
+static void fwd_nat_out_mixed(void)
+{
+	struct flowside g = { .eport = 40000, .oport = 80 }, h;
+
+	nat_setup();
+	g.eaddr = test_addr("2001:db8:1::2");
+	g.oaddr = test_addr("192.0.2.1");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_TCP, &g, &h) == EINVAL);
+	g.oaddr = test_addr("198.51.100.7");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_UDP, &g, &h) == EINVAL);
+
+	g.eaddr = test_addr("192.0.2.2");
+	g.oaddr = test_addr("2001:db8:1::1");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_TCP, &g, &h) == EINVAL);
+	g.oaddr = test_addr("2001:db8:5::5");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_ICMPV6, &g, &h) == EINVAL);
+}
+
+/**
  * in() - Translate an inbound flow through rule 8000-8009 -> 9000-9009
  * @src:	Peer address
  * @port:	Host port the peer connected to
@@ -191,6 +214,22 @@ static void fwd_nat_in_sources(void)
 }
 
 /**
+ * fwd_nat_in_mixed() - A translation that would change the family of the
+ *			source (a mapping of the other family) is refused
+ */
+static void fwd_nat_in_mixed(void)
+{
+	union inany_addr lo6 = test_addr("::1"), a4 = test_addr("192.0.2.2");
+	union inany_addr out;
+
+	nat_setup();
+	c.ip6.map_host_loopback = test_addr("192.0.2.1");
+	c.ip4.map_guest_addr = test_addr("2001:db8:1::99");
+	UNIT_CHECK(fwd_nat_inbound_src(&c, &lo6, &out) == EHOSTUNREACH);
+	UNIT_CHECK(fwd_nat_inbound_src(&c, &a4, &out) == EHOSTUNREACH);
+}
+
+/**
  * fwd_nat_in_fallback() - Without mappings, loopback and the guest's own
  *			   address appear as the gateway; without a gateway
  *			   or a guest address, the flow is refused
@@ -231,7 +270,9 @@ int main(void)
 	UNIT_RUN(fwd_nat_out_other);
 	UNIT_RUN(fwd_nat_out_dns);
 	UNIT_RUN(fwd_nat_out_refused);
+	UNIT_RUN(fwd_nat_out_mixed);
 	UNIT_RUN(fwd_nat_in_sources);
+	UNIT_RUN(fwd_nat_in_mixed);
 	UNIT_RUN(fwd_nat_in_fallback);
 	UNIT_EXIT();
 }

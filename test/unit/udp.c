@@ -148,12 +148,13 @@ static void guest_udp(int i, const char *src, uint16_t sport, const char *dst,
 		      uint16_t dport, size_t len, struct pkt *p)
 {
 	union inany_addr s = test_addr(src), d = test_addr(dst);
-	uint8_t *data = frame[i] + frame_udp_off(!!inany_v4(&s));
+	bool v4 = !!inany_v4(&s);
+	uint8_t *data = frame[i] + frame_udp_off(v4);
 	size_t j, flen;
 
 	for (j = 0; j < len; j++)
 		data[j] = (uint8_t)(j * 7 + len + sport);
-	flen = frame_udp(&c, frame[i], NULL, &s, sport, &d, dport, len);
+	flen = frame_udp(&c, frame[i], NULL, v4, &s, sport, &d, dport, len);
 	guest_frame_fix_macs(frame[i]);
 	if (pkt_parse(frame[i], flen, p))
 		abort();
@@ -228,8 +229,8 @@ static bool captured_udp(size_t i, const char *src, uint16_t sport,
 		return false;
 
 	if (csum_fold(csum_partial(p.l4, p.l4_len,
-				   csum_pseudo(&p.src, &p.dst, IPPROTO_UDP,
-					       p.l4_len))))
+				   csum_pseudo(p.v4, &p.src, &p.dst,
+					       IPPROTO_UDP, p.l4_len))))
 		return false;
 
 	return !memcmp(p.l4 + FRAME_UDP_HLEN, data, len);
@@ -521,8 +522,8 @@ static void icmp_error(bool v4)
 		UNIT_CHECK(p.l4[0] == ICMP6_DST_UNREACH &&
 			   p.l4[1] == ICMP6_DST_UNREACH_NOPORT);
 		UNIT_CHECK(!csum_fold(csum_partial(p.l4, p.l4_len,
-				csum_pseudo(&p.src, &p.dst, IPPROTO_ICMPV6,
-					    p.l4_len))));
+				csum_pseudo(false, &p.src, &p.dst,
+					    IPPROTO_ICMPV6, p.l4_len))));
 	}
 
 	/* The quote: the guest's addresses, ports and payload */
@@ -594,8 +595,8 @@ static void inbound(bool v4)
 	memcpy(frame[0] + frame_udp_off(v4), rsp, sizeof(rsp));
 	{
 		union inany_addr sa = test_addr(g), da = test_addr(gw);
-		size_t len = frame_udp(&c, frame[0], NULL, &sa, 7, &da, cport,
-				       sizeof(rsp));
+		size_t len = frame_udp(&c, frame[0], NULL, v4, &sa, 7, &da,
+				       cport, sizeof(rsp));
 
 		guest_frame_fix_macs(frame[0]);
 		UNIT_CHECK(!pkt_parse(frame[0], len, &p));
