@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,25 +201,6 @@ struct conf_args {
 /* Checks on addresses given on the command line */
 #define CONF_ADDR_ALLOW_LOOPBACK	(1U << 0)
 #define CONF_ADDR_ALLOW_LINKLOCAL	(1U << 1)
-
-/**
- * conf_fail() - Report a bad command line in one line and exit with 1
- * @fmt:	Format string, then arguments
- *
- * Nothing has been opened or created when this is called.
- */
-void conf_fail(const char *fmt, ...)
-{
-	char msg[BUFSIZ];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-
-	fprintf(stderr, "passt: %s\n", msg);
-	exit(EXIT_FAILURE);
-}
 
 /**
  * conf_usage() - Print the option summary

@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "fwd.h"
+#include "fwd_types.h"
 #include "inany.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 #include "dhcp.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "pkt.h"

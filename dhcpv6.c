@@ -17,6 +17,7 @@
 #include "dhcpv6.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "pkt.h"

@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "ndp.h"

@@ -26,7 +26,6 @@
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
-#include "passt.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"

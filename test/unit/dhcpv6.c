@@ -7,6 +7,7 @@
 
 #include "checksum.h"
 #include "dhcpv6.h"
+#include "fwd.h"
 #include "l2_capture.h"
 
 static struct ctx c;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "checksum.h"
+#include "fwd.h"
 #include "l2_capture.h"
 #include "ndp.h"
 

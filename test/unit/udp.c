@@ -19,6 +19,7 @@
 #include "checksum.h"
 #include "epoll_ref.h"
 #include "flow.h"
+#include "fwd.h"
 #include "l2_capture.h"
 #include "udp.h"
 
