@@ -200,6 +200,29 @@ for f in UDP6_MAPPED_SRC RS_MAPPED_SRC TCP6_MAPPED_DST; do
 done
 t_check mapped-logged fe_log_has "from guest with an IPv4-mapped"
 
+# A guest making up source addresses fills the address table: the warning
+# about each one it can't hold is rate-limited. 100 IPv6 packets with no
+# next header, from 2001:db8:1::1:N, sent at once, take well under two
+# seconds, so two lines at the most.
+fe_spoofed() {
+	__hdr=ffffffffffff02000000009986dd6000000000003b40
+	for __i in $(seq 1 100); do
+		printf '00000036%s20010db800010000000000000001%04x%s' \
+			"${__hdr}" "${__i}" 20010db8000100000000000000000001
+	done
+}
+# fe_table_full_lines_le() - Succeed if the log has at most some number of
+# warnings about the full address table, print the count otherwise
+# $1:	Most lines
+fe_table_full_lines_le() {
+	__n=$(grep -c "Guest address table full" "${PASST_LOG}")
+	[ "${__n}" -le "$1" ] || { echo "${__n} lines"; return 1; }
+}
+t_check spoofed-sources-sent fe_arp_answered "send:$(fe_spoofed)"
+t_check spoofed-sources-table-full t_wait_for 30 fe_log_has \
+	"Guest address table full"
+t_check spoofed-sources-rate-limited fe_table_full_lines_le 2
+
 # Default socket path: the first free /tmp/passt_N.socket, removed on exit
 # (ip netns exec, not ns_host: a function run in the background is a
 # subshell, and $! would not be the daemon)
