@@ -257,9 +257,13 @@ static int udp_sock_open(const struct ctx *c, struct flowside *host,
 		goto fail;
 
 	sl = sizeof(sa);
-	if (getsockname(s, &sa.sa, &sl) ||
-	    !inany_from_sockaddr(&host->oaddr, &host->oport, &sa))
+	if (getsockname(s, &sa.sa, &sl))
 		goto fail;
+	/* Another family than the one we opened: nothing set errno */
+	if (!inany_from_sockaddr(&host->oaddr, &host->oport, &sa)) {
+		close(s);
+		return -EAFNOSUPPORT;
+	}
 
 	return s;
 
