@@ -271,11 +271,12 @@ t_check fd-served-and-exits fe_fd
 t_check fd-no-socket-path sh -c "! grep -q 'socket bound' '${STATE}/fd.log'"
 
 # -1: the daemon exits with 0 when its first client leaves, removing its
-# socket
+# socket and the --migrate-ctl one
 ip netns exec "${NS_HOST}" "${PASST}" -f -1 -s "${STATE}/one.socket" \
-	>"${STATE}/one.log" 2>&1 &
+	--migrate-ctl "${STATE}/one.ctl" >"${STATE}/one.log" 2>&1 &
 pid=$!
 t_wait_for 50 test -S "${STATE}/one.socket"
+t_check one-off-migrate-ctl-bound test -S "${STATE}/one.ctl"
 t_check one-off-served sh -c "'${SC}' '${STATE}/one.socket' \
 	'frame:${F_ARP}' 'match:1:3000:${ARP_REPLY_RE}'"
 t_check one-off-exits t_wait_for 50 fe_exited "${pid}"
@@ -283,6 +284,7 @@ ns_running "${pid}" && kill "${pid}"
 wait "${pid}"
 t_expect_eq one-off-status "$?" 0
 t_check one-off-path-removed test ! -e "${STATE}/one.socket"
+t_check one-off-migrate-ctl-removed test ! -e "${STATE}/one.ctl"
 
 # The bridge again, as a new client after all of that
 ns_bridge_start
