@@ -3,7 +3,8 @@
 #
 # Build and static checks: warnings are errors with both compilers,
 # cppcheck and clang-tidy report nothing, no include circle joins two
-# modules, and no file is longer than the limit
+# modules, no file is longer than the limit, and no two groups share a
+# number
 
 cd "${BASE_DIR}" || exit 1
 
@@ -27,6 +28,14 @@ static_long_files() {
 	[ -z "${__long}" ] || { echo "${__long}"; return 1; }
 }
 t_check file-length static_long_files 1500
+
+# static_group_numbers() - Print group numbers used twice, fail if any: a
+# group's number alone says where it runs
+static_group_numbers() {
+	__dup=$(ls test/groups | cut -d- -f1 | sort | uniq -d)
+	[ -z "${__dup}" ] || { echo "used twice: ${__dup}"; return 1; }
+}
+t_check group-numbers-unique static_group_numbers
 
 # A clang build in a scratch copy, so the gcc objects stay as they are
 tmp=$(mktemp -d)
