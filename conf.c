@@ -72,6 +72,8 @@ enum conf_long_opt {
 	OPT_VERSION,
 	OPT_MIGRATE_VERSION,
 	OPT_MIGRATE_CTL,
+	OPT_MIGRATE_EXIT,
+	OPT_MIGRATE_NO_LINGER,
 	/* New long-only options: add a value here, a row in conf_opts[], a
 	 * case in conf_parse() and a line in conf_usage() (and doc/passt.1)
 	 */
@@ -136,6 +138,9 @@ static const struct option conf_opts[] = {
 	{ "migrate-version",	required_argument,	NULL,
 						OPT_MIGRATE_VERSION },
 	{ "migrate-ctl",	required_argument,	NULL, OPT_MIGRATE_CTL },
+	{ "migrate-exit",	no_argument,		NULL, OPT_MIGRATE_EXIT },
+	{ "migrate-no-linger",	no_argument,		NULL,
+						OPT_MIGRATE_NO_LINGER },
 	{ 0 },
 };
 
@@ -286,6 +291,8 @@ static void conf_usage(FILE *f)
 "\n"
 "Migration:\n"
 "      --migrate-version N    write migration streams as version N, 2 or 3\n"
+"      --migrate-exit         exit once a migration's state is saved\n"
+"      --migrate-no-linger    close migrated connections at once\n"
 "                             (default 3; 2 to move a guest to an older one)\n"
 "      --migrate-ctl PATH     test interface, not for production: save and\n"
 "                             load migration streams on request, over the\n"
@@ -935,6 +942,12 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 		case OPT_MIGRATE_CTL:
 			conf_path("--migrate-ctl", optarg, c->migrate_ctl_path,
 				  sizeof(c->migrate_ctl_path));
+			break;
+		case OPT_MIGRATE_EXIT:
+			c->migrate_exit = true;
+			break;
+		case OPT_MIGRATE_NO_LINGER:
+			c->migrate_no_linger = true;
 			break;
 		case 'h':
 			conf_usage(stdout);

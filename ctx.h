@@ -113,6 +113,9 @@ struct fam_ctx {
  * @migrate_version:	Migration format version a source writes, 0 for the
  *			newest (--migrate-version)
  * @migrate_ctl_path:	Test interface for migration, empty if none
+ * @migrate_exit:	Exit once a source saved its state (--migrate-exit)
+ * @migrate_no_linger:	Close migrated sockets at once, rather than when
+ *			the front end goes away (--migrate-no-linger)
  * @epollfd:		The epoll instance
  * @now:		Time of the current main loop pass (CLOCK_MONOTONIC)
  * @quit:		Set by a handler to end the main loop after this pass
@@ -172,6 +175,8 @@ struct ctx {
 
 	unsigned migrate_version;
 	char migrate_ctl_path[UNIX_PATH_MAX];
+	bool migrate_exit;
+	bool migrate_no_linger;
 
 	int epollfd;
 	struct timespec now;

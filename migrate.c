@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -27,6 +28,7 @@
 #include "inany.h"
 #include "log.h"
 #include "migrate.h"
+#include "tcp_migrate.h"
 #include "util.h"
 
 /* Header: magic (8), version (4), compat_version (4), all big-endian */
@@ -70,12 +72,16 @@ struct migrate_addr {
  * @observed_count:	Entries used in @observed
  * @dropped:		Observed addresses read beyond the room in @observed
  * @guest_mac:		Guest's MAC address
+ * @flows_fd:		Staging file of the TCP flows, -1 if none
+ * @flow_count:		Number of TCP flows in it
  */
 struct migrate_staged {
 	struct migrate_addr observed[MAX_GUEST_ADDRS];
 	unsigned observed_count;
 	unsigned dropped;
 	uint8_t guest_mac[ETH_ALEN_BYTES];
+	int flows_fd;
+	uint32_t flow_count;
 };
 
 /**
@@ -86,13 +92,15 @@ struct migrate_staged {
  * @target:	Read and check this part into the staging area, changing
  *		nothing else; returns 0 or a positive errno
  * @apply:	Apply what @target staged, once the whole stream was read;
- *		cannot fail. NULL if the stage stages nothing
+ *		cannot fail as a whole (a flow that can't be restored is
+ *		reset alone), and may take over what is staged. NULL if the
+ *		stage stages nothing
  */
 struct migrate_stage {
 	const char *name;
 	int (*source)(struct ctx *c, int fd);
 	int (*target)(struct migrate_staged *st, int fd);
-	void (*apply)(struct ctx *c, const struct migrate_staged *st);
+	void (*apply)(struct ctx *c, struct migrate_staged *st);
 };
 
 /**
@@ -196,7 +204,7 @@ static void migrate_stage_observed(struct migrate_staged *st,
  * The target's own user and host entries stay as they are, prefix lengths
  * included: an address it holds already only gains the observed flag.
  */
-static void migrate_addrs_apply(struct ctx *c, const struct migrate_staged *st)
+static void migrate_addrs_apply(struct ctx *c, struct migrate_staged *st)
 {
 	unsigned i;
 
@@ -388,7 +396,7 @@ static int migrate_addrs_v2_target(struct migrate_staged *st, int fd)
 }
 
 /**
- * migrate_flows_source() - Write the number of TCP flows that follow
+ * migrate_flows_source() - Write the TCP flows, see tcp_migrate.c
  * @c:		Execution context
  * @fd:		Stream
  *
@@ -396,50 +404,45 @@ static int migrate_addrs_v2_target(struct migrate_staged *st, int fd)
  */
 static int migrate_flows_source(struct ctx *c, int fd)
 {
-	uint8_t buf[MIGRATE_FLOWS_LEN];
-
-	/* No flow is carried yet */
-	(void)c;
-	put_be32(buf, 0);
-
-	return write_all(fd, buf, sizeof(buf));
+	return tcp_migrate_save(c, fd);
 }
 
 /**
- * migrate_flows_target() - Read the number of TCP flows that follow
- * @st:		Staging area, unused: there is nothing to stage yet
+ * migrate_flows_target() - Read and check the TCP flows into a staging file
+ * @st:		Staging area: gets the file and the number of flows
  * @fd:		Stream
  *
- * Return: 0 on success, ENOTSUP if the stream carries flows, EIO if it
- *	   ends early, another positive errno if reading fails
+ * Return: 0 on success, EIO if the stream ends early, another positive
+ *	   errno if it is invalid or reading fails
+ *
+ * #syscalls: memfd_create
  */
 static int migrate_flows_target(struct migrate_staged *st, int fd)
 {
-	uint8_t buf[MIGRATE_FLOWS_LEN];
-	uint32_t count;
-	int rc;
+	st->flows_fd = memfd_create("passt-migrate", MFD_CLOEXEC);
+	if (st->flows_fd < 0)
+		return errno;
 
-	(void)st;
+	return tcp_migrate_load(fd, st->flows_fd, &st->flow_count);
+}
 
-	rc = read_all(fd, buf, sizeof(buf));
-	if (rc)
-		return rc;
-
-	count = get_be32(buf);
-	if (count) {
-		err("Migration: stream carries %u TCP flows, not supported",
-		    count);
-		return ENOTSUP;
-	}
-
-	return 0;
+/**
+ * migrate_flows_apply() - Recreate the staged TCP flows
+ * @c:		Execution context
+ * @st:		Staging area: its file goes to tcp_migrate_restore()
+ */
+static void migrate_flows_apply(struct ctx *c, struct migrate_staged *st)
+{
+	tcp_migrate_restore(c, st->flows_fd, st->flow_count);
+	st->flows_fd = -1;
 }
 
 /* Version 3: all addresses, with flags, and the MAC address */
 static const struct migrate_stage migrate_stages_v3[] = {
 	{ "addresses", migrate_addrs_v3_source, migrate_addrs_v3_target,
 	  migrate_addrs_apply },
-	{ "flows", migrate_flows_source, migrate_flows_target, NULL },
+	{ "flows", migrate_flows_source, migrate_flows_target,
+	  migrate_flows_apply },
 	{ 0 },
 };
 
@@ -447,7 +450,8 @@ static const struct migrate_stage migrate_stages_v3[] = {
 static const struct migrate_stage migrate_stages_v2[] = {
 	{ "observed addresses", migrate_addrs_v2_source,
 	  migrate_addrs_v2_target, migrate_addrs_apply },
-	{ "flows", migrate_flows_source, migrate_flows_target, NULL },
+	{ "flows", migrate_flows_source, migrate_flows_target,
+	  migrate_flows_apply },
 	{ 0 },
 };
 
@@ -601,12 +605,34 @@ int migrate_source(struct ctx *c, int fd)
 		if (rc) {
 			err("Migration: stage %s failed: %s", s->name,
 			    strerror(rc));
+			tcp_migrate_cancel(c);
 			return rc;
 		}
 	}
 
+	tcp_migrate_saved(c);
 	info("Migration: sent version %u stream", v->version);
 	return 0;
+}
+
+/**
+ * migrate_source_cancel() - The front end resumes the guest here after a
+ *			     successful save: the flows carry on
+ * @c:		Execution context
+ */
+void migrate_source_cancel(struct ctx *c)
+{
+	tcp_migrate_cancel(c);
+}
+
+/**
+ * migrate_source_done() - The front end is gone after a successful save:
+ *			   release what the migration carried away
+ * @c:		Execution context
+ */
+void migrate_source_done(struct ctx *c)
+{
+	tcp_migrate_release(c);
 }
 
 /**
@@ -618,10 +644,12 @@ int migrate_source(struct ctx *c, int fd)
  * stream ended right after the last one.
  *
  * Return: 0 on success, a positive errno from the first failing step
+ *
+ * #syscalls: close
  */
 int migrate_target(struct ctx *c, int fd)
 {
-	struct migrate_staged st = { 0 };
+	struct migrate_staged st = { .flows_fd = -1 };
 	const struct migrate_version *v;
 	const struct migrate_stage *s;
 	int rc;
@@ -638,13 +666,13 @@ int migrate_target(struct ctx *c, int fd)
 		if (rc) {
 			err("Migration: stage %s failed: %s", s->name,
 			    rc == EIO ? "stream ends early" : strerror(rc));
-			return rc;
+			goto out;
 		}
 	}
 
 	rc = migrate_end_read(fd);
 	if (rc)
-		return rc;
+		goto out;
 
 	for (s = v->stages; s->name; s++) {
 		if (s->apply)
@@ -652,5 +680,8 @@ int migrate_target(struct ctx *c, int fd)
 	}
 
 	info("Migration: applied version %u stream", v->version);
-	return 0;
+out:
+	if (st.flows_fd >= 0)
+		close(st.flows_fd);
+	return rc;
 }

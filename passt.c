@@ -30,6 +30,7 @@
 #include "ndp.h"
 #include "tap.h"
 #include "tcp.h"
+#include "tcp_migrate.h"
 #include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
@@ -88,6 +89,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
+	tcp_migrate_timer(c);
 	ndp_timer(c);
 }
 

@@ -21,7 +21,7 @@
  *
  * A connection is gone in one way only: a function that finds it broken
  * returns a positive errno, and the event handler that called it resets
- * the connection (tcp_rst()) and returns at once. Nothing touches a
+ * the connection (tcp_conn_rst()) and returns at once. Nothing touches a
  * connection after that.
  */
 
@@ -178,15 +178,14 @@ static uint32_t tcp_isn(const struct ctx *c, const struct flowside *fs)
 }
 
 /**
- * tcp_epoll() - Set the events a connection's socket is watched for
+ * tcp_conn_epoll() - Set the events a connection's socket is watched for
  * @c:		Execution context
  * @conn:	Connection
  * @add:	First registration (else a change)
  *
  * Return: 0 on success, a positive errno on failure
  */
-static int tcp_epoll(const struct ctx *c, const struct tcp_conn *conn,
-		     bool add)
+int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add)
 {
 	union epoll_ref ref = {
 		.type = EPOLL_TYPE_TCP, .fd = (uint32_t)conn->sock,
@@ -226,7 +225,7 @@ const struct flow_ops tcp_flow_ops = {
 };
 
 /**
- * tcp_close() - Close a connection and retire its flow
+ * tcp_conn_close() - Close a connection and retire its flow
  * @c:		Execution context
  * @conn:	Connection
  * @reset:	Close with a zero linger time: the peer gets a RST
@@ -234,8 +233,8 @@ const struct flow_ops tcp_flow_ops = {
  *
  * #syscalls: setsockopt
  */
-static void tcp_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
-		      const char *why)
+void tcp_conn_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
+		    const char *why)
 {
 	if (reset) {
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
@@ -247,17 +246,17 @@ static void tcp_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
 }
 
 /**
- * tcp_rst() - Reset a connection both ways
+ * tcp_conn_rst() - Reset a connection both ways
  * @c:		Execution context
  * @conn:	Connection
  * @why:	What happened, for the debug log
  */
-static void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why)
+void tcp_conn_rst(struct ctx *c, struct tcp_conn *conn, const char *why)
 {
 	uint32_t seq = conn->state == CONN_CONNECTING ? 0 : conn->seq_to_guest;
 
 	tcp_seg_ctl(c, conn, TCP_RST | TCP_ACK, seq);
-	tcp_close(c, conn, true, why);
+	tcp_conn_close(c, conn, true, why);
 }
 
 /**
@@ -297,7 +296,7 @@ static bool tcp_close_check(const struct ctx *c, struct tcp_conn *conn)
 {
 	if ((conn->fin & TCP_GUEST_FIN_ACKED) &&
 	    (conn->fin & TCP_GUEST_FIN_RCVD)) {
-		tcp_close(c, conn, false, "closed");
+		tcp_conn_close(c, conn, false, "closed");
 		return true;
 	}
 
@@ -319,7 +318,7 @@ static int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
 		return 0;
 
 	conn->flags ^= TCP_F_WAIT_OUT;
-	return tcp_epoll(c, conn, false);
+	return tcp_conn_epoll(c, conn, false);
 }
 
 /**
@@ -409,7 +408,7 @@ static int tcp_connected(struct ctx *c, struct tcp_conn *conn)
 	conn->seq_to_guest = conn->seq_max_to_guest =
 		conn->seq_ack_from_guest + 1;
 	tcp_timer_set(c, conn, true);
-	return tcp_epoll(c, conn, false);
+	return tcp_conn_epoll(c, conn, false);
 }
 
 /**
@@ -508,7 +507,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 
 	rc = flow_hash_insert(f, FLOW_SIDE_GUEST);
 	if (!rc)
-		rc = tcp_epoll(c, conn, true);
+		rc = tcp_conn_epoll(c, conn, true);
 	if (!rc)
 		rc = tcp_sock_bind_out(c, fd, h);
 	if (!rc) {
@@ -522,7 +521,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 			rc = errno;
 	}
 	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
+		tcp_conn_rst(c, conn, strerror(rc));
 		return;
 	}
 
@@ -580,8 +579,8 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-	if (flow_hash_insert(f, FLOW_SIDE_GUEST) || tcp_epoll(c, conn, true)) {
-		tcp_close(c, conn, true, "can't track connection");
+	if (flow_hash_insert(f, FLOW_SIDE_GUEST) || tcp_conn_epoll(c, conn, true)) {
+		tcp_conn_close(c, conn, true, "can't track connection");
 		return;
 	}
 
@@ -953,6 +952,8 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 	 * reaches the socket before it is reset
 	 */
 	conn = tcp_conn_of(f);
+	if (conn->flags & TCP_F_MIGRATED)
+		return cnt;	/* the guest moved: its frames are stale */
 	for (i = 0; i < used; i = end + 1) {
 		for (end = i; end < used; end++) {
 			if (segs[end].flags & TCP_RST)
@@ -961,11 +962,11 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 
 		rc = tcp_guest_conn(c, conn, segs + i, end - i);
 		if (rc) {
-			tcp_rst(c, conn, strerror(rc));
+			tcp_conn_rst(c, conn, strerror(rc));
 			return cnt;
 		}
 		if (end < used && tcp_rst_acceptable(conn, &segs[end])) {
-			tcp_close(c, conn, true, "RST from guest");
+			tcp_conn_close(c, conn, true, "RST from guest");
 			return cnt;
 		}
 	}
@@ -973,7 +974,7 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 	if (!tcp_close_check(c, conn)) {
 		rc = tcp_epoll_sync(c, conn);
 		if (rc)
-			tcp_rst(c, conn, strerror(rc));
+			tcp_conn_rst(c, conn, strerror(rc));
 	}
 
 	return cnt;
@@ -1006,7 +1007,7 @@ static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
 		tcp_wnd_update(conn);
 		tcp_send_ack(c, conn);
 		if (!(conn->flags & TCP_F_WND_LOW)) {
-			int rc = tcp_epoll(c, conn, false);
+			int rc = tcp_conn_epoll(c, conn, false);
 
 			if (rc)
 				return rc;
@@ -1036,7 +1037,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	if (!f)
 		return;
 	conn = tcp_conn_of(f);
-	if (conn->sock != (int)ref.fd)
+	if (conn->sock != (int)ref.fd || (conn->flags & TCP_F_MIGRATED))
 		return;
 
 	if (events & EPOLLERR) {
@@ -1062,7 +1063,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	}
 
 	if (rc)
-		tcp_rst(c, conn, strerror(rc));
+		tcp_conn_rst(c, conn, strerror(rc));
 }
 
 /**
@@ -1115,15 +1116,17 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 	uint16_t idle = (uint16_t)((uint16_t)c->now.tv_sec - conn->active_s);
 	int rc = 0;
 
+	if (conn->flags & TCP_F_MIGRATED)
+		return;		/* stopped, its socket in repair mode */
 	if (idle >= TCP_INACTIVE_S) {
-		tcp_rst(c, conn, "inactive");
+		tcp_conn_rst(c, conn, "inactive");
 		return;
 	}
 
 	if (conn->timer_ms && SEQ_GE(now, conn->timer_ms))
 		rc = tcp_timer_expired(c, conn);
 	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
+		tcp_conn_rst(c, conn, strerror(rc));
 		return;
 	}
 
@@ -1148,14 +1151,14 @@ static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
 	struct tcp_conn *conn = tcp_conn_of(f);
 	int rc;
 
-	if (!(conn->flags & TCP_F_L2_WAIT))
+	if (!(conn->flags & TCP_F_L2_WAIT) || (conn->flags & TCP_F_MIGRATED))
 		return;
 	conn->flags &= (uint16_t)~TCP_F_L2_WAIT;
 	tcp_l2_resumed++;
 
 	rc = tcp_send_again(c, conn);
 	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
+		tcp_conn_rst(c, conn, strerror(rc));
 		return;
 	}
 	if (conn->state == CONN_ESTABLISHED && (conn->flags & TCP_F_ACK_DUE))

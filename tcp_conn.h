@@ -13,8 +13,8 @@
  * carries its frames; "sock" is the host socket. So @seq_to_guest is what
  * we send the guest next, and TCP_SOCK_FIN_RCVD the host peer's FIN.
  *
- * Calls go one way: tcp.c calls tcp_ack.c and tcp_seg.c, tcp_ack.c calls
- * tcp_seg.c. A function that finds a connection broken returns a positive
+ * Calls go one way: tcp_migrate.c calls tcp.c, tcp_ack.c and tcp_seg.c;
+ * tcp.c calls tcp_ack.c and tcp_seg.c; tcp_ack.c calls tcp_seg.c. A function that finds a connection broken returns a positive
  * errno and leaves it open: only the event handlers in tcp.c reset.
  */
 
@@ -55,6 +55,7 @@ enum tcp_conn_state {
 #define TCP_F_ACK_DELAYED	(1U << 7)	/* ACK waits for data to carry it */
 #define TCP_F_DRAINED		(1U << 8)	/* socket read to its end */
 #define TCP_F_L2_WAIT		(1U << 9)	/* front end refused frames */
+#define TCP_F_MIGRATED		(1U << 10)	/* carried away, socket in repair */
 
 /**
  * struct tcp_conn - One TCP connection: guest side and host socket
@@ -217,8 +218,12 @@ void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn);
 void tcp_ack_delayed_flush(struct ctx *c);
 int tcp_ack_wait_ms(const struct ctx *c);
 
-/* tcp.c, for tcp_listen.c */
+/* tcp.c, for tcp_listen.c and tcp_migrate.c */
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule);
+int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add);
+void tcp_conn_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
+		    const char *why);
+void tcp_conn_rst(struct ctx *c, struct tcp_conn *conn, const char *why);
 
 /* tcp_listen.c */
 void tcp_listen_init(struct ctx *c);

@@ -466,10 +466,16 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 
 			for (i = 0; i < n; i++)
 				l2_give_back(c, rooms[i]);
-			if (rc == EAGAIN)
+			/* A peer FIN that the socket itself never saw (it
+			 * came to the source of a migration) ends the data
+			 * as well as an end of file would
+			 */
+			if (rc == EAGAIN && !(conn->fin & TCP_SOCK_FIN_RCVD)) {
 				conn->flags |= TCP_F_DRAINED;
-			if (rc)
-				return rc == EAGAIN ? 0 : rc;
+				return 0;
+			}
+			if (rc && rc != EAGAIN)
+				return rc;
 
 			/* End of the peer's data: everything before it sent */
 			if (conn->fin & TCP_SOCK_FIN_RCVD)
