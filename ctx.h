@@ -29,6 +29,9 @@
 
 #define UNIX_PATH_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
 
+/* Appended to the socket path for the default repair helper socket */
+#define REPAIR_PATH_SUFFIX	".repair"
+
 struct l2_ops;
 
 /**
@@ -113,6 +116,10 @@ struct fam_ctx {
  * @migrate_version:	Migration format version a source writes, 0 for the
  *			newest (--migrate-version)
  * @migrate_ctl_path:	Test interface for migration, empty if none
+ * @repair:		Listen for the repair helper (vhost-user or
+ *			--migrate-ctl, without --repair-path none)
+ * @repair_path:	Repair helper socket (--repair-path), empty for the
+ *			default: @sock_path with ".repair" appended
  * @epollfd:		The epoll instance
  * @now:		Time of the current main loop pass (CLOCK_MONOTONIC)
  * @l2:			Front end operations, set by the front end
@@ -170,6 +177,8 @@ struct ctx {
 
 	unsigned migrate_version;
 	char migrate_ctl_path[UNIX_PATH_MAX];
+	bool repair;
+	char repair_path[UNIX_PATH_MAX];
 
 	int epollfd;
 	struct timespec now;

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
+#include "repair.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -146,6 +147,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
+	case EPOLL_TYPE_REPAIR_LISTEN:
+		repair_listen_handler(events);
+		break;
+	case EPOLL_TYPE_REPAIR:
+		repair_handler(events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -184,6 +191,7 @@ int main(int argc, char **argv)
 	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
+	repair_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
 

@@ -89,5 +89,6 @@ int read_all(int fd, void *buf, size_t len);
 int write_all(int fd, const void *buf, size_t len);
 int write_file_line(const char *path, const char *line);
 int fd_set_nonblock(int fd);
+int unix_sock_listen(const char *path);
 
 #endif /* UTIL_H */

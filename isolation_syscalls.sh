@@ -1,0 +1,188 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# isolation_syscalls.sh - build the list of system calls each mode's seccomp
+# filter allows (isolation_syscalls.h) from "#syscalls" comment lines in the
+# sources, so that the list lives beside the code making each call
+#
+# Usage: isolation_syscalls.sh [OPTIONS] FILE...            header on stdout
+#        isolation_syscalls.sh [OPTIONS] -l PROFILE FILE... names PROFILE
+#                                                           allows, one a line
+# Options: -p PROFILES   the profiles, separated by spaces (default: the
+#                        daemon's, "stream vu")
+#          -n HEADER     name of the header, for its comment and include
+#                        guard (default: isolation_syscalls.h)
+# The repair helper, a program of its own, has its own header:
+#        isolation_syscalls.sh -p repair -n passt-repair_syscalls.h \
+#            passt-repair.c
+#
+# A comment line, best in the kerneldoc of the function making the calls:
+#    * #syscalls: NAME...           every profile
+#    * #syscalls:PROFILE NAME...    one profile only
+# Profiles: stream (the UNIX stream front end) and vu (vhost-user); repair
+# (passt-repair) with -p.
+# NAME is a system call as <sys/syscall.h> spells it without __NR_; A|B
+# means A where the architecture has it, otherwise B, as glibc chooses (for
+# instance epoll_wait|epoll_pwait).
+#
+# EXTRA_SYSCALLS, from the environment, adds names to every profile: a
+# build under a sanitizer or a debugger makes calls the daemon doesn't.
+#
+# A misspelt profile or a malformed name stops the build here; a name the
+# architecture lacks stops it when isolation.c is compiled.
+
+set -eu
+
+PROFILES="stream vu"
+HEADER=isolation_syscalls.h
+list=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-p)	PROFILES="${2:?-p needs profiles}" ;;
+	-n)	HEADER="${2:?-n needs a header name}" ;;
+	-l)	list="${2:?-l needs a profile}" ;;
+	*)	break ;;
+	esac
+	shift 2
+done
+
+awk -v profiles="${PROFILES}" -v extra="${EXTRA_SYSCALLS:-}" \
+    -v list="${list}" -v header="${HEADER}" '
+# add() - Record a name for one profile, or for all when prof is empty
+function add(prof, name, where,		i, key) {
+	for (i = 1; i <= np; i++) {
+		if (prof != "" && prof != P[i])
+			continue
+		key = P[i] SUBSEP name
+		if (!(key in seen)) {
+			seen[key] = 1
+			count[P[i]]++
+			names[P[i], count[P[i]]] = name
+		}
+		if (index(" " from[key] " ", " " where " ") == 0)
+			from[key] = from[key] (from[key] == "" ? "" : " ") where
+	}
+}
+
+# sorted() - Sort the names of a profile in place (few enough for this)
+function sorted(prof,		i, j, t) {
+	for (i = 2; i <= count[prof]; i++) {
+		t = names[prof, i]
+		for (j = i - 1; j >= 1 && names[prof, j] > t; j--)
+			names[prof, j + 1] = names[prof, j]
+		names[prof, j + 1] = t
+	}
+}
+
+# emit() - One array element, or a choice of alternatives for the
+# preprocessor
+function emit(prof, name,		alt, n, i, cond) {
+	n = split(name, alt, "|")
+	if (n == 1) {
+		printf "\t__NR_%s,\t/* %s */\n", name, from[prof, name]
+		return
+	}
+	for (i = 1; i <= n; i++) {
+		cond = (i == 1 ? "#if" : "#elif")
+		printf "%s defined(__NR_%s)\n", cond, alt[i]
+		printf "\t__NR_%s,\t/* %s */\n", alt[i], from[prof, name]
+	}
+	# None: the first, undeclared, stops the compiler with its name
+	printf "#else\n\t__NR_%s,\t/* none of %s here */\n#endif\n", \
+		alt[1], name
+}
+
+function fail(msg) {
+	printf "%s:%d: %s\n", FILENAME, FNR, msg > "/dev/stderr"
+	failed = 1
+	exit 1
+}
+
+BEGIN {
+	np = split(profiles, P, " ")
+	for (i = 1; i <= np; i++)
+		known[P[i]] = 1
+	if (list != "" && !(list in known)) {
+		printf "No profile named %s\n", list > "/dev/stderr"
+		failed = 1
+		exit 1
+	}
+}
+
+/^[ \t]*(\/\*|\*)[ \t]*#syscalls[: \t]/ {
+	line = $0
+	sub(/^[ \t]*(\/\*|\*)[ \t]*#syscalls/, "", line)
+	sub(/\*\/.*$/, "", line)
+	prof = ""
+	if (substr(line, 1, 1) == ":") {
+		line = substr(line, 2)
+		match(line, /^[a-z0-9_]*/)
+		prof = substr(line, 1, RLENGTH)
+		line = substr(line, RLENGTH + 1)
+		if (prof != "" && !(prof in known))
+			fail("unknown profile \"" prof "\"")
+	}
+	n = split(line, w, /[ \t]+/)
+	got = 0
+	for (i = 1; i <= n; i++) {
+		if (w[i] == "")
+			continue
+		if (w[i] !~ /^[a-z0-9_]+(\|[a-z0-9_]+)*$/)
+			fail("malformed system call name \"" w[i] "\"")
+		add(prof, w[i], FILENAME)
+		got++
+	}
+	if (!got)
+		fail("#syscalls with no names")
+}
+
+END {
+	if (failed)
+		exit 1
+
+	n = split(extra, w, /[ \t]+/)
+	for (i = 1; i <= n; i++) {
+		if (w[i] == "")
+			continue
+		if (w[i] !~ /^[a-z0-9_]+(\|[a-z0-9_]+)*$/) {
+			printf "EXTRA_SYSCALLS: malformed name \"%s\"\n", \
+				w[i] > "/dev/stderr"
+			exit 1
+		}
+		add("", w[i], "EXTRA_SYSCALLS")
+	}
+
+	for (i = 1; i <= np; i++)
+		sorted(P[i])
+
+	if (list != "") {
+		for (j = 1; j <= count[list]; j++)
+			print names[list, j]
+		exit 0
+	}
+
+	guard = toupper(header)
+	gsub(/[^A-Z0-9]/, "_", guard)
+	print "/* SPDX-License-Identifier: GPL-2.0-or-later */"
+	printf "/* %s - the system calls the seccomp filter of\n", header
+	print " * each mode allows, generated by isolation_syscalls.sh from the"
+	print " * \"#syscalls\" comments in the sources: edit those, not this"
+	print " */"
+	print ""
+	printf "#ifndef %s\n", guard
+	printf "#define %s\n", guard
+	print ""
+	print "#include <sys/syscall.h>"
+	for (i = 1; i <= np; i++) {
+		print ""
+		printf "/* Profile %s, with the files making each call */\n", \
+			P[i]
+		printf "static const long isolation_syscalls_%s[] = {\n", P[i]
+		for (j = 1; j <= count[P[i]]; j++)
+			emit(P[i], names[P[i], j])
+		print "};"
+	}
+	print ""
+	printf "#endif /* %s */\n", guard
+}
+' "$@"
