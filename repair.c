@@ -11,7 +11,11 @@
  * option on each of them and echoes the byte. Anything else from the helper
  * (no echo in time, another byte, the connection closed) is a failure, and
  * the helper is dropped: a late answer could otherwise be taken for the
- * echo of the next message. doc/passt-repair.1 describes the protocol.
+ * echo of the next message. Every message carries REPAIR_FDS_MAX
+ * descriptors, padded with an unconnected socket, for upstream's helper
+ * (see repair_send()); and an echo isn't taken on trust: every socket is
+ * checked to be in the mode asked for. doc/passt-repair.1 describes the
+ * protocol.
  *
  * The socket exists in vhost-user mode, and with the migration test
  * interface (--migrate-ctl), unless --repair-path none. While no request is
@@ -20,6 +24,8 @@
  */
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,7 @@ static int repair_listen_fd = -1;	/* Listening socket, -1 if none */
 static int repair_helper_fd = -1;	/* Connected helper, -1 if none */
 static int repair_epollfd = -1;		/* The main loop's epoll instance */
 static char repair_path[UNIX_PATH_MAX];	/* Bound path, ours to remove */
+static int repair_filler_fd = -1;	/* Unconnected TCP socket, padding */
 
 /**
  * repair_cleanup() - Close the helper's connection and the listening
@@ -53,6 +60,11 @@ static void repair_cleanup(void)
 	if (repair_helper_fd >= 0) {
 		close(repair_helper_fd);
 		repair_helper_fd = -1;
+	}
+
+	if (repair_filler_fd >= 0) {
+		close(repair_filler_fd);
+		repair_filler_fd = -1;
 	}
 
 	if (repair_listen_fd < 0)
@@ -91,6 +103,14 @@ void repair_init(struct ctx *c)
 		/* conf() refused a -s path too long for this */
 		die("Repair helper socket path too long");
 	}
+
+	repair_filler_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (repair_filler_fd < 0)
+		repair_filler_fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC,
+					  0);
+	if (repair_filler_fd < 0)
+		die("Can't create a TCP socket for the repair helper: %s",
+		    strerror(errno));
 
 	fd = unix_sock_listen(repair_path);
 	if (fd < 0)
@@ -350,10 +370,18 @@ static int repair_echo(int8_t cmd)
 }
 
 /**
- * repair_send() - Send a command with descriptors in one message
+ * repair_send() - Send a command with descriptors in one message, always
+ *		   REPAIR_FDS_MAX of them
  * @fds:	Descriptors, 1 to REPAIR_FDS_MAX of them
  * @n:		Number of descriptors
  * @cmd:	Command
+ *
+ * The rest of the message is filled with repair_filler_fd: upstream's
+ * helper keeps the control buffer length of the message before, so that
+ * the kernel drops the descriptors of a message that carries more than the
+ * one before it, and the helper echoes anyway. Full messages keep its
+ * buffer full. The filler, never connected, takes TCP_REPAIR in and out
+ * without a packet sent.
  *
  * Return: 0 on success, a positive errno on failure
  *
@@ -368,16 +396,21 @@ static int repair_send(const int *fds, size_t n, int8_t cmd)
 	struct iovec iov = { .iov_base = &cmd, .iov_len = sizeof(cmd) };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = CMSG_SPACE(sizeof(int) * n),
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&mh);
+	int all[REPAIR_FDS_MAX];
 	ssize_t sent;
+	size_t i;
+
+	memcpy(all, fds, sizeof(int) * n);
+	for (i = n; i < REPAIR_FDS_MAX; i++)
+		all[i] = repair_filler_fd;
 
 	cmsg->cmsg_level = SOL_SOCKET;
 	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(cmsg), fds, sizeof(int) * n);
+	cmsg->cmsg_len = CMSG_LEN(sizeof(all));
+	memcpy(CMSG_DATA(cmsg), all, sizeof(all));
 
 	/* Nothing else is queued: one byte always fits, or the helper is
 	 * broken
@@ -393,6 +426,86 @@ static int repair_send(const int *fds, size_t n, int8_t cmd)
 }
 
 /**
+ * repair_skipped() - Count the sockets of a message the helper didn't switch
+ * @fds:	Sockets of the message
+ * @n:		Number of sockets
+ * @cmd:	Command
+ *
+ * Reading TCP_REPAIR needs no capability. A socket we can't read it from
+ * isn't a TCP socket, which the helper would have failed on.
+ *
+ * Return: number of sockets not in the mode @cmd asks for
+ *
+ * #syscalls: getsockopt
+ */
+static size_t repair_skipped(const int *fds, size_t n, int8_t cmd)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		socklen_t len = sizeof(int);
+		int v;
+
+		if (!getsockopt(fds[i], SOL_TCP, TCP_REPAIR, &v, &len) &&
+		    !!v != (cmd == REPAIR_ON))
+			k++;
+	}
+
+	return k;
+}
+
+/**
+ * repair_batch() - Switch the sockets of one message, and check they are
+ * @fds:	Sockets, at most REPAIR_FDS_MAX of them
+ * @n:		Number of sockets
+ * @cmd:	Command
+ *
+ * Return: 0 on success, EPROTO if the helper echoed but left some socket
+ *	   as it was, or a positive errno from repair_send() or repair_echo()
+ */
+static int repair_batch(const int *fds, size_t n, int8_t cmd)
+{
+	size_t k;
+	int rc;
+
+	rc = repair_send(fds, n, cmd);
+	if (!rc)
+		rc = repair_echo(cmd);
+	if (rc)
+		return rc;
+
+	k = repair_skipped(fds, n, cmd);
+	if (k) {
+		warn("Repair helper echoed, but left %zu of %zu sockets as "
+		     "they were", k, n);
+		return EPROTO;
+	}
+
+	return 0;
+}
+
+/**
+ * repair_why() - Describe a failure of the helper
+ * @rc:		Positive errno from repair_send() or repair_echo()
+ *
+ * Return: text for the log
+ */
+static const char *repair_why(int rc)
+{
+	switch (rc) {
+	case ECONNRESET:
+		return "it closed the connection";
+	case EPROTO:
+		return "wrong answer";
+	case ETIMEDOUT:
+		return "no answer within " STRINGIFY(REPAIR_ECHO_TIMEOUT_MS)
+		       " ms";
+	default:
+		return strerror(rc);
+	}
+}
+
+/**
  * repair_set() - Switch sockets in or out of repair mode through the helper
  * @fds:	TCP sockets
  * @n:		Number of sockets, any: they go in as few messages as
@@ -400,20 +513,22 @@ static int repair_send(const int *fds, size_t n, int8_t cmd)
  * @cmd:	REPAIR_ON, REPAIR_OFF or REPAIR_OFF_NO_WP
  *
  * Blocks the main loop, up to REPAIR_ECHO_TIMEOUT_MS for each message. Our
- * descriptors stay ours: the helper closes the copies it receives. On a
- * failure, messages before the failing one took effect, and the failing one
- * may have on some of its sockets: the helper is dropped (another may
- * connect, see repair_wait()), and turning sockets off again is up to the
- * caller.
+ * descriptors stay ours: the helper closes the copies it receives. After
+ * each echo, every socket of the message is checked to be in the mode asked
+ * for (see repair_batch()). On a failure, messages before the failing one
+ * took effect, and the failing one may have on some of its sockets: the
+ * helper is dropped (another may connect, see repair_wait()), and turning
+ * sockets off again is up to the caller.
  *
- * Return: 0 on success; EINVAL for a bad command, EBADF for a negative
- *	   descriptor (nothing sent for either); ENOTCONN without a helper;
- *	   ETIMEDOUT, ECONNRESET, EPROTO or another positive errno if the
- *	   helper failed
+ * Return: 0 on success; EINVAL for a bad command or EBADF for a negative
+ *	   descriptor, with nothing sent; EBADF for a closed descriptor, with
+ *	   the messages before its own sent, and the helper kept; ENOTCONN
+ *	   without a helper; ETIMEDOUT, ECONNRESET, EPROTO or another positive
+ *	   errno if the helper failed
  */
 int repair_set(const int *fds, size_t n, int8_t cmd)
 {
-	size_t off, i;
+	size_t off = 0, msgs = 0, i;
 
 	if (cmd != REPAIR_ON && cmd != REPAIR_OFF && cmd != REPAIR_OFF_NO_WP)
 		return EINVAL;
@@ -426,28 +541,27 @@ int repair_set(const int *fds, size_t n, int8_t cmd)
 	if (repair_helper_fd < 0)
 		return ENOTCONN;
 
-	for (off = 0; off < n; off += REPAIR_FDS_MAX) {
+	while (off < n) {
 		size_t batch = MIN(n - off, (size_t)REPAIR_FDS_MAX);
-		int rc = repair_send(fds + off, batch, cmd);
+		int rc = repair_batch(fds + off, batch, cmd);
 
 		/* The kernel checks descriptors before queueing anything:
-		 * the helper saw nothing, and stays
+		 * the helper saw nothing of this message, and stays
 		 */
 		if (rc == EBADF)
 			return rc;
-		if (!rc)
-			rc = repair_echo(cmd);
 		if (rc) {
 			warn("Repair helper: TCP_REPAIR %i on sockets %zu to "
 			     "%zu of %zu failed: %s", cmd, off + 1,
-			     off + batch, n, rc == ECONNRESET ?
-			     "helper closed the connection" : strerror(rc));
+			     off + batch, n, repair_why(rc));
 			repair_drop("failed");
 			return rc;
 		}
+		off += batch;
+		msgs++;
 	}
 
 	debug("Repair helper: TCP_REPAIR %i on %zu sockets in %zu messages",
-	      cmd, n, DIV_ROUND_UP(n, (size_t)REPAIR_FDS_MAX));
+	      cmd, n, msgs);
 	return 0;
 }
