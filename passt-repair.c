@@ -84,7 +84,6 @@
  * @is_dir:	PATH is a directory holding *.repair sockets
  * @path:	PATH as given
  * @dir:	Directory watched: PATH itself, or the one holding it
- * @dir_fd:	Open @dir, read for *.repair entries (directory mode)
  * @inotify_fd:	inotify instance watching @dir
  * @conn_path:	Socket of the current or last connection
  */
@@ -92,7 +91,6 @@ struct helper_target {
 	bool is_dir;
 	const char *path;
 	char dir[PATH_MAX];
-	int dir_fd;
 	int inotify_fd;
 	char conn_path[HELPER_UNIX_PATH_MAX];
 };
@@ -176,7 +174,6 @@ static int helper_target_init(struct helper_target *t, const char *path)
 	int rc;
 
 	t->path = path;
-	t->dir_fd = -1;
 
 	rc = stat(path, &st);
 	if (rc && errno != ENOENT) {
@@ -216,15 +213,6 @@ static int helper_target_init(struct helper_target *t, const char *path)
 		helper_msg("Can't watch directory %s: %s", t->dir,
 			   strerror(errno));
 		return HELPER_EXIT_FAIL;
-	}
-
-	if (t->is_dir) {
-		t->dir_fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (t->dir_fd < 0) {
-			helper_msg("Can't open directory %s: %s", t->dir,
-				   strerror(errno));
-			return HELPER_EXIT_FAIL;
-		}
 	}
 
 	return 0;
@@ -269,22 +257,26 @@ static int helper_connect_path(const char *path, int *fd)
  * @t:		Target, in directory mode
  * @fd:		Connected socket, set on success
  *
+ * The directory is opened for each scan, not held open: removing it must
+ * free it, for inotify to tell us it went away.
+ *
  * Return: 0 on success, ECONNREFUSED if some entry didn't answer, ENOENT if
  *	   there is none, or another positive errno
  *
- * #syscalls:repair lseek getdents64
+ * #syscalls:repair openat getdents64 close
  */
 static int helper_scan(struct helper_target *t, int *fd)
 {
 	const size_t suffix_len = strlen(HELPER_SUFFIX);
 	char buf[4096] __attribute__((aligned(8)));
-	int rc = ENOENT;
+	int rc = ENOENT, dir_fd;
 	ssize_t n;
 
-	if (lseek(t->dir_fd, 0, SEEK_SET) < 0)
+	dir_fd = open(t->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0)
 		return errno;
 
-	while ((n = getdents64(t->dir_fd, buf, sizeof(buf))) > 0) {
+	while ((n = getdents64(dir_fd, buf, sizeof(buf))) > 0) {
 		ssize_t off = 0;
 
 		while (off < n) {
@@ -308,13 +300,17 @@ static int helper_scan(struct helper_target *t, int *fd)
 
 			if (!helper_connect_path(path, fd)) {
 				memcpy(t->conn_path, path, sizeof(path));
+				close(dir_fd);
 				return 0;
 			}
 			rc = ECONNREFUSED;
 		}
 	}
 
-	return n < 0 ? errno : rc;
+	if (n < 0)
+		rc = errno;
+	close(dir_fd);
+	return rc;
 }
 
 /**
