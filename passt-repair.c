@@ -60,10 +60,10 @@
 #define HELPER_CMSG_SIZE	CMSG_SPACE(sizeof(int) * HELPER_FDS_MAX)
 #define HELPER_FDS_ROOM		((HELPER_CMSG_SIZE - CMSG_LEN(0)) / sizeof(int))
 
-/* Commands, as TCP_REPAIR takes them */
-#define HELPER_CMD_ON		1
-#define HELPER_CMD_OFF		0
-#define HELPER_CMD_OFF_NO_WP	(-1)
+/* Command bytes, and the TCP_REPAIR values they stand for */
+#define HELPER_CMD_ON		0x01	/* TCP_REPAIR_ON, 1 */
+#define HELPER_CMD_OFF		0x00	/* TCP_REPAIR_OFF, 0 */
+#define HELPER_CMD_OFF_NO_WP	0xff	/* TCP_REPAIR_OFF_NO_WP, -1 */
 
 /* Suffix of the socket names the helper looks for in a directory */
 #define HELPER_SUFFIX		".repair"
@@ -129,9 +129,9 @@ static void helper_msg(const char *fmt, ...)
 static void helper_usage(FILE *f)
 {
 	fputs("Usage: passt-repair [--once] PATH\n"
-	      "Switch the TCP sockets that a passt daemon passes over the UNIX\n"
-	      "socket PATH in and out of repair mode, for migration. If PATH is\n"
-	      "a directory, wait for a *.repair socket to appear in it.\n"
+	      "Switch the TCP sockets that a passt daemon passes over the\n"
+	      "UNIX socket PATH in and out of repair mode, for migration.\n"
+	      "If PATH is a directory, wait for a *.repair socket in it.\n"
 	      "\n"
 	      "      --once       exit once the first connection ends\n"
 	      "  -h, --help       print this text and exit\n"
@@ -183,9 +183,9 @@ static int helper_target_init(struct helper_target *t, const char *path)
 
 	if (!rc && S_ISDIR(st.st_mode)) {
 		t->is_dir = true;
-		if (strlen(path) >= sizeof(t->dir))
+		if (snprintf(t->dir, sizeof(t->dir), "%s", path) >=
+		    (int)sizeof(t->dir))
 			goto too_long;
-		strcpy(t->dir, path);
 	} else {
 		/* A socket, or nothing yet: watch the directory holding it */
 		if (strlen(path) >= HELPER_UNIX_PATH_MAX)
@@ -194,14 +194,13 @@ static int helper_target_init(struct helper_target *t, const char *path)
 			helper_msg("%s: no such directory", path);
 			return HELPER_EXIT_FAIL;
 		}
-		if (!slash) {
-			strcpy(t->dir, ".");
-		} else if (slash == path) {
-			strcpy(t->dir, "/");
-		} else {
-			memcpy(t->dir, path, (size_t)(slash - path));
-			t->dir[slash - path] = '\0';
-		}
+		if (!slash)
+			snprintf(t->dir, sizeof(t->dir), ".");
+		else if (slash == path)
+			snprintf(t->dir, sizeof(t->dir), "/");
+		else
+			snprintf(t->dir, sizeof(t->dir), "%.*s",
+				 (int)(slash - path), path);
 	}
 
 	t->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -234,7 +233,7 @@ too_long:
 static int helper_connect_path(const char *path, int *fd)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int s, rc;
+	int s;
 
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
@@ -242,7 +241,8 @@ static int helper_connect_path(const char *path, int *fd)
 
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	if (connect(s, (struct sockaddr *)&addr, sizeof(addr))) {
-		rc = errno;
+		int rc = errno;
+
 		close(s);
 		return rc;
 	}
@@ -288,7 +288,7 @@ static int helper_scan(struct helper_target *t, int *fd)
 			off += d->d_reclen;
 			if (len <= suffix_len ||
 			    strcmp(d->d_name + len - suffix_len,
-				   HELPER_SUFFIX) ||
+				   HELPER_SUFFIX) != 0 ||
 			    (d->d_type != DT_SOCK && d->d_type != DT_UNKNOWN))
 				continue;
 
@@ -347,7 +347,8 @@ static int helper_try(struct helper_target *t, int *fd)
 static bool helper_watch(const struct helper_target *t, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = t->inotify_fd, .events = POLLIN };
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+		__attribute__((aligned(__alignof__(struct inotify_event))));
 	bool changed = false;
 	ssize_t n;
 
@@ -386,7 +387,7 @@ static int helper_wait_connect(struct helper_target *t)
 	int delay = -1, last = 0;
 
 	for (;;) {
-		int fd, rc = helper_try(t, &fd);
+		int fd = -1, rc = helper_try(t, &fd);
 
 		if (!rc)
 			return fd;
@@ -451,13 +452,13 @@ static int helper_request(int s, bool *eof)
 		char buf[HELPER_CMSG_SIZE];
 		struct cmsghdr align;
 	} u;
-	int8_t cmd;
+	uint8_t cmd;
 	struct iovec iov = { .iov_base = &cmd, .iov_len = sizeof(cmd) };
 	struct msghdr mh = {
 		.msg_iov = &iov, .msg_iovlen = 1,
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
-	int fds[HELPER_FDS_ROOM], rc = 0, val;
+	int fds[HELPER_FDS_ROOM], rc = 0, val = 0;
 	struct cmsghdr *cmsg;
 	size_t n = 0, i;
 	bool other = false;
@@ -502,16 +503,17 @@ static int helper_request(int s, bool *eof)
 		helper_msg("Unexpected ancillary data from the daemon");
 		rc = EPROTO;
 	} else if (!n) {
-		helper_msg("Command 0x%02x without descriptors",
-			   (unsigned)(uint8_t)cmd);
+		helper_msg("Command 0x%02x without descriptors", cmd);
 		rc = EPROTO;
-	} else if (cmd != HELPER_CMD_ON && cmd != HELPER_CMD_OFF &&
-		   cmd != HELPER_CMD_OFF_NO_WP) {
-		helper_msg("Unknown command 0x%02x", (unsigned)(uint8_t)cmd);
+	} else if (cmd == HELPER_CMD_ON) {
+		val = 1;
+	} else if (cmd == HELPER_CMD_OFF_NO_WP) {
+		val = -1;
+	} else if (cmd != HELPER_CMD_OFF) {
+		helper_msg("Unknown command 0x%02x", cmd);
 		rc = EPROTO;
 	}
 
-	val = cmd;
 	for (i = 0; !rc && i < n; i++) {
 		if (setsockopt(fds[i], SOL_TCP, TCP_REPAIR, &val,
 			       sizeof(val))) {

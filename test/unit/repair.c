@@ -76,7 +76,7 @@ struct fake_msg {
 
 static struct ctx c;
 static char sock_path[UNIX_PATH_MAX];
-static int fds[FDS_MAX];		/* Client ends of loopback connections */
+static int fds[FDS_MAX];	/* Client ends of loopback connections */
 static int peers[FDS_MAX];		/* Their accepted ends */
 
 /**
