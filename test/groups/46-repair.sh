@@ -258,6 +258,11 @@ helper=${BG_PID}
 rp_bg set-ours "${SET}" "${D}/set.repair" 600 "${SEQ}"
 rp_status "${BG_PID}"
 t_expect_eq daemon-side-our-helper "${RP_RC}" 0
+
+# ... and the next daemon, the same helper still running
+rp_bg set-ours-next "${SET}" "${D}/set.repair" 300 "1,0"
+rp_status "${BG_PID}"
+t_expect_eq daemon-side-next-daemon "${RP_RC}" 0
 ns_kill "${helper}"
 
 # The seccomp filter: a call it doesn't list kills the helper, and the same
