@@ -116,6 +116,9 @@ void repair_init(struct ctx *c)
 	if (fd < 0)
 		die("Can't listen for the repair helper on %s: %s",
 		    repair_path, strerror(errno));
+	repair_listen_fd = fd;
+	if (atexit(repair_cleanup))
+		warn("%s won't be removed at exit", repair_path);
 	if (fd > EPOLL_REF_FD_MAX)
 		die("Repair helper socket descriptor %i too large", fd);
 
@@ -135,9 +138,6 @@ void repair_init(struct ctx *c)
 	if (rc)
 		die("Can't watch repair helper socket: %s", strerror(rc));
 
-	repair_listen_fd = fd;
-	if (atexit(repair_cleanup))
-		warn("%s won't be removed at exit", repair_path);
 	info("Repair helper socket at %s", repair_path);
 }
 
