@@ -22,18 +22,27 @@ override CPPFLAGS := $(BASE_CPPFLAGS) $(CPPFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 override LDFLAGS := $(BASE_LDFLAGS) $(LDFLAGS)
 
-# Every top-level source belongs to the daemon. isolation_syscalls.h is
-# generated, from the "#syscalls" comments in the others.
+# The repair helper is a program of its own, with its own system call list,
+# generated from the "#syscalls:repair" comments in its source
+REPAIR_SRC := passt-repair.c
+REPAIR_SYSCALLS_H := passt-repair_syscalls.h
+REPAIR_OBJS := passt-repair.o seccomp_filter.o
+
+# Every other top-level source belongs to the daemon. isolation_syscalls.h
+# is generated, from the "#syscalls" comments in the others.
 SYSCALLS_H := isolation_syscalls.h
-SRCS := $(sort $(wildcard *.c))
-HDRS := $(sort $(filter-out $(SYSCALLS_H),$(wildcard *.h))) $(SYSCALLS_H)
+SRCS := $(sort $(filter-out $(REPAIR_SRC),$(wildcard *.c)))
+HDRS := $(sort $(filter-out $(SYSCALLS_H) $(REPAIR_SYSCALLS_H),\
+	$(wildcard *.h))) $(SYSCALLS_H)
 OBJS := $(SRCS:.c=.o)
 # Daemon objects without main(), linked into unit tests
 LIB_OBJS := $(filter-out passt.o,$(OBJS))
 
-# Test helpers: one program per file in test/tools/
+# Test helpers: one program per file in test/tools/; repair-set drives the
+# daemon's side of the repair protocol, so it links the daemon's objects
 TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
 TOOLS := $(TOOL_SRCS:.c=)
+TOOLS_WITH_OBJS := test/tools/repair-set
 
 # Unit tests: one program per file in test/unit/, linked with the daemon's
 # objects
@@ -58,7 +67,7 @@ export EXTRA_SYSCALLS
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
 	perf demo FORCE
 
-all: passt
+all: passt passt-repair
 
 passt: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
@@ -81,8 +90,30 @@ passt.test: $(filter-out isolation.o,$(OBJS)) isolation.test.o
 isolation.test.o: isolation.c $(HDRS)
 	$(CC) $(CPPFLAGS) -DPASST_TEST_SECCOMP $(CFLAGS) -c -o $@ $<
 
+# Checked on every build, replaced only if it changed: a new "#syscalls"
+# comment, or another EXTRA_SYSCALLS, rebuilds the helper
+$(REPAIR_SYSCALLS_H): FORCE
+	@sh isolation_syscalls.sh -p repair -n $@ $(REPAIR_SRC) > $@.tmp && \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+passt-repair.o: $(REPAIR_SYSCALLS_H)
+
+passt-repair: $(REPAIR_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(REPAIR_OBJS)
+
+# The helper for make check: a call its filter doesn't allow, on request
+# (test/groups/46-repair.sh). Never installed.
+passt-repair.test: passt-repair.test.o seccomp_filter.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+passt-repair.test.o: $(REPAIR_SRC) $(REPAIR_SYSCALLS_H) $(HDRS)
+	$(CC) $(CPPFLAGS) -DPASST_REPAIR_TEST_SECCOMP $(CFLAGS) -c -o $@ $<
+
 test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(TOOLS_WITH_OBJS): test/tools/%: test/tools/%.c $(LIB_OBJS)
+	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
 
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
@@ -90,7 +121,7 @@ test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 tools: $(TOOLS)
 units: $(UNITS)
 
-check: passt passt.test tools units
+check: passt passt.test passt-repair passt-repair.test tools units
 	sh test/run
 
 perf: passt tools
@@ -99,13 +130,18 @@ perf: passt tools
 demo: passt tools
 	sh test/demo
 
-install: passt
+install: passt passt-repair
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 passt $(DESTDIR)$(BINDIR)/passt
+	install -m 755 passt-repair $(DESTDIR)$(BINDIR)/passt-repair
 	install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1/passt.1
+	install -m 644 doc/passt-repair.1 \
+		$(DESTDIR)$(MANDIR)/man1/passt-repair.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(MANDIR)/man1/passt.1
+	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(MANDIR)/man1/passt.1 \
+		$(DESTDIR)$(BINDIR)/passt-repair \
+		$(DESTDIR)$(MANDIR)/man1/passt-repair.1
 
 # cppcheck: every finding is an error. Suppressions, each with its reason:
 # - missingIncludeSystem: system headers are not given to cppcheck, it
@@ -114,18 +150,19 @@ uninstall:
 #   follow calls through the ops tables
 # - unusedStructMember: structures that mirror a file or protocol format
 #   have fields we write once and never read
-cppcheck: $(SYSCALLS_H)
+cppcheck: $(SYSCALLS_H) $(REPAIR_SYSCALLS_H)
 	cppcheck --std=c11 --error-exitcode=1 --enable=all --inconclusive \
 		--library=posix --quiet --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=unusedFunction --suppress=unusedStructMember \
 		-D_GNU_SOURCE -DVERSION=\"cppcheck\" \
-		$(SRCS) $(HDRS)
+		$(SRCS) $(REPAIR_SRC) $(HDRS)
 
 # clang-tidy: the checks are chosen in .clang-tidy, with the reasons there
-clang-tidy: $(SYSCALLS_H)
-	clang-tidy --quiet --warnings-as-errors='*' $(SRCS) -- \
+clang-tidy: $(SYSCALLS_H) $(REPAIR_SYSCALLS_H)
+	clang-tidy --quiet --warnings-as-errors='*' $(SRCS) $(REPAIR_SRC) -- \
 		$(BASE_CPPFLAGS) -std=c11 -Wall -Wextra
 
 clean:
-	rm -f passt passt.test *.o $(SYSCALLS_H) $(SYSCALLS_H).tmp $(TOOLS) \
-		$(UNITS)
+	rm -f passt passt.test passt-repair passt-repair.test *.o \
+		$(SYSCALLS_H) $(SYSCALLS_H).tmp $(REPAIR_SYSCALLS_H) \
+		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS)

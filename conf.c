@@ -74,6 +74,7 @@ enum conf_long_opt {
 	OPT_MIGRATE_CTL,
 	OPT_MIGRATE_EXIT,
 	OPT_MIGRATE_NO_LINGER,
+	OPT_REPAIR_PATH,
 	/* New long-only options: add a value here, a row in conf_opts[], a
 	 * case in conf_parse() and a line in conf_usage() (and doc/passt.1)
 	 */
@@ -141,6 +142,7 @@ static const struct option conf_opts[] = {
 	{ "migrate-exit",	no_argument,		NULL, OPT_MIGRATE_EXIT },
 	{ "migrate-no-linger",	no_argument,		NULL,
 						OPT_MIGRATE_NO_LINGER },
+	{ "repair-path",	required_argument,	NULL, OPT_REPAIR_PATH },
 	{ 0 },
 };
 
@@ -177,6 +179,7 @@ struct conf_user_addr {
  * @map_ga_none:	--map-guest-addr none given
  * @log_size_given:	--log-size given
  * @runas_given:	--runas given
+ * @repair_none:	--repair-path none given
  * @tcp_specs:		Arguments of -t
  * @tcp_spec_count:	Entries used in @tcp_specs
  * @udp_specs:		Arguments of -u
@@ -198,6 +201,7 @@ struct conf_args {
 	bool map_ga_none;
 	bool log_size_given;
 	bool runas_given;
+	bool repair_none;
 	const char *tcp_specs[PORT_SPECS_MAX];
 	unsigned tcp_spec_count;
 	const char *udp_specs[PORT_SPECS_MAX];
@@ -296,7 +300,11 @@ static void conf_usage(FILE *f)
 "                             (default 3; 2 to move a guest to an older one)\n"
 "      --migrate-ctl PATH     test interface, not for production: save and\n"
 "                             load migration streams on request, over the\n"
-"                             UNIX socket PATH (see doc/migration.md)\n",
+"                             UNIX socket PATH (see doc/migration.md)\n"
+"      --repair-path PATH|none\n"
+"                             socket for passt-repair, which switches TCP\n"
+"                             sockets to repair mode for migration (default:\n"
+"                             the -s path with .repair appended)\n",
 	f);
 }
 
@@ -949,6 +957,17 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 		case OPT_MIGRATE_NO_LINGER:
 			c->migrate_no_linger = true;
 			break;
+		case OPT_REPAIR_PATH:
+			if (args->repair_none ||
+			    (c->repair_path[0] && !strcmp(optarg, "none")))
+				conf_fail("--repair-path: given twice");
+			if (!strcmp(optarg, "none"))
+				args->repair_none = true;
+			else
+				conf_path("--repair-path", optarg,
+					  c->repair_path,
+					  sizeof(c->repair_path));
+			break;
 		case 'h':
 			conf_usage(stdout);
 			exit(EXIT_SUCCESS);
@@ -1039,6 +1058,7 @@ static void conf_check_family(const struct ctx *c,
  */
 static void conf_check(const struct ctx *c, const struct conf_args *args)
 {
+	bool repair_wanted = c->vhost_user || c->migrate_ctl_path[0];
 	unsigned i, bare4 = 0, all4 = 0;
 
 	if (c->vhost_user)
@@ -1063,6 +1083,14 @@ static void conf_check(const struct ctx *c, const struct conf_args *args)
 		conf_fail("--map-guest-addr: 'none' given with an address");
 	if (args->log_size_given && !c->log_file[0])
 		conf_fail("--log-size: only applies with --log-file");
+	if ((args->repair_none || c->repair_path[0]) && !repair_wanted)
+		conf_fail("--repair-path: only applies with --vhost-user or "
+			  "--migrate-ctl");
+	if (repair_wanted && !args->repair_none && !c->repair_path[0] &&
+	    strlen(c->sock_path) + strlen(REPAIR_PATH_SUFFIX) >=
+	    sizeof(c->repair_path))
+		conf_fail("--socket: too long to append " REPAIR_PATH_SUFFIX
+			  " for the repair socket, give --repair-path");
 
 	conf_check_family(c, args);
 
@@ -1218,6 +1246,9 @@ static void conf_defaults(struct ctx *c, const struct conf_args *args)
 		c->no_dns = true;
 	if (args->search_none)
 		c->no_search = true;
+
+	c->repair = (c->vhost_user || c->migrate_ctl_path[0]) &&
+		    !args->repair_none;
 }
 
 /**

@@ -29,6 +29,9 @@
 
 #define UNIX_PATH_MAX		sizeof(((struct sockaddr_un *)0)->sun_path)
 
+/* Appended to the socket path for the default repair helper socket */
+#define REPAIR_PATH_SUFFIX	".repair"
+
 struct l2_ops;
 
 /**
@@ -116,6 +119,10 @@ struct fam_ctx {
  * @migrate_exit:	Exit once a source saved its state (--migrate-exit)
  * @migrate_no_linger:	Close migrated sockets at once, rather than when
  *			the front end goes away (--migrate-no-linger)
+ * @repair:		Listen for the repair helper (vhost-user or
+ *			--migrate-ctl, without --repair-path none)
+ * @repair_path:	Repair helper socket (--repair-path), empty for the
+ *			default: @sock_path with ".repair" appended
  * @epollfd:		The epoll instance
  * @now:		Time of the current main loop pass (CLOCK_MONOTONIC)
  * @quit:		Set by a handler to end the main loop after this pass
@@ -177,6 +184,8 @@ struct ctx {
 	char migrate_ctl_path[UNIX_PATH_MAX];
 	bool migrate_exit;
 	bool migrate_no_linger;
+	bool repair;
+	char repair_path[UNIX_PATH_MAX];
 
 	int epollfd;
 	struct timespec now;

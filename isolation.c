@@ -36,43 +36,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
 #include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 
 #include "ctx.h"
 #include "isolation.h"
 #include "isolation_syscalls.h"
 #include "log.h"
+#include "seccomp_filter.h"
 #include "util.h"
-
-/* The architecture seccomp reports for our system calls, where we know the
- * calls glibc makes: x86-64, where the tests run, and AArch64, whose one
- * difference in names is covered by epoll_wait|epoll_pwait. Elsewhere, no
- * filter, with a warning.
- */
-#if defined(__x86_64__) && !defined(__ILP32__)
-#define ISOLATION_AUDIT_ARCH	AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ISOLATION_AUDIT_ARCH	AUDIT_ARCH_AARCH64
-#endif
-
-/* x32 system calls carry the x86-64 architecture and this bit */
-#if defined(__x86_64__) && !defined(__X32_SYSCALL_BIT)
-#define __X32_SYSCALL_BIT	0x40000000
-#endif
-
-/* Filter instructions: checks before the list, two per call, one after */
-#ifdef __x86_64__
-#define ISOLATION_FILTER_HEAD	6
-#else
-#define ISOLATION_FILTER_HEAD	4
-#endif
-#define ISOLATION_FILTER_MAX						\
-	(ISOLATION_FILTER_HEAD + 1 +					\
-	 2 * MAX(ARRAY_SIZE(isolation_syscalls_stream),			\
-		 ARRAY_SIZE(isolation_syscalls_vu)))
 
 /* Where the empty root is mounted before it becomes the root */
 #define ISOLATION_ROOT_MOUNT	P_tmpdir
@@ -310,61 +281,29 @@ static void isolation_test_arm(void)
  * isolation_seccomp() - Install the seccomp filter of our mode
  * @c:		Execution context
  *
- * The filter kills the process on a foreign architecture (and, on x86-64,
- * on x32 system calls, which share its architecture), and on any call not
- * in the list. A linear list is enough: since Linux 5.11 the kernel learns
- * once per call number that a filter like this one allows it.
+ * The filter (seccomp_filter.c) kills the process on a foreign
+ * architecture and on any call not in the list of the mode.
  */
 static void isolation_seccomp(const struct ctx *c)
 {
-#ifdef ISOLATION_AUDIT_ARCH
-	static struct sock_filter f[ISOLATION_FILTER_MAX];
 	const char *mode = c->vhost_user ? "vhost-user" : "stream";
 	const long *nr = isolation_syscalls_stream;
-	size_t n = ARRAY_SIZE(isolation_syscalls_stream), i, len = 0;
-	struct sock_fprog prog;
+	size_t n = ARRAY_SIZE(isolation_syscalls_stream);
+	int rc;
 
 	if (c->vhost_user) {
 		nr = isolation_syscalls_vu;
 		n = ARRAY_SIZE(isolation_syscalls_vu);
 	}
 
-	f[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, arch));
-	f[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		ISOLATION_AUDIT_ARCH, 1, 0);
-	f[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_KILL_PROCESS);
-	f[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, nr));
-#ifdef __x86_64__
-	f[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-		__X32_SYSCALL_BIT, 0, 1);
-	f[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_KILL_PROCESS);
-#endif
-	for (i = 0; i < n; i++) {
-		f[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
-			BPF_K, (uint32_t)nr[i], 0, 1);
-		f[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-			SECCOMP_RET_ALLOW);
-	}
-	f[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-		SECCOMP_RET_KILL_PROCESS);
-
-	prog.len = (unsigned short)len;
-	prog.filter = f;
-
-	debug("System call filter for the %s front end: %zu calls", mode, n);
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0))
-		warn("Can't install the system call filter: %s",
-		     strerror(errno));
-#else
-	(void)c;
-	(void)isolation_syscalls_stream;
-	(void)isolation_syscalls_vu;
-	warn("No system call filter for this architecture");
-#endif
+	rc = seccomp_filter_install(nr, n);
+	if (rc == ENOSYS)
+		warn("No system call filter for this architecture");
+	else if (rc)
+		warn("Can't install the system call filter: %s", strerror(rc));
+	else
+		debug("System call filter for the %s front end: %zu calls",
+		      mode, n);
 }
 
 /**

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "tcp_migrate.h"
+#include "tcp_restore.h"
 #include "util.h"
 
 /* Header: magic (8), version (4), compat_version (4), all big-endian */
@@ -423,17 +424,17 @@ static int migrate_flows_target(struct migrate_staged *st, int fd)
 	if (st->flows_fd < 0)
 		return errno;
 
-	return tcp_migrate_load(fd, st->flows_fd, &st->flow_count);
+	return tcp_restore_load(fd, st->flows_fd, &st->flow_count);
 }
 
 /**
  * migrate_flows_apply() - Recreate the staged TCP flows
  * @c:		Execution context
- * @st:		Staging area: its file goes to tcp_migrate_restore()
+ * @st:		Staging area: its file goes to tcp_restore_apply()
  */
 static void migrate_flows_apply(struct ctx *c, struct migrate_staged *st)
 {
-	tcp_migrate_restore(c, st->flows_fd, st->flow_count);
+	tcp_restore_apply(c, st->flows_fd, st->flow_count);
 	st->flows_fd = -1;
 }
 

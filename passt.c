@@ -28,9 +28,11 @@
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
+#include "repair.h"
 #include "tap.h"
 #include "tcp.h"
 #include "tcp_migrate.h"
+#include "tcp_restore.h"
 #include "udp.h"
 
 #define EPOLL_EVENTS_MAX	64
@@ -89,7 +91,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
-	tcp_migrate_timer(c);
+	tcp_restore_timer(c);
 	ndp_timer(c);
 }
 
@@ -146,6 +148,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
+	case EPOLL_TYPE_REPAIR_LISTEN:
+		repair_listen_handler(events);
+		break;
+	case EPOLL_TYPE_REPAIR:
+		repair_handler(events);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -194,6 +202,7 @@ int main(int argc, char **argv)
 	tcp_init(&c);
 	tap_init(&c);
 	migrate_ctl_init(&c);
+	repair_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
 

@@ -28,7 +28,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -197,71 +196,6 @@ static void tap_client_stop(struct ctx *c)
 }
 
 /**
- * tap_sock_probe() - Tell whether something listens at a socket path
- * @addr:	Address to probe
- *
- * Return: 0 if nothing listens (no file, or a stale one left behind),
- *	   EADDRINUSE if a server answers or the path can't be used,
- *	   otherwise a positive errno from socket()
- */
-static int tap_sock_probe(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int rc = 0;
-
-	if (fd < 0)
-		return errno;
-
-	/* Connected, or failed for a reason other than nobody being there */
-	if (!connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) ||
-	    (errno != ENOENT && errno != ECONNREFUSED))
-		rc = EADDRINUSE;
-
-	close(fd);
-	return rc;
-}
-
-/**
- * tap_sock_bind() - Bind and listen on a path, removing a stale socket
- * @path:	Socket path
- *
- * Return: listening socket, or -1 with errno set
- */
-static int tap_sock_bind(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-
-	rc = tap_sock_probe(&addr);
-	if (rc) {
-		errno = rc;
-		return -1;
-	}
-	/* Nothing answers: a socket file here is stale */
-	unlink(path);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, 0)) {
-		rc = errno;
-		close(fd);
-		errno = rc;
-		return -1;
-	}
-
-	return fd;
-}
-
-/**
  * tap_listen() - Open the listening socket at the given or first free path
  * @c:		Execution context, c->sock_path filled in if it was empty
  *
@@ -273,7 +207,7 @@ static int tap_listen(struct ctx *c)
 	int fd;
 
 	if (*c->sock_path) {
-		fd = tap_sock_bind(c->sock_path);
+		fd = unix_sock_listen(c->sock_path);
 		if (fd < 0)
 			die("Can't listen on %s: %s", c->sock_path,
 			    strerror(errno));
@@ -284,7 +218,7 @@ static int tap_listen(struct ctx *c)
 		char path[UNIX_PATH_MAX];
 
 		snprintf(path, sizeof(path), TAP_SOCK_FMT, i);
-		fd = tap_sock_bind(path);
+		fd = unix_sock_listen(path);
 		if (fd >= 0) {
 			memcpy(c->sock_path, path, sizeof(path));
 			return fd;

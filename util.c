@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* util.c - small helpers shared by every layer: time arithmetic, blocking
- * read and write loops that survive short transfers and signals, and files
- * to remove at exit
+ * read and write loops that survive short transfers and signals, files to
+ * remove at exit, and listening UNIX domain sockets
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -185,4 +187,71 @@ int path_at_unlink(struct path_at *p)
 	p->dirfd = -1;
 
 	return rc;
+}
+
+/**
+ * unix_sock_probe() - Tell whether something listens at a socket path
+ * @addr:	Address to probe
+ *
+ * Return: 0 if nothing listens (no file, or a stale one left behind),
+ *	   EADDRINUSE if a server answers or the path can't be used,
+ *	   otherwise a positive errno from socket()
+ */
+static int unix_sock_probe(const struct sockaddr_un *addr)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (fd < 0)
+		return errno;
+
+	/* Connected, or failed for a reason other than nobody being there */
+	if (!connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) ||
+	    (errno != ENOENT && errno != ECONNREFUSED))
+		rc = EADDRINUSE;
+
+	close(fd);
+	return rc;
+}
+
+/**
+ * unix_sock_listen() - Bind a UNIX stream socket to a path and listen,
+ *			removing a stale socket file left there first
+ * @path:	Socket path
+ *
+ * Return: listening socket, non-blocking and close-on-exec, or -1 with
+ *	   errno set
+ */
+int unix_sock_listen(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+
+	rc = unix_sock_probe(&addr);
+	if (rc) {
+		errno = rc;
+		return -1;
+	}
+	/* Nothing answers: a socket file here is stale */
+	unlink(path);
+
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
+	    listen(fd, 0)) {
+		rc = errno;
+		close(fd);
+		errno = rc;
+		return -1;
+	}
+
+	return fd;
 }

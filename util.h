@@ -106,5 +106,6 @@ int write_file_line(const char *path, const char *line);
 int fd_set_nonblock(int fd);
 int path_at_open(struct path_at *p, const char *path);
 int path_at_unlink(struct path_at *p);
+int unix_sock_listen(const char *path);
 
 #endif /* UTIL_H */

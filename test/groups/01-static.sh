@@ -41,5 +41,5 @@ t_check group-numbers-unique static_group_numbers
 tmp=$(mktemp -d)
 git ls-files -z 2>/dev/null | xargs -0 -I{} cp --parents {} "${tmp}" 2>/dev/null || \
 	cp -r ./*.c ./*.h Makefile "${tmp}"
-t_check clang-build make -s -C "${tmp}" CC=clang passt
+t_check clang-build make -s -C "${tmp}" CC=clang passt passt-repair
 rm -rf "${tmp}"

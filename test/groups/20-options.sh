@@ -216,6 +216,9 @@ interface-long|--interface: interface name 'averyveryverylongname' too long|-i a
 interface-missing|--interface: no interface named 'nosuch0'|-i nosuch0
 no-family|No usable address family|-i lo
 runas-unknown|--runas: no user named 'no-such-user-here'|--runas no-such-user-here
+repair-path-alone|--repair-path: only applies with --vhost-user or --migrate-ctl|--repair-path none
+repair-path-twice|--repair-path: given twice|--migrate-ctl ctl.bad --repair-path none --repair-path x.repair
+repair-path-empty|--repair-path: empty path|--migrate-ctl ctl.bad --repair-path=
 log-size-small|--log-size: 100 out of range|-l ${D}/bad/log --log-size 100
 log-size-alone|--log-size: only applies with --log-file|--log-size 100000
 socket-twice|--socket: given twice|--socket ${D}/bad/other

@@ -13,6 +13,7 @@
 #include "inany.h"
 #include "l2_capture.h"
 #include "tcp_migrate.h"
+#include "tcp_restore.h"
 #include "unit.h"
 #include "util.h"
 
@@ -114,12 +115,12 @@ static void stage_build(unsigned n, uint32_t sndq, uint32_t rcvq)
 }
 
 /**
- * load() - Feed bytes to tcp_migrate_load()
+ * load() - Feed bytes to tcp_restore_load()
  * @len:	How many of stage_buf
  * @count:	Flows read, set
  * @staged:	Bytes the staging file got, set
  *
- * Return: what tcp_migrate_load() returned
+ * Return: what tcp_restore_load() returned
  */
 static int load(size_t len, uint32_t *count, size_t *staged)
 {
@@ -130,7 +131,7 @@ static int load(size_t len, uint32_t *count, size_t *staged)
 		abort();
 
 	*count = UINT32_MAX;
-	rc = tcp_migrate_load(in, st, count);
+	rc = tcp_restore_load(in, st, count);
 	*staged = (size_t)lseek(st, 0, SEEK_END);
 
 	if (!rc) {
