@@ -43,6 +43,7 @@
 #include "siphash.h"
 #include "tcp.h"
 #include "tcp_conn.h"
+#include "tcp_port.h"
 #include "util.h"
 
 #define TCP_HDR_MIN		20
@@ -787,14 +788,14 @@ static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
 		}
 
 		sl = inany_to_sockaddr(&sa, &h->oaddr, 0, 0);
-		if (bind(fd, &sa.sa, sl)) {
+		if (tcp_port_bind(fd, &sa, sl)) {
 			tcp_rst(c, conn, strerror(errno));
 			return;
 		}
 	}
 
 	sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport, c->ip6.ifi);
-	if (!connect(fd, &sa.sa, sl)) {
+	if (!tcp_port_connect(fd, &sa, sl)) {
 		tcp_connected(c, conn);
 	} else if (errno != EINPROGRESS) {
 		tcp_rst(c, conn, strerror(errno));
@@ -1393,6 +1394,7 @@ void tcp_init(struct ctx *c)
 		    strerror(errno));
 
 	tcp_seg_init();
+	tcp_port_init();
 	l2_on_writable(tcp_l2_writable);
 	if (!c->no_tcp)
 		tcp_listen_init(c);
