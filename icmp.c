@@ -146,11 +146,9 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 		return NULL;
 	}
 
-	f = flow_alloc();
-	if (!f) {
-		warn_ratelimit("ICMP: flow table full, echo request dropped");
+	f = flow_alloc(FLOW_TYPE_PING);
+	if (!f)
 		return NULL;
-	}
 	fl = (struct icmp_flow *)(void *)f;
 
 	s = icmp_sock_open(c, &host);

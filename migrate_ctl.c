@@ -28,6 +28,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "migrate_ctl.h"
+#include "util.h"
 
 /* Longest command we accept, "save" or "load" */
 #define MIGRATE_CTL_CMD_MAX	8
@@ -148,7 +149,7 @@ void migrate_ctl_handler(struct ctx *c, uint32_t events)
 
 	(void)events;
 
-	conn = accept4(migrate_ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	conn = fd_accept(migrate_ctl_fd, SOCK_CLOEXEC);
 	if (conn < 0) {
 		debug("Migration control: accept: %s", strerror(errno));
 		return;

@@ -308,9 +308,11 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 
 	(void)events;
 
-	fd = accept4(tap_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = fd_accept(tap_listen_fd, SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == ECONNREFUSED)
+			warn_ratelimit("Refusing client: out of descriptors");
+		else if (errno != EAGAIN && errno != EINTR)
 			debug_ratelimit("accept: %s", strerror(errno));
 		return;
 	}

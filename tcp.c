@@ -728,9 +728,8 @@ static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
 	int fd, rc, one = 1;
 	socklen_t sl;
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_TCP);
 	if (!f) {
-		warn_ratelimit("Flow table full: refusing TCP connection");
 		tcp_rst_reply(c, p, s);
 		return;
 	}
@@ -825,11 +824,9 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	if (fd > EPOLL_REF_FD_MAX)
 		goto refuse;
 
-	f = flow_alloc();
-	if (!f) {
-		warn_ratelimit("Flow table full: refusing TCP connection");
+	f = flow_alloc(FLOW_TYPE_TCP);
+	if (!f)
 		goto refuse;
-	}
 
 	h = &f->side[FLOW_SIDE_HOST];
 	g = &f->side[FLOW_SIDE_GUEST];

@@ -51,7 +51,8 @@
 /* Positions kept, one per hash bucket of destinations */
 #define TCP_PORT_CURSORS	256
 
-static const char tcp_port_range_path[] = "/proc/sys/net/ipv4/ip_local_port_range";
+static const char tcp_port_range_path[] =
+	"/proc/sys/net/ipv4/ip_local_port_range";
 
 /* The host's ephemeral range, read once; both zero if windows are off */
 static uint16_t tcp_port_lo, tcp_port_hi;

@@ -343,10 +343,9 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 		return NULL;
 	}
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_UDP);
 	if (!f) {
 		close(s);
-		warn_ratelimit("UDP: flow table full, refusing new flow");
 		return NULL;
 	}
 
@@ -406,11 +405,10 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 		return NULL;
 	}
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_UDP);
 	if (!f) {
 		if (!(flags & UDP_F_SHARED))
 			close(s);
-		warn_ratelimit("UDP: flow table full, refusing new flow");
 		return NULL;
 	}
 

@@ -89,5 +89,7 @@ int read_all(int fd, void *buf, size_t len);
 int write_all(int fd, const void *buf, size_t len);
 int write_file_line(const char *path, const char *line);
 int fd_set_nonblock(int fd);
+int fd_spare_init(int fd);
+int fd_accept(int lfd, int flags);
 
 #endif /* UTIL_H */

@@ -44,7 +44,7 @@ static unsigned flow_fill(void)
 	struct flow_common *f;
 	unsigned n = 0;
 
-	while ((f = flow_alloc())) {
+	while ((f = flow_alloc(FLOW_TYPE_TCP))) {
 		f->type = FLOW_TYPE_TCP;
 		flow_test_side(&f->side[FLOW_SIDE_GUEST], flow_idx(f), true);
 		flow_test_side(&f->side[FLOW_SIDE_HOST], flow_idx(f), false);
@@ -69,20 +69,20 @@ static void flow_alloc_full(void)
 	flow_init();
 	UNIT_CHECK(flow_fill() == FLOW_MAX);
 	UNIT_CHECK(flow_count() == FLOW_MAX);
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 
 	f = flow_at(1234, FLOW_TYPE_TCP);
 	UNIT_CHECK(f && flow_idx(f) == 1234);
 	flow_close(f);
 	UNIT_CHECK(!flow_at(1234, FLOW_TYPE_TCP));
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 	flow_defer_handler();
 	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_TCP);
 	UNIT_CHECK(f && flow_idx(f) == 1234);
 	UNIT_CHECK(f && f->type == FLOW_TYPE_NONE && !f->flags);
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 	flow_alloc_cancel(f);
 	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
 }
@@ -166,8 +166,10 @@ static void flow_timer_walk(void)
 
 	flow_init();
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		f[i] = flow_alloc();
-		f[i]->type = i % 2 ? FLOW_TYPE_PING : FLOW_TYPE_UDP;
+		enum flow_type t = i % 2 ? FLOW_TYPE_PING : FLOW_TYPE_UDP;
+
+		f[i] = flow_alloc(t);
+		f[i]->type = t;
 	}
 	flow_close(f[3]);
 	flow_alloc_cancel(f[0]);
@@ -175,6 +177,73 @@ static void flow_timer_walk(void)
 	flow_timer_calls = 0;
 	flow_timer(NULL, timers);
 	UNIT_CHECK(flow_timer_calls == 1);
+}
+
+/**
+ * flow_take() - Allocate flows of one kind until refused, or up to a number
+ * @type:	Kind
+ * @max:	Most to allocate
+ * @f:		Filled with the flows, at least @max entries
+ *
+ * Return: number allocated
+ */
+static unsigned flow_take(enum flow_type type, unsigned max,
+			  struct flow_common **f)
+{
+	unsigned n = 0;
+
+	while (n < max && (f[n] = flow_alloc(type))) {
+		f[n]->type = type;
+		n++;
+	}
+
+	return n;
+}
+
+/**
+ * flow_budget_shares() - With 128 flows to share, UDP alone gets all but
+ *			  the TCP and ping reserves, TCP still gets its
+ *			  reserve, a kind that gave back entries can take
+ *			  them again, and no kind can take another's reserve
+ */
+static void flow_budget_shares(void)
+{
+	static struct flow_common *udp[128], *tcp[128], *ping[128];
+	unsigned n_udp, n_tcp, i;
+
+	flow_init();
+	flow_budget_init(128);
+
+	/* Reserves: TCP 32, UDP 16, ping 4 */
+	n_udp = flow_take(FLOW_TYPE_UDP, 128, udp);
+	UNIT_CHECK(n_udp == 128 - 32 - 4);
+	n_tcp = flow_take(FLOW_TYPE_TCP, 128, tcp);
+	UNIT_CHECK(n_tcp == 32);
+	UNIT_CHECK(flow_take(FLOW_TYPE_PING, 128, ping) == 4);
+	UNIT_CHECK(flow_count() == 128);
+
+	/* UDP gives back 40, still holding more than its reserve: TCP takes
+	 * them all, beyond its own
+	 */
+	for (i = 0; i < 40; i++)
+		flow_close(udp[--n_udp]);
+	flow_defer_handler();
+	UNIT_CHECK(flow_take(FLOW_TYPE_TCP, 128, tcp + n_tcp) == 40);
+	UNIT_CHECK(flow_count() == 128);
+
+	/* Everything back: TCP alone holds all but the others' reserves */
+	flow_init();
+	flow_budget_init(128);
+	UNIT_CHECK(flow_take(FLOW_TYPE_TCP, 128, tcp) == 128 - 16 - 4);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
+	UNIT_CHECK(flow_take(FLOW_TYPE_UDP, 128, udp) == 16);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_NONE));
+
+	/* No descriptors left for flows: none at all */
+	flow_init();
+	flow_budget_init(-5);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
+	flow_init();
 }
 
 /**
@@ -211,6 +280,7 @@ static void flow_list_overflow(void)
 int main(void)
 {
 	UNIT_RUN(flow_alloc_full);
+	UNIT_RUN(flow_budget_shares);
 	UNIT_RUN(flow_hash_both_sides);
 	UNIT_RUN(flow_timer_walk);
 	UNIT_RUN(flow_list_overflow);
