@@ -39,7 +39,7 @@ UNIT_SRCS := $(sort $(wildcard test/unit/*.c))
 UNITS := $(UNIT_SRCS:.c=)
 
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf demo
+	perf soak demo
 
 all: passt
 
@@ -63,6 +63,10 @@ check: passt tools units
 
 perf: passt tools
 	sh test/perf/run
+
+# The fault cases of make check in a loop, for SOAK_SECONDS (an hour)
+soak: passt tools
+	sh test/perf/soak
 
 demo: passt tools
 	sh test/demo

@@ -22,18 +22,19 @@
  * so that the ports used towards one peer tell nothing about those used
  * towards another, as with the kernel's own choice.
  *
- * On a kernel without the option, or if the range can't be read at start,
- * connect() chooses as usual.
+ * On a kernel without the option, connect() chooses as usual. The range
+ * is read once at start (the kernel's default if it can't be): should it
+ * change later, the kernel clamps our windows to the new one.
  */
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include "fwd_spec.h"
 #include "inany.h"
 #include "log.h"
 #include "siphash.h"
@@ -51,9 +52,6 @@
 /* Positions kept, one per hash bucket of destinations */
 #define TCP_PORT_CURSORS	256
 
-static const char tcp_port_range_path[] =
-	"/proc/sys/net/ipv4/ip_local_port_range";
-
 /* The host's ephemeral range, read once; both zero if windows are off */
 static uint16_t tcp_port_lo, tcp_port_hi;
 static uint16_t tcp_port_cursor[TCP_PORT_CURSORS];
@@ -66,33 +64,25 @@ static struct siphash_key tcp_port_key;
  */
 void tcp_port_init(void)
 {
-	unsigned lo, hi, i;
-	FILE *f;
-	int n;
+	struct fwd_port_range eph;
+	unsigned i, span;
 
-	f = fopen(tcp_port_range_path, "re");
-	if (!f) {
-		debug("Can't read %s: connect() picks source ports alone",
-		      tcp_port_range_path);
-		return;
-	}
-	n = fscanf(f, "%u %u", &lo, &hi);
-	fclose(f);
-
-	if (n != 2 || lo == 0 || hi > UINT16_MAX ||
-	    hi < lo + 2 * TCP_PORT_WINDOW ||
+	fwd_spec_ephemeral(&eph);
+	span = (unsigned)eph.last - eph.first + 1;
+	if (span < 2 * TCP_PORT_WINDOW ||
 	    getrandom(&tcp_port_key, sizeof(tcp_port_key), 0) !=
 	    (ssize_t)sizeof(tcp_port_key) ||
 	    getrandom(tcp_port_cursor, sizeof(tcp_port_cursor), 0) !=
-	    (ssize_t)sizeof(tcp_port_cursor))
+	    (ssize_t)sizeof(tcp_port_cursor)) {
+		debug("TCP: connect() picks source ports alone");
 		return;
-
-	tcp_port_lo = (uint16_t)lo;
-	tcp_port_hi = (uint16_t)hi;
-	for (i = 0; i < TCP_PORT_CURSORS; i++) {
-		tcp_port_cursor[i] = (uint16_t)(lo + tcp_port_cursor[i] %
-						(hi - lo + 1));
 	}
+
+	tcp_port_lo = eph.first;
+	tcp_port_hi = eph.last;
+	for (i = 0; i < TCP_PORT_CURSORS; i++)
+		tcp_port_cursor[i] = (uint16_t)(eph.first +
+						tcp_port_cursor[i] % span);
 }
 
 /**
@@ -194,21 +184,21 @@ int tcp_port_connect(int s, const union sockaddr_inany *sa, socklen_t sl)
 	static bool unsupported;
 	uint16_t *cursor;
 	unsigned tries;
-	int rc, err;
 
 	if (!tcp_port_lo || unsupported)
 		return connect(s, &sa->sa, sl);
 
 	cursor = &tcp_port_cursor[tcp_port_bucket(sa)];
 	for (tries = 0; tries < TCP_PORT_TRIES; tries++) {
-		union sockaddr_inany local;
+		union sockaddr_inany local = { 0 };
 		socklen_t ll = sizeof(local);
 		union inany_addr addr;
 		uint16_t port;
+		int rc, err;
 
 		if (tcp_port_window_set(s, *cursor)) {
-			/* Older kernels: ENOPROTOOPT, for good */
-			unsupported = true;
+			/* Kernels before 6.3 don't have it, for good */
+			unsupported = errno == ENOPROTOOPT;
 			return connect(s, &sa->sa, sl);
 		}
 
