@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 	struct epoll_event events[EPOLL_EVENTS_MAX];
 	struct sigaction sa = { .sa_handler = passt_signal };
 	static struct ctx c;
+	int rc;
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -223,8 +224,9 @@ int main(int argc, char **argv)
 	if (c.epollfd < 0)
 		die("Can't create epoll instance: %s", strerror(errno));
 	/* Kept to refuse connections cleanly once out of descriptors */
-	if (fd_spare_init(c.epollfd))
-		die("Can't hold a spare descriptor: %s", strerror(errno));
+	rc = fd_spare_init(c.epollfd);
+	if (rc)
+		die("Can't hold a spare descriptor: %s", strerror(rc));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init();

@@ -325,6 +325,11 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 		return NULL;
 	}
 
+	/* Before the socket: a flood beyond the budget costs no socket */
+	f = flow_alloc(FLOW_TYPE_UDP);
+	if (!f)
+		return NULL;
+
 	/* A host side another flow holds already (the guest's port taken
 	 * by a flow to the same peer from another guest address) falls
 	 * back to a port of the kernel's choice
@@ -339,13 +344,8 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 		s = udp_sock_open(c, &host, false);
 	}
 	if (s < 0) {
+		flow_alloc_cancel(f);
 		udp_refuse_log("outbound", -s);
-		return NULL;
-	}
-
-	f = flow_alloc(FLOW_TYPE_UDP);
-	if (!f) {
-		close(s);
 		return NULL;
 	}
 
@@ -395,20 +395,19 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 		return NULL;
 	}
 
+	/* Before the socket: a flood beyond the budget costs no socket */
+	f = flow_alloc(FLOW_TYPE_UDP);
+	if (!f)
+		return NULL;
+
 	s = udp_sock_open(c, &bound, false);
 	if (s == -EACCES || s == -EPERM) {
 		bound = *host;
 		s = listen_s;
 		flags = UDP_F_SHARED;
 	} else if (s < 0) {
+		flow_alloc_cancel(f);
 		udp_refuse_log("inbound", -s);
-		return NULL;
-	}
-
-	f = flow_alloc(FLOW_TYPE_UDP);
-	if (!f) {
-		if (!(flags & UDP_F_SHARED))
-			close(s);
 		return NULL;
 	}
 
