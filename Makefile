@@ -65,7 +65,7 @@ SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
 export EXTRA_SYSCALLS
 
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf demo FORCE
+	perf soak demo FORCE
 
 all: passt passt-repair
 
@@ -126,6 +126,10 @@ check: passt passt.test passt-repair passt-repair.test tools units
 
 perf: passt tools
 	sh test/perf/run
+
+# The fault cases of make check in a loop, for SOAK_SECONDS (an hour)
+soak: passt tools
+	sh test/perf/soak
 
 demo: passt tools
 	sh test/demo

@@ -4,7 +4,9 @@
  * walk that runs each protocol's timer over its flows
  *
  * Allocation is O(1): freed entries go on a free list and are reused first;
- * otherwise the next never-used entry is taken. The table's pages are only
+ * otherwise the next never-used entry is taken. Each kind of flow has a
+ * budget, so that none can take the entries (and the descriptors) that
+ * the others need, see flow_budget_init(). The table's pages are only
  * touched as far as the most flows ever open at once reach, which keeps the
  * resident size small.
  *
@@ -65,6 +67,15 @@ static unsigned flow_used;
 /* Each protocol's hooks, from flow_init() */
 static const struct flow_ops *const *flow_type_ops;
 
+/* Budgets, see flow_budget_init(): entries in use by each kind of flow, the
+ * kind each entry was taken for, the flows all kinds may hold together, and
+ * the share of those kept for each kind
+ */
+static unsigned flow_used_by[FLOW_TYPE_MAX];
+static uint8_t flow_taken_for[FLOW_MAX];
+static unsigned flow_capacity = FLOW_MAX;
+static unsigned flow_reserve[FLOW_TYPE_MAX];
+
 static const char *const flow_type_name[FLOW_TYPE_MAX] = {
 	[FLOW_TYPE_NONE] = "free",
 	[FLOW_TYPE_TCP] = "TCP",
@@ -89,6 +100,9 @@ void flow_init(const struct flow_ops *const ops[FLOW_TYPE_MAX])
 	flow_first_unused = 0;
 	flow_free_head = flow_closing_head = FLOW_IDX_NONE;
 	flow_used = 0;
+	memset(flow_used_by, 0, sizeof(flow_used_by));
+	memset(flow_reserve, 0, sizeof(flow_reserve));
+	flow_capacity = FLOW_MAX;
 
 	if (getrandom(&flow_hash_secret, sizeof(flow_hash_secret), 0) !=
 	    (ssize_t)sizeof(flow_hash_secret)) {
@@ -147,17 +161,108 @@ unsigned flow_count(void)
 }
 
 /**
- * flow_alloc() - Take a free entry: FREE to NEW
+ * flow_count_log() - Log the entries in use, in all and by kind, for tests
+ *		      and for whoever asks (SIGUSR1)
+ */
+void flow_count_log(void)
+{
+	debug("Flows: %u in use (TCP %u, UDP %u, ping %u) of %u", flow_used,
+	      flow_used_by[FLOW_TYPE_TCP], flow_used_by[FLOW_TYPE_UDP],
+	      flow_used_by[FLOW_TYPE_PING], flow_capacity);
+}
+
+/**
+ * flow_budget_max() - The most flows of one kind, with no others
+ * @type:	Kind of flow
+ *
+ * Return: the capacity less the reserves of the other kinds
+ */
+static unsigned flow_budget_max(enum flow_type type)
+{
+	unsigned t, others = 0;
+
+	for (t = FLOW_TYPE_NONE + 1; t < FLOW_TYPE_MAX; t++) {
+		if (t != type)
+			others += flow_reserve[t];
+	}
+
+	return flow_capacity - MIN(others, flow_capacity);
+}
+
+/**
+ * flow_budget_init() - Share the flows the descriptors allow between the
+ *			kinds of flow
+ * @fds_free:	Descriptors left for flows: one each
+ *
+ * A guest must not starve one protocol with another, say by opening
+ * thousands of UDP flows that hold every descriptor for the UDP timeout,
+ * so that TCP connections are all refused meanwhile. Each kind keeps a
+ * reserve that the others can't take: a quarter of the capacity for TCP,
+ * an eighth for UDP, a thirty-second for ping. Beyond its reserve, a kind
+ * takes from what is free. So TCP alone can have 27 flows in 32 of the
+ * capacity, and whatever UDP and ping do, a quarter is left for it.
+ */
+void flow_budget_init(long fds_free)
+{
+	flow_capacity = (unsigned)MAX(0, MIN(fds_free, (long)FLOW_MAX));
+	flow_reserve[FLOW_TYPE_TCP] = flow_capacity / 4;
+	flow_reserve[FLOW_TYPE_UDP] = flow_capacity / 8;
+	flow_reserve[FLOW_TYPE_PING] = flow_capacity / 32;
+
+	info("Flows: %u at once; TCP up to %u, UDP up to %u, ping up to %u",
+	     flow_capacity, flow_budget_max(FLOW_TYPE_TCP),
+	     flow_budget_max(FLOW_TYPE_UDP), flow_budget_max(FLOW_TYPE_PING));
+}
+
+/**
+ * flow_budget_kept() - Entries kept for kinds of flow other than one
+ * @type:	The kind that asks
+ *
+ * Return: what the other kinds' reserves hold that they don't use
+ */
+static unsigned flow_budget_kept(enum flow_type type)
+{
+	unsigned t, kept = 0;
+
+	for (t = FLOW_TYPE_NONE + 1; t < FLOW_TYPE_MAX; t++) {
+		if (t != type && flow_used_by[t] < flow_reserve[t])
+			kept += flow_reserve[t] - flow_used_by[t];
+	}
+
+	return kept;
+}
+
+/**
+ * flow_alloc() - Take a free entry for a new flow of some kind: FREE to NEW
+ * @type:	Kind of flow, for its budget, and the type flow_activate()
+ *		gives it
  *
  * The caller activates the flow once it owns a descriptor, or gives the
- * entry back with flow_alloc_cancel().
+ * entry back with flow_alloc_cancel(). A refusal is logged, rate-limited.
  *
- * Return: zeroed entry, NULL if the table is full
+ * Return: zeroed entry, NULL if the table is full or the kind has used
+ *	   its share of it
  */
-struct flow_common *flow_alloc(void)
+struct flow_common *flow_alloc(enum flow_type type)
 {
+	const char *name = type < FLOW_TYPE_MAX ? flow_type_name[type] : "?";
 	uint32_t idx;
 
+	if (type == FLOW_TYPE_NONE || type >= FLOW_TYPE_MAX)
+		return NULL;
+
+	if (flow_used >= flow_capacity) {
+		warn_ratelimit("Flow table full: refusing a new %s flow", name);
+		return NULL;
+	}
+	if (flow_used + 1 + flow_budget_kept(type) > flow_capacity) {
+		warn_ratelimit("Flow table full for %s: %u %s flows, the rest"
+			       " is kept for other kinds; refusing another",
+			       name, flow_used_by[type], name);
+		return NULL;
+	}
+
+	/* Below the capacity, never above FLOW_MAX, an entry is free */
 	if (flow_free_head != FLOW_IDX_NONE) {
 		idx = flow_free_head;
 		flow_free_head = flowtab[idx].f.next;
@@ -172,6 +277,8 @@ struct flow_common *flow_alloc(void)
 	flowtab[idx].f.state = FLOW_STATE_NEW;
 	flowtab[idx].f.next = FLOW_IDX_NONE;
 	flow_used++;
+	flow_taken_for[idx] = (uint8_t)type;
+	flow_used_by[type]++;
 
 	return &flowtab[idx].f;
 }
@@ -188,6 +295,7 @@ static void flow_release(struct flow_common *f)
 	f->next = flow_free_head;
 	flow_free_head = flow_idx(f);
 	flow_used--;
+	flow_used_by[flow_taken_for[flow_idx(f)]]--;
 }
 
 /**
@@ -368,15 +476,15 @@ void flow_alloc_cancel(struct flow_common *f)
 }
 
 /**
- * flow_activate() - The flow owns its descriptors now: NEW to ACTIVE
- * @f:		Entry from flow_alloc()
- * @type:	Its type: from here on, flow_close() releases it
+ * flow_activate() - The flow owns its descriptors now: NEW to ACTIVE, with
+ *		     the type it was taken for
+ * @f:		Entry from flow_alloc(): from here on, flow_close() releases
+ *		it
  */
-void flow_activate(struct flow_common *f, enum flow_type type)
+void flow_activate(struct flow_common *f)
 {
 	ASSERT(f->state == FLOW_STATE_NEW);
-	ASSERT(type > FLOW_TYPE_NONE && type < FLOW_TYPE_MAX);
-	f->type = (uint8_t)type;
+	f->type = flow_taken_for[flow_idx(f)];
 	f->state = FLOW_STATE_ACTIVE;
 }
 

@@ -152,9 +152,10 @@ struct flow_ops {
 typedef void (*flow_timer_fn)(struct ctx *c, struct flow_common *f);
 
 void flow_init(const struct flow_ops *const ops[FLOW_TYPE_MAX]);
-struct flow_common *flow_alloc(void);
+void flow_budget_init(long fds_free);
+struct flow_common *flow_alloc(enum flow_type type);
 void flow_alloc_cancel(struct flow_common *f);
-void flow_activate(struct flow_common *f, enum flow_type type);
+void flow_activate(struct flow_common *f);
 void flow_close(const struct ctx *c, struct flow_common *f);
 void flow_defer_handler(void);
 bool flow_list_add(struct flow_list *l, uint32_t idx);
@@ -165,6 +166,7 @@ void flow_timer(struct ctx *c, const flow_timer_fn timers[FLOW_TYPE_MAX]);
 uint32_t flow_idx(const struct flow_common *f);
 struct flow_common *flow_at(uint32_t idx, enum flow_type type);
 unsigned flow_count(void);
+void flow_count_log(void);
 
 int flow_hash_insert(struct flow_common *f, enum flow_side side);
 struct flow_common *flow_lookup(enum flow_type type, enum flow_side side,

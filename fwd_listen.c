@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
@@ -33,7 +34,10 @@
 #include "log.h"
 #include "util.h"
 
-#define FWD_LISTEN_BACKLOG	128
+/* Accept queue: the kernel caps it at net.core.somaxconn, so this asks for
+ * the longest the host allows, which inbound bursts need
+ */
+#define FWD_LISTEN_BACKLOG	INT_MAX
 /* Descriptors kept beyond one per flow: the daemon's own files and
  * sockets, and the front end's
  */

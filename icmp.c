@@ -156,11 +156,9 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 		return NULL;
 	}
 
-	f = flow_alloc();
-	if (!f) {
-		warn_ratelimit("ICMP: flow table full, echo request dropped");
+	f = flow_alloc(FLOW_TYPE_PING);
+	if (!f)
 		return NULL;
-	}
 	fl = (struct icmp_flow *)(void *)f;
 
 	s = icmp_sock_open(c, &host);
@@ -172,7 +170,7 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 	f->side[FLOW_SIDE_GUEST] = *guest;
 	f->side[FLOW_SIDE_HOST] = host;
 	fl->sock = s;
-	flow_activate(f, FLOW_TYPE_PING);
+	flow_activate(f);
 	fl->last = c->now;
 
 	ref.fd = (uint32_t)s;

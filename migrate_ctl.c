@@ -159,7 +159,7 @@ void migrate_ctl_handler(struct ctx *c, uint32_t events)
 
 	(void)events;
 
-	conn = accept4(migrate_ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	conn = fd_accept(migrate_ctl_fd, SOCK_CLOEXEC);
 	if (conn < 0) {
 		debug("Migration control: accept: %s", strerror(errno));
 		return;

@@ -7,6 +7,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,10 +35,17 @@
 #include "tcp_migrate.h"
 #include "tcp_restore.h"
 #include "udp.h"
+#include "util.h"
 
 #define EPOLL_EVENTS_MAX	64
 
+/* Descriptors kept beyond one per flow, at most: the front end's, the
+ * migration interface's, and those a refused flow holds for a moment
+ */
+#define PASST_FDS_SPARE		32
+
 static volatile sig_atomic_t passt_quit;
+static volatile sig_atomic_t passt_count_asked;
 
 /**
  * passt_signal() - Ask the main loop to end, on SIGTERM or SIGINT
@@ -49,6 +57,47 @@ static void passt_signal(int sig)
 {
 	(void)sig;
 	passt_quit = 1;
+}
+
+/**
+ * passt_count_signal() - Ask the main loop to log the flow count, on
+ *			  SIGUSR1
+ * @sig:	Signal number, unused
+ */
+static void passt_count_signal(int sig)
+{
+	(void)sig;
+	passt_count_asked = 1;
+}
+
+/**
+ * passt_fds_for_flows() - Descriptors the limit leaves for flows
+ * @fd:		Any open descriptor
+ *
+ * Descriptors are numbered from the lowest free one up, so the lowest free
+ * one now tells how many are open (a few closed ones in between make the
+ * count short by as many, which the spare covers).
+ *
+ * Return: the soft limit, less what is open and a spare
+ */
+static long passt_fds_for_flows(int fd)
+{
+	struct rlimit rl;
+	long limit, open;
+	int probe;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	limit = rl.rlim_cur > (rlim_t)INT32_MAX ? INT32_MAX :
+						  (long)rl.rlim_cur;
+
+	probe = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (probe < 0)
+		return 0;
+	open = probe;
+	close(probe);
+
+	return limit - open - MIN(PASST_FDS_SPARE, limit / 8);
 }
 
 /**
@@ -181,9 +230,12 @@ int main(int argc, char **argv)
 	struct epoll_event events[EPOLL_EVENTS_MAX];
 	struct sigaction sa = { .sa_handler = passt_signal };
 	static struct ctx c;
+	int rc;
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = passt_count_signal;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
@@ -196,6 +248,10 @@ int main(int argc, char **argv)
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
 	if (c.epollfd < 0)
 		die("Can't create epoll instance: %s", strerror(errno));
+	/* Kept to refuse connections cleanly once out of descriptors */
+	rc = fd_spare_init(c.epollfd);
+	if (rc)
+		die("Can't hold a spare descriptor: %s", strerror(rc));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init(flow_ops);
@@ -205,6 +261,7 @@ int main(int argc, char **argv)
 	repair_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
+	flow_budget_init(passt_fds_for_flows(c.epollfd));
 
 	/* Every socket and file that may need root is open by now */
 	isolation_user(&c);
@@ -215,6 +272,11 @@ int main(int argc, char **argv)
 
 	while (!passt_quit && !c.quit) {
 		int n, i;
+
+		if (passt_count_asked) {
+			passt_count_asked = 0;
+			flow_count_log();
+		}
 
 		/* Wake up for delayed ACKs, if any wait */
 		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS_MAX,

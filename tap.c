@@ -281,9 +281,11 @@ void tap_listen_handler(struct ctx *c, uint32_t events)
 
 	(void)events;
 
-	fd = accept4(tap_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	fd = fd_accept(tap_listen_fd, SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == ECONNREFUSED)
+			warn_ratelimit("Refusing client: out of descriptors");
+		else if (errno != EAGAIN && errno != EINTR)
 			debug_ratelimit("accept: %s", strerror(errno));
 		return;
 	}
@@ -323,9 +325,13 @@ static int tap_parse(struct ctx *c, size_t len)
 	while (len - off >= TAP_HDR_LEN) {
 		size_t flen = get_be32(tap_buf + off);
 
-		if (!flen || flen > frame_max) {
-			warn("Bad frame length %zu from client (largest %zu),"
-			     " closing the connection", flen, frame_max);
+		/* No frame is shorter than its Ethernet header: a length
+		 * under it, like 0, means the stream lost its framing
+		 */
+		if (flen < ETH_HLEN || flen > frame_max) {
+			warn("Bad frame length %zu from client (from %u to"
+			     " %zu), closing the connection", flen,
+			     (unsigned)ETH_HLEN, frame_max);
 			ingress_frames(c, batch, n);
 			return -1;
 		}

@@ -43,6 +43,7 @@
 #include "siphash.h"
 #include "tcp.h"
 #include "tcp_conn.h"
+#include "tcp_port.h"
 #include "util.h"
 
 #define TCP_HDR_MIN		20
@@ -439,7 +440,7 @@ static int tcp_sock_bind_out(const struct ctx *c, int fd,
 		return 0;
 
 	sl = inany_to_sockaddr(&sa, &h->oaddr, 0, 0);
-	if (bind(fd, &sa.sa, sl))
+	if (tcp_port_bind(fd, &sa, sl))
 		return errno;
 
 	return 0;
@@ -461,9 +462,8 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	int fd, rc, one = 1;
 	struct flowside *h;
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_TCP);
 	if (!f) {
-		warn_ratelimit("Flow table full: refusing TCP connection");
 		tcp_rst_reply(c, p, s);
 		return;
 	}
@@ -494,7 +494,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	/* From here on the flow owns the socket: failures reset */
 	conn = tcp_conn_of(f);
 	conn->sock = fd;
-	flow_activate(f, FLOW_TYPE_TCP);
+	flow_activate(f);
 	conn->state = CONN_CONNECTING;
 	conn->seq_from_guest = conn->seq_ack_to_guest = s->seq + 1;
 	conn->seq_ack_from_guest = tcp_isn(c, &f->side[FLOW_SIDE_GUEST]);
@@ -515,7 +515,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 		socklen_t sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport,
 						 c->ip6.ifi);
 
-		if (!connect(fd, &sa.sa, sl))
+		if (!tcp_port_connect(fd, &sa, sl))
 			rc = tcp_connected(c, conn);
 		else if (errno != EINPROGRESS)
 			rc = errno;
@@ -550,11 +550,9 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	if (fd > EPOLL_REF_FD_MAX)
 		goto refuse;
 
-	f = flow_alloc();
-	if (!f) {
-		warn_ratelimit("Flow table full: refusing TCP connection");
+	f = flow_alloc(FLOW_TYPE_TCP);
+	if (!f)
 		goto refuse;
-	}
 
 	h = &f->side[FLOW_SIDE_HOST];
 	g = &f->side[FLOW_SIDE_GUEST];
@@ -567,7 +565,7 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	/* From here on the flow owns the socket */
 	conn = tcp_conn_of(f);
 	conn->sock = fd;
-	flow_activate(f, FLOW_TYPE_TCP);
+	flow_activate(f);
 	f->flags |= FLOW_F_INBOUND;
 	conn->state = CONN_SYN_SENT;
 	conn->flags = TCP_F_INBOUND | TCP_F_TS;

@@ -54,9 +54,14 @@ void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	rule = &c->tcp_fwd.rules[FWD_LISTEN_RULE(ref.index)];
 
 	for (i = 0; i < TCP_ACCEPT_BATCH; i++) {
-		int fd = accept4((int)ref.fd, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = fd_accept((int)ref.fd, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+		if (fd < 0 && errno == ECONNREFUSED) {
+			warn_ratelimit("TCP: out of descriptors, refusing"
+				       " a connection to port %u",
+				       FWD_LISTEN_PORT(ref.index));
+			continue;
+		}
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)

@@ -444,7 +444,7 @@ static uint8_t tcp_restore_events_in(uint8_t ev)
 static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 				 const struct tcp_migrate_rec *r)
 {
-	struct flow_common *f = flow_alloc();
+	struct flow_common *f = flow_alloc(FLOW_TYPE_TCP);
 	struct tcp_conn *conn;
 	int one = 1, rc;
 
@@ -458,7 +458,7 @@ static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 	conn = tcp_conn_of(f);
 	conn->sock = p->fd;
 	p->fd = -1;
-	flow_activate(f, FLOW_TYPE_TCP);
+	flow_activate(f);
 	if (r->inbound) {
 		f->flags |= FLOW_F_INBOUND;
 		conn->flags |= TCP_F_INBOUND;

@@ -335,6 +335,11 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 		return NULL;
 	}
 
+	/* Before the socket: a flood beyond the budget costs no socket */
+	f = flow_alloc(FLOW_TYPE_UDP);
+	if (!f)
+		return NULL;
+
 	/* A host side another flow holds already (the guest's port taken
 	 * by a flow to the same peer from another guest address) falls
 	 * back to a port of the kernel's choice
@@ -349,14 +354,8 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 		s = udp_sock_open(c, &host, false);
 	}
 	if (s < 0) {
+		flow_alloc_cancel(f);
 		udp_refuse_log("outbound", -s);
-		return NULL;
-	}
-
-	f = flow_alloc();
-	if (!f) {
-		close(s);
-		warn_ratelimit("UDP: flow table full, refusing new flow");
 		return NULL;
 	}
 
@@ -364,7 +363,7 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 	f->side[FLOW_SIDE_GUEST] = *guest;
 	f->side[FLOW_SIDE_HOST] = host;
 	uf->s = s;
-	flow_activate(f, FLOW_TYPE_UDP);
+	flow_activate(f);
 
 	rc = udp_flow_activate(c, uf);
 	if (rc) {
@@ -408,21 +407,19 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 		return NULL;
 	}
 
+	/* Before the socket: a flood beyond the budget costs no socket */
+	f = flow_alloc(FLOW_TYPE_UDP);
+	if (!f)
+		return NULL;
+
 	s = udp_sock_open(c, &bound, false);
 	if (s == -EACCES || s == -EPERM) {
 		bound = *host;
 		s = listen_s;
 		flags = UDP_F_SHARED;
 	} else if (s < 0) {
+		flow_alloc_cancel(f);
 		udp_refuse_log("inbound", -s);
-		return NULL;
-	}
-
-	f = flow_alloc();
-	if (!f) {
-		if (!(flags & UDP_F_SHARED))
-			close(s);
-		warn_ratelimit("UDP: flow table full, refusing new flow");
 		return NULL;
 	}
 
@@ -432,7 +429,7 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 	f->side[FLOW_SIDE_HOST] = bound;
 	uf->s = s;
 	uf->flags = flags;
-	flow_activate(f, FLOW_TYPE_UDP);
+	flow_activate(f);
 
 	rc = udp_flow_activate(c, uf);
 	if (rc) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* util.c - small helpers shared by every layer: time arithmetic, blocking
  * read and write loops that survive short transfers and signals, files to
- * remove at exit, and listening UNIX domain sockets
+ * remove at exit, listening UNIX domain sockets, and accepting connections
+ * while out of descriptors
  */
 
 #include <errno.h>
@@ -254,4 +255,60 @@ int unix_sock_listen(const char *path)
 	}
 
 	return fd;
+}
+
+/* A descriptor held in reserve: given up to accept, and refuse, a waiting
+ * connection once every other descriptor is in use; -1 if none is held
+ */
+static int fd_spare = -1;
+
+/**
+ * fd_spare_init() - Hold a spare descriptor for fd_accept()
+ * @fd:		Any open descriptor, duplicated: the copy opens no new file
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+int fd_spare_init(int fd)
+{
+	if (fd_spare < 0)
+		fd_spare = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	return fd_spare < 0 ? errno : 0;
+}
+
+/**
+ * fd_accept() - accept4(), refusing the connection if out of descriptors
+ * @lfd:	Listening socket
+ * @flags:	SOCK_* flags for accept4()
+ *
+ * Out of descriptors, accept4() fails with EMFILE and the connection stays
+ * queued: the listener stays readable, and the main loop would spin on it,
+ * never serving the connection. Instead, the spare descriptor makes room
+ * for one accept4(), the connection is closed at once (a RST for TCP: the
+ * client learns at once, instead of waiting), and the spare is taken back
+ * from the slot just freed.
+ *
+ * Return: the accepted socket; -1 with errno set if there is none, and
+ *	   ECONNREFUSED if one was refused for want of a descriptor
+ */
+int fd_accept(int lfd, int flags)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int fd = accept4(lfd, NULL, NULL, flags), err;
+
+	if (fd >= 0 || errno != EMFILE || fd_spare < 0)
+		return fd;
+
+	close(fd_spare);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	err = fd >= 0 ? ECONNREFUSED : errno;
+	if (fd >= 0) {
+		/* Fails harmlessly on a UNIX socket, which is just closed */
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+	fd_spare = fcntl(lfd, F_DUPFD_CLOEXEC, 0);
+
+	errno = err;
+	return -1;
 }

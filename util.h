@@ -107,5 +107,7 @@ int fd_set_nonblock(int fd);
 int path_at_open(struct path_at *p, const char *path);
 int path_at_unlink(struct path_at *p);
 int unix_sock_listen(const char *path);
+int fd_spare_init(int fd);
+int fd_accept(int lfd, int flags);
 
 #endif /* UTIL_H */

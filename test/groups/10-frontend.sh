@@ -14,8 +14,10 @@ SC="${TOOLS}/streamclient"
 # ARP request: who has 192.0.2.1, tell 192.0.2.100
 F_ARP=ffffffffffff02000000009908060001080006040001020000000099c000026400000000\
 0000c0000201
-# 10 bytes: not even an Ethernet header
-F_ETH_TRUNC=ffffffffffff02000000
+# 13 bytes: one short of an Ethernet header, a length no frame can have
+F_ETH_SHORT=ffffffffffff02000000009908
+# 14 bytes: an Ethernet header and nothing after it, a frame to drop
+F_ETH_ONLY=ffffffffffff0200000000990800
 # IPv4, 12 of 20 header bytes
 F_IP4_TRUNC=ffffffffffff020000000099080045000014000100004001f682
 # IPv4 with IHL 4
@@ -164,6 +166,13 @@ t_check oversized-closes "${SC}" "${PASST_SOCK}" send:0001000001 closed:3000
 t_check oversized-served fe_served
 fe_abuse huge-length send:ffffffff01020304
 t_check protocol-error-logged fe_log_has "Bad frame length"
+# Lengths 1 to 13 can't hold an Ethernet header: as broken as 0
+t_check short-length-1-closes "${SC}" "${PASST_SOCK}" send:00000001ff \
+	closed:3000
+t_check short-length-13-closes "${SC}" "${PASST_SOCK}" \
+	"frame:${F_ETH_SHORT}" closed:3000
+t_check short-length-served fe_served
+t_check short-length-logged fe_log_has "Bad frame length 13 from client"
 
 # A client leaving in the middle of a frame
 fe_abuse disconnect-mid-frame send:0000002a${F_ARP%0000c0000201}
@@ -173,7 +182,7 @@ fe_abuse disconnect-mid-prefix send:0000
 
 # Truncated and malformed headers are dropped; the same client is answered
 # right after
-for f in ETH_TRUNC IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
+for f in ETH_ONLY IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
 	 IP6_TRUNC IP6_PLEN IP6_HBH_TRUNC ICMP4_TRUNC ICMP6_TRUNC \
 	 UDP4_TRUNC UDP6_TRUNC DHCP_TRUNC DHCP6_TRUNC TCP4_TRUNC \
 	 TCP6_TRUNC; do

@@ -5,7 +5,8 @@
 # source address the guest sees (the host's loopback appears as the
 # gateway), 200 MiB each way through a forwarded port, connections
 # refused for excluded and unforwarded ports, bad specs refused at start,
-# and --freebind for an address the host lacks.
+# --freebind for an address the host lacks, and listening sockets with the
+# longest accept queue the host allows.
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"
@@ -55,6 +56,13 @@ fwd_bad_spec() {
 	else
 		t_fail "$1" "exit ${__rc}: ${__out}"
 	fi
+}
+
+# fwd_backlog() - The backlog of the listener on a port, as the kernel
+# reports it: for a listening socket, ss shows it as Send-Q
+# $1:	Port
+fwd_backlog() {
+	ns_host ss -Hltn "sport = :$1" | awk '{ print $3; exit }'
 }
 
 # fwd_freebind_listens() - Succeed if the daemon's namespace listens on
@@ -129,3 +137,11 @@ fwd_bad_spec port-zero 0
 fwd_freebind
 
 t_check daemon-alive ns_passt_alive
+
+# The accept queue is as long as the host allows (net.core.somaxconn, a
+# value of the namespace, raised here above the C library's SOMAXCONN), so
+# that inbound bursts don't overflow it into SYN retransmissions
+ns_host sysctl -qw net.core.somaxconn=8192
+ns_passt_restart -t 6001 || t_fail backlog-restart "daemon didn't restart"
+t_expect_eq listen-backlog-is-somaxconn "$(fwd_backlog 6001)" \
+	"$(ns_host cat /proc/sys/net/core/somaxconn)"

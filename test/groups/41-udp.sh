@@ -135,9 +135,11 @@ t_check malformed-daemon-serves ns_guest "${UT}" send "${NET4}" \
 	"${ECHO_PORT}" 100
 t_check daemon-alive ns_passt_alive
 
-# Out of descriptors: with a limit of 40, flows beyond what fits are
-# refused with a rate-limited line, the daemon serves on, and once the
-# flows expire every descriptor is back and new flows work again
+# Out of descriptors: with a limit of 40, the daemon shares what is left
+# for flows between the kinds of flow, and says so at start; UDP flows
+# beyond the UDP share are refused with a rate-limited line, the daemon
+# serves on, and once the flows expire every descriptor is back and as
+# many new flows work again
 cat > "${STATE}/limited" <<EOS
 #!/bin/sh
 exec prlimit --nofile=40:40 "${PASST}" "\$@"
@@ -147,14 +149,16 @@ PASST="${STATE}/limited" ns_passt_restart --udp-timeout "${TIMEOUT}" \
 	-a "${HOST_ADDR4}/24" -g "${GW4}" -a "${HOST_ADDR6}/64" -g "${GW6}" ||
 	t_fail fd-limit-restart "daemon didn't restart"
 base=$(udp_fds)
+share=$(sed -n 's/.*Flows: .* UDP up to \([0-9]*\),.*/\1/p' "${PASST_LOG}")
+share=${share:-0}
+t_check fd-limit-share sh -c "[ ${share} -gt 0 ] && [ ${share} -lt 40 ]"
 t_check fd-limit-refused sh -c "! ip netns exec '${NS_GUEST}' '${UT}' \
 	flows '${NET4}' '${ECHO_PORT}' 60 100"
-t_check fd-limit-logged grep -q "refusing outbound flow, out of resources" \
-	"${PASST_LOG}"
+t_check fd-limit-logged grep -q "Flow table full for UDP" "${PASST_LOG}"
 t_check fd-limit-log-rate-limited sh -c "[ \$(grep -c \
-	'refusing outbound flow, out of resources' '${PASST_LOG}') -le 6 ]"
+	'Flow table full for UDP' '${PASST_LOG}') -le 6 ]"
 t_check fd-limit-daemon-alive ns_passt_alive
 t_check fd-limit-expire t_wait_for $(((TIMEOUT + 3) * 10)) \
 	udp_fds_at_most "${base}"
 t_check fd-limit-serves-again ns_guest "${UT}" flows "${NET4}" \
-	"${ECHO_PORT}" 20 100
+	"${ECHO_PORT}" "${share}" 100

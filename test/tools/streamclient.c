@@ -14,6 +14,10 @@
  *   send:HEX	send raw bytes (separators ':', '.', '-' and ' ' ignored)
  *   frame:HEX	send a frame behind its 4-byte big-endian length
  *   file:PATH	send the raw bytes of a file
+ *   flood:MS:HEX
+ *		send a frame behind its length again and again, as fast as
+ *		the socket takes it, for MS milliseconds; prints "flood
+ *		FRAMES SECONDS RATE", RATE in frames per second
  *   sleep:MS	pause
  *   recv:N:MS	wait up to MS milliseconds for N frames and print each as
  *		a line of hex; fails if fewer arrive
@@ -48,6 +52,7 @@
 
 #define HDR_LEN		4
 #define BUF_SIZE	(1UL << 20)
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
 
 static uint8_t out[BUF_SIZE];
 static uint8_t in[BUF_SIZE];
@@ -164,6 +169,55 @@ static long read_file(const char *path)
 
 	close(fd);
 	return (long)len;
+}
+
+/**
+ * flood() - Send one frame over and over for some time
+ * @fd:		Socket
+ * @arg:	MS:HEX
+ *
+ * Return: 0 on success, -1 on a send error, -2 for a malformed argument
+ */
+static int flood(int fd, const char *arg)
+{
+	/* Copies per send(): enough to keep the socket full */
+	const size_t batch_max = 256 * 1024;
+	long long start = now_ms(), end;
+	unsigned long long frames = 0;
+	size_t flen, copies, i;
+	long ms, len;
+	char *hex;
+	double secs;
+
+	ms = strtol(arg, &hex, 10);
+	if (*hex != ':' || ms <= 0)
+		return -2;
+	len = hex_decode(hex + 1, out + HDR_LEN, sizeof(out) - HDR_LEN);
+	if (len <= 0)
+		return -2;
+
+	out[0] = (uint8_t)(len >> 24);
+	out[1] = (uint8_t)(len >> 16);
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	flen = HDR_LEN + (size_t)len;
+	copies = MAX(batch_max / flen, 1);
+	if (copies * flen > sizeof(out))
+		copies = sizeof(out) / flen;
+	for (i = 1; i < copies; i++)
+		memcpy(out + i * flen, out, flen);
+
+	end = start + ms;
+	while (now_ms() < end) {
+		if (send_all(fd, out, copies * flen))
+			return -1;
+		frames += copies;
+	}
+
+	secs = (double)(now_ms() - start) / 1000;
+	printf("flood %llu %.2f %.0f\n", frames, secs, (double)frames / secs);
+	fflush(stdout);
+	return 0;
 }
 
 /**
@@ -403,6 +457,8 @@ static int run(int fd, const char *action)
 	}
 	if (!strncmp(action, "match:", 6))
 		return match(fd, action + 6);
+	if (!strncmp(action, "flood:", 6))
+		return flood(fd, action + 6);
 	if (!strncmp(action, "exit:", 5) && child > 0) {
 		a = strtol(action + 5, &end, 10);
 		if (*end || a < 0)

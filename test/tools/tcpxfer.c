@@ -18,6 +18,15 @@
  *   tcpxfer crr ADDR PORT SECONDS         connect, request, response,
  *                                         close; prints connections per
  *                                         second
+ *   tcpxfer hold ADDR PORT N              open up to N connections, one
+ *                                         after the other, stopping at the
+ *                                         first refused; prints "held K"
+ *                                         and keeps them until killed
+ *   tcpxfer churn ADDR PORT N             the same N times, one after the
+ *                                         other, to an echo server; prints
+ *                                         "churn N SECONDS RATE" (RATE in
+ *                                         connections per second), fails
+ *                                         at the first that goes wrong
  *
  * Actions, in order:
  *   w:N[:SEED[:PIECE:MS]]
@@ -500,6 +509,68 @@ static int rr(const char *addr, const char *port, double seconds,
 }
 
 /**
+ * hold() - Open connections and keep them open until killed
+ * @addr:	Address
+ * @port:	Port
+ * @n:		Most connections to open
+ */
+static __attribute__((noreturn)) void hold(const char *addr,
+					  const char *port, unsigned long n)
+{
+	unsigned long held;
+
+	for (held = 0; held < n; held++) {
+		if (tcp_connect(addr, port) < 0) {
+			fprintf(stderr, "tcpxfer: hold: connection %lu: %s\n",
+				held, strerror(errno));
+			break;
+		}
+	}
+
+	printf("held %lu\n", held);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/**
+ * churn() - A fixed number of connect, request, response, close in a row
+ * @addr:	Address of an echo server
+ * @port:	Port
+ * @n:		Connections
+ *
+ * Return: 0 if every connection carried its byte both ways
+ */
+static int churn(const char *addr, const char *port, unsigned long n)
+{
+	double start = now_s(), secs;
+	unsigned long i;
+	char b = 'x';
+
+	for (i = 0; i < n; i++) {
+		int fd = tcp_connect(addr, port);
+
+		if (fd < 0) {
+			fprintf(stderr, "tcpxfer: churn: connection %lu: %s\n",
+				i, strerror(errno));
+			return 1;
+		}
+		if (send(fd, &b, 1, MSG_NOSIGNAL) != 1 ||
+		    recv(fd, &b, 1, 0) != 1) {
+			fprintf(stderr, "tcpxfer: churn: connection %lu: "
+				"no echo\n", i);
+			close(fd);
+			return 1;
+		}
+		close(fd);
+	}
+
+	secs = now_s() - start;
+	printf("churn %lu %.2f %.0f\n", n, secs, (double)n / secs);
+	return 0;
+}
+
+/**
  * main() - Dispatch on the command
  * @argc:	Argument count
  * @argv:	Command and arguments
@@ -547,6 +618,10 @@ int main(int argc, char **argv)
 		return rr(argv[2], argv[3], atof(argv[4]), 0);
 	if (!strcmp(argv[1], "crr") && argc == 5)
 		return rr(argv[2], argv[3], atof(argv[4]), 1);
+	if (!strcmp(argv[1], "hold") && argc == 5)
+		hold(argv[2], argv[3], strtoul(argv[4], NULL, 0));
+	if (!strcmp(argv[1], "churn") && argc == 5)
+		return churn(argv[2], argv[3], strtoul(argv[4], NULL, 0));
 
 usage:
 	fprintf(stderr, "Usage: see the comment at the top of %s\n",

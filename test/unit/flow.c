@@ -48,8 +48,8 @@ static unsigned flow_fill(void)
 	struct flow_common *f;
 	unsigned n = 0;
 
-	while ((f = flow_alloc())) {
-		flow_activate(f, FLOW_TYPE_TCP);
+	while ((f = flow_alloc(FLOW_TYPE_TCP))) {
+		flow_activate(f);
 		flow_test_side(&f->side[FLOW_SIDE_GUEST], flow_idx(f), true);
 		flow_test_side(&f->side[FLOW_SIDE_HOST], flow_idx(f), false);
 		if (flow_hash_insert(f, FLOW_SIDE_GUEST) ||
@@ -73,21 +73,21 @@ static void flow_alloc_full(void)
 	flow_init(NULL);
 	UNIT_CHECK(flow_fill() == FLOW_MAX);
 	UNIT_CHECK(flow_count() == FLOW_MAX);
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 
 	f = flow_at(1234, FLOW_TYPE_TCP);
 	UNIT_CHECK(f && flow_idx(f) == 1234);
 	flow_close(NULL, f);
 	UNIT_CHECK(!flow_at(1234, FLOW_TYPE_TCP));
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 	flow_defer_handler();
 	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
 
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_TCP);
 	UNIT_CHECK(f && flow_idx(f) == 1234);
 	UNIT_CHECK(f && f->type == FLOW_TYPE_NONE && !f->flags &&
 		   f->state == FLOW_STATE_NEW);
-	UNIT_CHECK(!flow_alloc());
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
 	flow_alloc_cancel(f);
 	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
 }
@@ -171,10 +171,11 @@ static void flow_timer_walk(void)
 
 	flow_init(NULL);
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
-		f[i] = flow_alloc();
+		enum flow_type t = i % 2 ? FLOW_TYPE_PING : FLOW_TYPE_UDP;
+
+		f[i] = flow_alloc(t);
 		if (i)
-			flow_activate(f[i], i % 2 ? FLOW_TYPE_PING :
-						    FLOW_TYPE_UDP);
+			flow_activate(f[i]);
 	}
 	flow_close(NULL, f[3]);
 	flow_alloc_cancel(f[0]);
@@ -231,12 +232,12 @@ static void flow_test_close(struct flow_common *f)
 }
 
 /**
- * flow_test_activate() - flow_activate() as TCP
+ * flow_test_activate() - flow_activate(), for flow_test_aborts()
  * @f:		Flow
  */
 static void flow_test_activate(struct flow_common *f)
 {
-	flow_activate(f, FLOW_TYPE_TCP);
+	flow_activate(f);
 }
 
 /**
@@ -253,7 +254,7 @@ static void flow_life_cycle(void)
 	struct flow_common *f;
 
 	flow_init(table);
-	f = flow_alloc();
+	f = flow_alloc(FLOW_TYPE_TCP);
 	UNIT_CHECK(f && f->state == FLOW_STATE_NEW);
 	if (!f)
 		return;
@@ -262,7 +263,7 @@ static void flow_life_cycle(void)
 	UNIT_CHECK(flow_test_aborts(flow_test_close, f));
 	UNIT_CHECK(!flow_at(flow_idx(f), FLOW_TYPE_TCP));
 
-	flow_activate(f, FLOW_TYPE_TCP);
+	flow_activate(f);
 	UNIT_CHECK(f->state == FLOW_STATE_ACTIVE);
 	UNIT_CHECK(flow_at(flow_idx(f), FLOW_TYPE_TCP) == f);
 	UNIT_CHECK(flow_test_aborts(flow_test_activate, f));
@@ -279,6 +280,71 @@ static void flow_life_cycle(void)
 
 	flow_defer_handler();
 	UNIT_CHECK(f->state == FLOW_STATE_FREE && flow_count() == 0);
+}
+
+/**
+ * flow_take() - Allocate flows of one kind until refused, or up to a number
+ * @type:	Kind
+ * @max:	Most to allocate
+ * @f:		Filled with the flows, at least @max entries
+ *
+ * Return: number allocated
+ */
+static unsigned flow_take(enum flow_type type, unsigned max,
+			  struct flow_common **f)
+{
+	unsigned n = 0;
+
+	while (n < max && (f[n] = flow_alloc(type)))
+		flow_activate(f[n++]);
+
+	return n;
+}
+
+/**
+ * flow_budget_shares() - With 128 flows to share, UDP alone gets all but
+ *			  the TCP and ping reserves, TCP still gets its
+ *			  reserve, a kind that gave back entries can take
+ *			  them again, and no kind can take another's reserve
+ */
+static void flow_budget_shares(void)
+{
+	static struct flow_common *udp[128], *tcp[128], *ping[128];
+	unsigned n_udp, n_tcp, i;
+
+	flow_init(NULL);
+	flow_budget_init(128);
+
+	/* Reserves: TCP 32, UDP 16, ping 4 */
+	n_udp = flow_take(FLOW_TYPE_UDP, 128, udp);
+	UNIT_CHECK(n_udp == 128 - 32 - 4);
+	n_tcp = flow_take(FLOW_TYPE_TCP, 128, tcp);
+	UNIT_CHECK(n_tcp == 32);
+	UNIT_CHECK(flow_take(FLOW_TYPE_PING, 128, ping) == 4);
+	UNIT_CHECK(flow_count() == 128);
+
+	/* UDP gives back 40, still holding more than its reserve: TCP takes
+	 * them all, beyond its own
+	 */
+	for (i = 0; i < 40; i++)
+		flow_close(NULL, udp[--n_udp]);
+	flow_defer_handler();
+	UNIT_CHECK(flow_take(FLOW_TYPE_TCP, 128, tcp + n_tcp) == 40);
+	UNIT_CHECK(flow_count() == 128);
+
+	/* Everything back: TCP alone holds all but the others' reserves */
+	flow_init(NULL);
+	flow_budget_init(128);
+	UNIT_CHECK(flow_take(FLOW_TYPE_TCP, 128, tcp) == 128 - 16 - 4);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
+	UNIT_CHECK(flow_take(FLOW_TYPE_UDP, 128, udp) == 16);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_NONE));
+
+	/* No descriptors left for flows: none at all */
+	flow_init(NULL);
+	flow_budget_init(-5);
+	UNIT_CHECK(!flow_alloc(FLOW_TYPE_TCP));
+	flow_init(NULL);
 }
 
 /**
@@ -315,6 +381,7 @@ static void flow_list_overflow(void)
 int main(void)
 {
 	UNIT_RUN(flow_alloc_full);
+	UNIT_RUN(flow_budget_shares);
 	UNIT_RUN(flow_hash_both_sides);
 	UNIT_RUN(flow_timer_walk);
 	UNIT_RUN(flow_life_cycle);

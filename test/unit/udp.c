@@ -690,7 +690,7 @@ static void udp_table_full(void)
 	cl = host_sock(true, &cport);
 	fds = fd_count();
 
-	while (flow_alloc())
+	while (flow_alloc(FLOW_TYPE_UDP))
 		used++;
 	UNIT_CHECK(used == FLOW_MAX);
 
