@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/ethernet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -29,6 +28,7 @@
 
 #include "ctx.h"
 #include "epoll_ref.h"
+#include "fe_sock.h"
 #include "ingress.h"
 #include "l2.h"
 #include "log.h"
@@ -43,10 +43,6 @@
 
 /* Frames handed to ingress in one batch */
 #define TAP_BATCH		1024
-
-/* Default socket paths: /tmp/passt_1.socket to /tmp/passt_99.socket */
-#define TAP_SOCK_FMT		"/tmp/passt_%u.socket"
-#define TAP_SOCK_MAX		99
 
 /* Largest iovec count for one sendmsg() (the kernel's UIO_MAXIOV) */
 #define TAP_IOV_MAX		1024
@@ -164,107 +160,6 @@ static void tap_client_stop(struct ctx *c)
 }
 
 /**
- * tap_sock_probe() - Tell whether something listens at a socket path
- * @addr:	Address to probe
- *
- * Return: 0 if nothing listens (no file, or a stale one left behind),
- *	   EADDRINUSE if a server answers or the path can't be used,
- *	   otherwise a positive errno from socket()
- */
-static int tap_sock_probe(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int rc = 0;
-
-	if (fd < 0)
-		return errno;
-
-	/* Connected, or failed for a reason other than nobody being there */
-	if (!connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) ||
-	    (errno != ENOENT && errno != ECONNREFUSED))
-		rc = EADDRINUSE;
-
-	close(fd);
-	return rc;
-}
-
-/**
- * tap_sock_bind() - Bind and listen on a path, removing a stale socket
- * @path:	Socket path
- *
- * Return: listening socket, or -1 with errno set
- */
-static int tap_sock_bind(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-
-	rc = tap_sock_probe(&addr);
-	if (rc) {
-		errno = rc;
-		return -1;
-	}
-	/* Nothing answers: a socket file here is stale */
-	unlink(path);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, 0)) {
-		rc = errno;
-		close(fd);
-		errno = rc;
-		return -1;
-	}
-
-	return fd;
-}
-
-/**
- * tap_listen() - Open the listening socket at the given or first free path
- * @c:		Execution context, c->sock_path filled in if it was empty
- *
- * Return: listening socket; failures are fatal
- */
-static int tap_listen(struct ctx *c)
-{
-	unsigned i;
-	int fd;
-
-	if (*c->sock_path) {
-		fd = tap_sock_bind(c->sock_path);
-		if (fd < 0)
-			die("Can't listen on %s: %s", c->sock_path,
-			    strerror(errno));
-		return fd;
-	}
-
-	for (i = 1; i <= TAP_SOCK_MAX; i++) {
-		char path[UNIX_PATH_MAX];
-
-		snprintf(path, sizeof(path), TAP_SOCK_FMT, i);
-		fd = tap_sock_bind(path);
-		if (fd >= 0) {
-			memcpy(c->sock_path, path, sizeof(path));
-			return fd;
-		}
-		if (errno != EADDRINUSE)
-			debug("Can't use %s: %s", path, strerror(errno));
-	}
-
-	die("No free socket path from " TAP_SOCK_FMT " to " TAP_SOCK_FMT,
-	    1U, TAP_SOCK_MAX);
-}
-
-/**
  * tap_init() - Open the front end's socket, or adopt the one from --fd
  * @c:		Execution context
  */
@@ -279,7 +174,7 @@ void tap_init(struct ctx *c)
 		return;
 	}
 
-	tap_listen_fd = tap_listen(c);
+	tap_listen_fd = fe_sock_listen(c);
 	tap_path_bound = true;
 
 	if (tap_listen_fd > EPOLL_REF_FD_MAX)
