@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 	daemon_drop_privileges(&c);
 	daemon_start(&c);
 
-	while (!passt_quit) {
+	while (!passt_quit && !c.quit) {
 		int n, i;
 
 		/* Wake up for delayed ACKs, if any wait */

@@ -19,19 +19,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/ethernet.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arp.h"
 #include "ctx.h"
 #include "epoll_ref.h"
 #include "fe_sock.h"
 #include "ingress.h"
 #include "l2.h"
 #include "log.h"
+#include "ndp.h"
 #include "tap.h"
 #include "util.h"
 
@@ -129,13 +130,17 @@ static void tap_client_start(struct ctx *c, int fd)
 	tap_rest_off = tap_rest_len = 0;
 	tap_wait_out = false;
 	c->l2 = &tap_l2_ops;
+
+	/* Find the guest at once, even if it has nothing to say */
+	arp_probe_guest(c);
+	ndp_probe_guest(c);
 }
 
 /**
  * tap_client_stop() - Drop the client, then wait for the next one or exit
  * @c:		Execution context
  *
- * With --fd or --one-off there is no next client: the daemon exits.
+ * With --fd or --one-off there is no next client: the main loop ends.
  */
 static void tap_client_stop(struct ctx *c)
 {
@@ -152,8 +157,8 @@ static void tap_client_stop(struct ctx *c)
 
 	if (tap_listen_fd < 0 || c->one_off) {
 		info("Client closed the connection, exiting");
-		tap_cleanup(c);
-		exit(EXIT_SUCCESS);
+		c->quit = true;
+		return;
 	}
 
 	info("Client closed the connection, waiting for a new one");
