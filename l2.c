@@ -135,7 +135,8 @@ void l2_flush(struct ctx *c)
 	if (!n)
 		return;
 	l2_queued = 0;
-	memcpy(rooms, l2_queue, n * sizeof(rooms[0]));
+	for (i = 0; i < n; i++)
+		rooms[i] = l2_queue[i];
 
 	if (!c->l2) {
 		l2_refused(c, rooms, n);
@@ -167,7 +168,8 @@ void l2_detach(struct ctx *c)
 	struct l2_room *rooms[L2_QUEUE_MAX];
 	size_t n = l2_queued, i;
 
-	memcpy(rooms, l2_queue, n * sizeof(rooms[0]));
+	for (i = 0; i < n; i++)
+		rooms[i] = l2_queue[i];
 	l2_queued = 0;
 	for (i = 0; i < n && c->l2 && c->l2->give_back; i++)
 		c->l2->give_back(c, rooms[i]);
@@ -250,7 +252,8 @@ static size_t l2_send_copied(struct ctx *c, const struct iovec *iov,
 	size_t i, sent;
 
 	l2_flush(c);
-	frames = MIN(frames, (size_t)L2_QUEUE_MAX);
+	if (frames > L2_QUEUE_MAX)
+		frames = L2_QUEUE_MAX;
 	for (i = 0; i < frames && c->l2; i++) {
 		const struct iovec *f = iov + i * bufs_per_frame;
 		size_t j, len = 0, off = 0;

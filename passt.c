@@ -23,6 +23,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "l2.h"
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
@@ -30,6 +31,8 @@
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
+#include "vhost_user.h"
+#include "vu_l2.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -139,6 +142,15 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
+	case EPOLL_TYPE_VHOST_LISTEN:
+		vu_listen_handler(c, events);
+		break;
+	case EPOLL_TYPE_VHOST_CMD:
+		vu_cmd_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_VHOST_KICK:
+		vu_l2_kick(c, ref);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -175,7 +187,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init();
 	tcp_init(&c);
-	tap_init(&c);
+	if (c.vhost_user)
+		vu_init(&c);
+	else
+		tap_init(&c);
 	migrate_ctl_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
@@ -204,9 +219,13 @@ int main(int argc, char **argv)
 		}
 		tcp_defer_handler(&c);
 		flow_defer_handler();
+		l2_flush(&c);
 	}
 
 	migrate_ctl_cleanup(&c);
-	tap_cleanup(&c);
+	if (c.vhost_user)
+		vu_cleanup(&c);
+	else
+		tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }
