@@ -21,12 +21,6 @@
  *
  * Each front end fills in a struct l2_ops and sets c->l2 to it while a
  * client is attached.
- *
- * Transitional, on the vhost-user branch only: until the protocols lend
- * rooms themselves, they still send finished frames with l2_send_frames(),
- * which a front end takes directly (@send_frames, the stream front end) or
- * which l2.c copies into lent rooms (vhost-user). This part goes away when
- * the protocols are converted.
  */
 
 #ifndef L2_H
@@ -51,19 +45,6 @@ struct ctx;
 #define L2_QUEUE_MAX		1024
 
 struct l2_tag;
-
-/* Transitional: bytes a front end may place in front of each frame given
- * to l2_send_frames()
- */
-#define L2_PREFIX_MAX		16
-
-/**
- * struct l2_prefix - Transitional: per-frame room for the front end's header
- * @b:		Bytes, written by the front end
- */
-struct l2_prefix {
-	uint8_t b[L2_PREFIX_MAX];
-};
 
 /**
  * typedef l2_refused_fn - A protocol's handler for a committed frame that
@@ -112,8 +93,6 @@ struct l2_room {
 
 /**
  * struct l2_ops - What a front end provides
- * @send_frames: Transitional: take finished frames directly, see
- *		l2_send_frames(); a front end that has it needs nothing else
  * @lend:	Lend up to @n rooms of at least @size bytes each (@size is
  *		at most L2_MAX_LEN), pointers stored in @rooms; return how
  *		many. With rooms of its own lent or committed, a front end
@@ -131,8 +110,6 @@ struct l2_room {
  * @refusing:	Optional: true from a refusal until l2_writable()
  */
 struct l2_ops {
-	size_t (*send_frames)(struct ctx *c, struct iovec *iov,
-			      size_t bufs_per_frame, size_t frames);
 	size_t (*lend)(struct ctx *c, struct l2_room **rooms, size_t n,
 		       size_t size);
 	void (*give_back)(struct ctx *c, struct l2_room *room);
@@ -149,8 +126,6 @@ struct l2_ops {
  */
 typedef void (*l2_writable_fn)(struct ctx *c);
 
-size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
-		      size_t frames);
 size_t l2_lend(struct ctx *c, struct l2_room **rooms, size_t n, size_t size);
 void l2_give_back(struct ctx *c, struct l2_room *room);
 void l2_commit(struct ctx *c, struct l2_room *room, size_t len,

@@ -27,7 +27,6 @@
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
-#include "passt.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -47,6 +46,13 @@ static void passt_signal(int sig)
 	(void)sig;
 	passt_quit = 1;
 }
+
+/* How the flow table closes each type of flow */
+static const struct flow_ops *const passt_flow_ops[FLOW_TYPE_MAX] = {
+	[FLOW_TYPE_TCP] = &tcp_flow_ops,
+	[FLOW_TYPE_PING] = &icmp_flow_ops,
+	[FLOW_TYPE_UDP] = &udp_flow_ops,
+};
 
 /**
  * passt_timer_init() - Start the periodic protocol timer
@@ -185,7 +191,7 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init();
+	flow_init(passt_flow_ops);
 	tcp_init(&c);
 	if (c.vhost_user)
 		vu_init(&c);
@@ -218,8 +224,8 @@ int main(int argc, char **argv)
 			passt_dispatch(&c, ref, events[i].events);
 		}
 		tcp_defer_handler(&c);
-		flow_defer_handler();
 		l2_flush(&c);
+		flow_defer_handler();
 	}
 
 	migrate_ctl_cleanup(&c);

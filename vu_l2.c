@@ -514,8 +514,11 @@ static void vu_room_deliver(struct vu_room *r)
 	for (k = 0; k < used; k++)
 		virtq_used_put(vu_dev, vu_rxq(), r->head[k], written[k]);
 
+	/* The buffers stay described until the room is lent again: the
+	 * frame is captured from them after delivery
+	 */
+	r->nchains = 0;
 	vu_spare_rewind();
-	vu_room_clear(r);
 }
 
 /**
@@ -823,8 +826,9 @@ void vu_l2_attach(struct ctx *c, struct virtio_dev *d)
 
 	vu_dev = d;
 	vu_spare_count = 0;
-	vu_rx_refused = false;
 	vu_rx_probed = false;
+	/* Until the receive queue runs: l2_writable() comes then */
+	vu_rx_refused = true;
 	for (i = 0; i < VU_ROOMS; i++)
 		vu_rooms_free[i] = &vu_rooms[i];
 	vu_rooms_free_count = VU_ROOMS;
@@ -839,6 +843,7 @@ void vu_l2_attach(struct ctx *c, struct virtio_dev *d)
 void vu_l2_detach(struct ctx *c)
 {
 	l2_detach(c);
+	c->l2 = NULL;
 	vu_spare_count = 0;
 	vu_rx_refused = false;
 	vu_dev = NULL;
