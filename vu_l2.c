@@ -159,7 +159,8 @@ static unsigned vu_spare_age(const struct vu_spare *s)
  */
 static void vu_spare_rewind(void)
 {
-	while (vu_spare_count && vu_spare_age(&vu_spare[vu_spare_count - 1]) == 1) {
+	while (vu_spare_count &&
+	       vu_spare_age(&vu_spare[vu_spare_count - 1]) == 1) {
 		virtq_rewind(vu_rxq(), 1);
 		vu_spare_count--;
 	}
@@ -633,7 +634,8 @@ static int vu_tx_frame(struct virtq *vq, uint16_t head, struct iovec *frame,
 	rc = virtq_chain(vu_dev, vq, head, vu_seg, VU_CHAIN_SEGS, &nseg);
 	if (rc) {
 		if (rc == EMSGSIZE)
-			debug_ratelimit("vhost-user: frame in too many buffers");
+			debug_ratelimit("vhost-user: frame in too many "
+					"buffers");
 		return -1;
 	}
 
