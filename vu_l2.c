@@ -441,6 +441,7 @@ static size_t vu_lend(struct ctx *c, struct l2_room **rooms, size_t n,
 		if (dropped && vu_rx_usable()) {
 			virtq_used_publish(vu_dev, vu_rxq());
 			virtq_signal(vu_dev, vu_rxq());
+			virtio_log_signal(vu_dev);
 		}
 	}
 
