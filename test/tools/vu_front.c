@@ -105,30 +105,24 @@ void vu_close(struct vu_conn *conn)
 }
 
 /**
- * vu_send() - Send one message, with descriptors if given
+ * vu_sendv() - Send bytes, with descriptors if given, going on after a
+ *		short send
  * @conn:	Connection
- * @request:	Request number
- * @flags:	Header flags, version included
- * @payload:	Payload, may be NULL if @size is 0
- * @size:	Payload bytes, as the header says and as sent
- * @fds:	Descriptors to pass, may be NULL
- * @nfds:	Their number, at most 253 (SCM_RIGHTS limit)
+ * @iov:	Bytes to send, updated
+ * @iovcnt:	Number of entries in @iov
+ * @fds:	Descriptors to pass with the first bytes, may be NULL
+ * @nfds:	Their number, at most 253 (the SCM_RIGHTS limit)
  *
  * Return: 0 on success, -1 with errno set
  */
-int vu_send(const struct vu_conn *conn, uint32_t request, uint32_t flags,
-	    const void *payload, uint32_t size, const int *fds, int nfds)
+int vu_sendv(const struct vu_conn *conn, struct iovec *iov, int iovcnt,
+	     const int *fds, int nfds)
 {
-	struct vu_hdr h = { .request = request, .flags = flags, .size = size };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 253)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov[2] = {
-		{ &h, sizeof(h) }, { (void *)payload, size },
-	};
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size ? 2 : 1 };
-	size_t sent = 0, total = sizeof(h) + size;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 
 	if (nfds > 253) {
 		errno = EINVAL;
@@ -147,8 +141,7 @@ int vu_send(const struct vu_conn *conn, uint32_t request, uint32_t flags,
 		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)nfds);
 	}
 
-	/* Descriptors go with the first bytes; a short send goes on without */
-	while (sent < total) {
+	while (mh.msg_iovlen) {
 		ssize_t n = sendmsg(conn->fd, &mh, MSG_NOSIGNAL);
 
 		if (n < 0) {
@@ -156,23 +149,42 @@ int vu_send(const struct vu_conn *conn, uint32_t request, uint32_t flags,
 				continue;
 			return -1;
 		}
-		sent += (size_t)n;
 		mh.msg_control = NULL;
 		mh.msg_controllen = 0;
-		while (n > 0 && mh.msg_iovlen) {
-			if ((size_t)n >= mh.msg_iov->iov_len) {
-				n -= (ssize_t)mh.msg_iov->iov_len;
-				mh.msg_iov++;
-				mh.msg_iovlen--;
-			} else {
-				mh.msg_iov->iov_base =
-					(char *)mh.msg_iov->iov_base + n;
-				mh.msg_iov->iov_len -= (size_t)n;
-				n = 0;
-			}
+		while (mh.msg_iovlen && (size_t)n >= mh.msg_iov->iov_len) {
+			n -= (ssize_t)mh.msg_iov->iov_len;
+			mh.msg_iov++;
+			mh.msg_iovlen--;
+		}
+		if (mh.msg_iovlen) {
+			mh.msg_iov->iov_base = (char *)mh.msg_iov->iov_base + n;
+			mh.msg_iov->iov_len -= (size_t)n;
 		}
 	}
 	return 0;
+}
+
+/**
+ * vu_send() - Send one message, with descriptors if given
+ * @conn:	Connection
+ * @request:	Request number
+ * @flags:	Header flags, version included
+ * @payload:	Payload, may be NULL if @size is 0
+ * @size:	Payload bytes, as the header says and as sent
+ * @fds:	Descriptors to pass, may be NULL
+ * @nfds:	Their number
+ *
+ * Return: 0 on success, -1 with errno set
+ */
+int vu_send(const struct vu_conn *conn, uint32_t request, uint32_t flags,
+	    const void *payload, uint32_t size, const int *fds, int nfds)
+{
+	struct vu_hdr h = { .request = request, .flags = flags, .size = size };
+	struct iovec iov[2] = {
+		{ &h, sizeof(h) }, { (void *)payload, size },
+	};
+
+	return vu_sendv(conn, iov, size ? 2 : 1, fds, nfds);
 }
 
 /**

@@ -210,6 +210,8 @@ void vu_die_errno(const char *what);
 
 int vu_connect(struct vu_conn *conn, const char *path, int tries);
 void vu_close(struct vu_conn *conn);
+int vu_sendv(const struct vu_conn *conn, struct iovec *iov, int iovcnt,
+	     const int *fds, int nfds);
 int vu_send(const struct vu_conn *conn, uint32_t request, uint32_t flags,
 	    const void *payload, uint32_t size, const int *fds, int nfds);
 enum vu_wait vu_wait_reply(const struct vu_conn *conn, uint32_t request,
