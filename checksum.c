@@ -9,6 +9,8 @@
  * datagrams checked and built at line rate.
  */
 
+#include <stdbool.h>
+
 #include "checksum.h"
 #include "util.h"
 
@@ -161,4 +163,42 @@ uint16_t csum_l4_iov(const union inany_addr *src, const union inany_addr *dst,
 		sum = csum_partial(iov[i].iov_base, iov[i].iov_len, sum);
 
 	return csum_fold(sum);
+}
+
+/**
+ * csum_iov() - Add buffers to a running one's complement sum, as if they
+ *		were one
+ * @iov:	Buffers, any lengths
+ * @n:		Number of buffers
+ * @init:	Running sum
+ *
+ * A buffer that starts at an odd offset of the whole is summed on its own
+ * and byte-swapped (RFC 1071, 2 (B)).
+ *
+ * Return: new running sum, unfolded
+ */
+uint32_t csum_iov(const struct iovec *iov, size_t n, uint32_t init)
+{
+	uint64_t sum = init;
+	bool odd = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t part = csum_partial(iov[i].iov_base, iov[i].iov_len,
+					     0);
+
+		if (odd) {
+			part = (part & 0xffff) + (part >> 16);
+			part = (part & 0xffff) + (part >> 16);
+			part = (uint32_t)__builtin_bswap16((uint16_t)part);
+		}
+		sum += part;
+		if (iov[i].iov_len % 2)
+			odd = !odd;
+	}
+
+	while (sum >> 32)
+		sum = (sum & 0xffffffff) + (sum >> 32);
+
+	return (uint32_t)sum;
 }

@@ -14,6 +14,7 @@
 
 uint32_t csum_partial(const void *buf, size_t len, uint32_t init);
 uint16_t csum_fold(uint32_t sum);
+uint32_t csum_iov(const struct iovec *iov, size_t n, uint32_t init);
 uint32_t csum_pseudo(const union inany_addr *src, const union inany_addr *dst,
 		     uint8_t proto, size_t l4_len);
 uint16_t csum_l4(const union inany_addr *src, const union inany_addr *dst,

@@ -116,6 +116,8 @@ struct fam_ctx {
  * @epollfd:		The epoll instance
  * @now:		Time of the current main loop pass (CLOCK_MONOTONIC)
  * @l2:			Front end operations, set by the front end
+ * @quit:		Set by a front end whose only client left (--fd,
+ *			--one-off): the main loop ends after this pass
  */
 struct ctx {
 	bool foreground;
@@ -174,6 +176,7 @@ struct ctx {
 	int epollfd;
 	struct timespec now;
 	const struct l2_ops *l2;
+	bool quit;
 };
 
 #endif /* CTX_H */

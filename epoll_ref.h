@@ -19,6 +19,7 @@ enum epoll_type {
 	EPOLL_TYPE_UDP,			/* host socket of a UDP flow */
 	EPOLL_TYPE_UDP_LISTEN,		/* bound socket from -u */
 	EPOLL_TYPE_MIGRATE_CTL,		/* test interface: migration control */
+	EPOLL_TYPE_VHOST_LISTEN,	/* listening socket for vhost-user */
 	EPOLL_TYPE_VHOST_CMD,		/* vhost-user control socket */
 	EPOLL_TYPE_VHOST_KICK,		/* vhost-user queue kick eventfd */
 	EPOLL_TYPE_MAX,

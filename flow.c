@@ -8,11 +8,13 @@
  * touched as far as the most flows ever open at once reach, which keeps the
  * resident size small.
  *
- * Closing is deferred: a protocol closes its descriptors and calls
- * flow_close(), which takes the flow out of the hash table at once, but the
- * entry is only reused after the current batch of events. An event still
- * queued for the old flow then finds a closing entry (flow_at() returns
- * NULL), never a new flow that happens to reuse its index.
+ * Each entry goes through the states of enum flow_state (flow.h), each
+ * change checked. Closing goes through the flow table: flow_close() takes
+ * the flow out of the hash table and has its protocol release what it owns
+ * (struct flow_ops), at once, but the entry is only reused after the current
+ * batch of events. An event still queued for the old flow then finds a
+ * closing entry (flow_at() returns NULL), never a new flow that happens to
+ * reuse its index.
  *
  * The hash table uses open addressing with linear probing and deletion by
  * backward shift, so it needs no tombstones. Buckets hold an index and a
@@ -60,6 +62,9 @@ static uint32_t flow_closing_head = FLOW_IDX_NONE;
 /* Entries in use, closing ones included */
 static unsigned flow_used;
 
+/* Each protocol's hooks, from flow_init() */
+static const struct flow_ops *const *flow_type_ops;
+
 static const char *const flow_type_name[FLOW_TYPE_MAX] = {
 	[FLOW_TYPE_NONE] = "free",
 	[FLOW_TYPE_TCP] = "TCP",
@@ -68,13 +73,17 @@ static const char *const flow_type_name[FLOW_TYPE_MAX] = {
 };
 
 /**
- * flow_init() - Empty the table and read a new hash key
+ * flow_init() - Empty the table, take the protocols' hooks, read a new hash
+ *		 key
+ * @ops:	Hooks per flow type, NULL for a type that owns no descriptor
+ *		(tests); or NULL altogether
  *
  * A missing random source leaves a key from the clock and the address of
  * the table, with a warning: weaker, but the daemon still works.
  */
-void flow_init(void)
+void flow_init(const struct flow_ops *const ops[FLOW_TYPE_MAX])
 {
+	flow_type_ops = ops;
 	memset(flowtab, 0, sizeof(flowtab[0]) * flow_first_unused);
 	memset(flow_hashtab, 0, sizeof(flow_hashtab));
 	flow_first_unused = 0;
@@ -121,7 +130,7 @@ struct flow_common *flow_at(uint32_t idx, enum flow_type type)
 		return NULL;
 
 	f = &flowtab[idx].f;
-	if (f->type != type || (f->flags & FLOW_F_CLOSING))
+	if (f->state != FLOW_STATE_ACTIVE || f->type != type)
 		return NULL;
 
 	return f;
@@ -138,12 +147,12 @@ unsigned flow_count(void)
 }
 
 /**
- * flow_alloc() - Take a free entry
+ * flow_alloc() - Take a free entry: FREE to NEW
  *
- * The caller sets the type once the flow is set up, or gives the entry
- * back with flow_alloc_cancel().
+ * The caller activates the flow once it owns a descriptor, or gives the
+ * entry back with flow_alloc_cancel().
  *
- * Return: zeroed header, NULL if the table is full
+ * Return: zeroed entry, NULL if the table is full
  */
 struct flow_common *flow_alloc(void)
 {
@@ -158,7 +167,9 @@ struct flow_common *flow_alloc(void)
 		return NULL;
 	}
 
+	ASSERT(flowtab[idx].f.state == FLOW_STATE_FREE);
 	memset(&flowtab[idx], 0, sizeof(flowtab[idx]));
+	flowtab[idx].f.state = FLOW_STATE_NEW;
 	flowtab[idx].f.next = FLOW_IDX_NONE;
 	flow_used++;
 
@@ -171,6 +182,7 @@ struct flow_common *flow_alloc(void)
  */
 static void flow_release(struct flow_common *f)
 {
+	f->state = FLOW_STATE_FREE;
 	f->type = FLOW_TYPE_NONE;
 	f->flags = 0;
 	f->next = flow_free_head;
@@ -257,8 +269,10 @@ static uint32_t flow_hash_probe(enum flow_type type, enum flow_side side,
  */
 int flow_hash_insert(struct flow_common *f, enum flow_side side)
 {
-	uint32_t b = flow_hash_probe((enum flow_type)f->type, side,
-				     &f->side[side]);
+	uint32_t b;
+
+	ASSERT(f->state == FLOW_STATE_ACTIVE);
+	b = flow_hash_probe((enum flow_type)f->type, side, &f->side[side]);
 
 	if (flow_hashtab[b])
 		return EEXIST;
@@ -328,54 +342,84 @@ struct flow_common *flow_lookup(enum flow_type type, enum flow_side side,
 				const struct flowside *fs)
 {
 	uint32_t b = flow_hash_probe(type, side, fs);
+	struct flow_common *f;
 
 	if (!flow_hashtab[b])
 		return NULL;
 
-	return &flowtab[(flow_hashtab[b] - 1) / 2].f;
+	f = &flowtab[(flow_hashtab[b] - 1) / 2].f;
+	ASSERT(f->state == FLOW_STATE_ACTIVE);
+	return f;
 }
 
 /**
- * flow_alloc_cancel() - Give back an entry that never became a flow
- * @f:		Entry from flow_alloc(), not hashed
+ * flow_alloc_cancel() - Give back an entry that never became a flow: NEW to
+ *			 FREE
+ * @f:		Entry from flow_alloc(), never activated
  *
- * Its index was never handed to epoll, so it can be reused at once.
+ * It owns nothing and its index was never handed to epoll, so it can be
+ * reused at once.
  */
 void flow_alloc_cancel(struct flow_common *f)
 {
+	ASSERT(f->state == FLOW_STATE_NEW);
+	ASSERT(!(f->flags & (FLOW_F_HASHED_GUEST | FLOW_F_HASHED_HOST)));
 	flow_release(f);
 }
 
 /**
- * flow_close() - Retire a flow whose descriptors are closed
- * @f:		Flow
- *
- * The flow can no longer be found, and its entry is reused only after the
- * current batch of events, see flow_defer_handler().
+ * flow_activate() - The flow owns its descriptors now: NEW to ACTIVE
+ * @f:		Entry from flow_alloc()
+ * @type:	Its type: from here on, flow_close() releases it
  */
-void flow_close(struct flow_common *f)
+void flow_activate(struct flow_common *f, enum flow_type type)
 {
-	if (f->flags & FLOW_F_CLOSING)
-		return;
+	ASSERT(f->state == FLOW_STATE_NEW);
+	ASSERT(type > FLOW_TYPE_NONE && type < FLOW_TYPE_MAX);
+	f->type = (uint8_t)type;
+	f->state = FLOW_STATE_ACTIVE;
+}
+
+/**
+ * flow_close() - Close a flow: ACTIVE to CLOSING
+ * @c:		Execution context
+ * @f:		Active flow
+ *
+ * The flow can no longer be found, its protocol releases its descriptors,
+ * and its entry is reused only after the current batch of events, see
+ * flow_defer_handler().
+ */
+void flow_close(const struct ctx *c, struct flow_common *f)
+{
+	const struct flow_ops *ops;
+
+	ASSERT(f->state == FLOW_STATE_ACTIVE);
 
 	if (f->flags & FLOW_F_HASHED_GUEST)
 		flow_hash_remove(f, FLOW_SIDE_GUEST);
 	if (f->flags & FLOW_F_HASHED_HOST)
 		flow_hash_remove(f, FLOW_SIDE_HOST);
+	f->flags &= (uint8_t)~(FLOW_F_HASHED_GUEST | FLOW_F_HASHED_HOST);
 
-	f->flags = FLOW_F_CLOSING;
+	ops = flow_type_ops ? flow_type_ops[f->type] : NULL;
+	if (ops && ops->release)
+		ops->release(c, f);
+
+	f->state = FLOW_STATE_CLOSING;
 	f->next = flow_closing_head;
 	flow_closing_head = flow_idx(f);
 }
 
 /**
- * flow_defer_handler() - Free the flows closed during this batch of events
+ * flow_defer_handler() - Free the flows closed during this batch of events:
+ *			  CLOSING to FREE
  */
 void flow_defer_handler(void)
 {
 	while (flow_closing_head != FLOW_IDX_NONE) {
 		struct flow_common *f = &flowtab[flow_closing_head].f;
 
+		ASSERT(f->state == FLOW_STATE_CLOSING);
 		flow_closing_head = f->next;
 		flow_release(f);
 	}
@@ -435,8 +479,8 @@ void flow_timer(struct ctx *c, const flow_timer_fn timers[FLOW_TYPE_MAX])
 	for (idx = 0; idx < flow_first_unused; idx++) {
 		struct flow_common *f = &flowtab[idx].f;
 
-		if (f->type == FLOW_TYPE_NONE || f->type >= FLOW_TYPE_MAX ||
-		    (f->flags & FLOW_F_CLOSING) || !timers[f->type])
+		if (f->state != FLOW_STATE_ACTIVE ||
+		    f->type >= FLOW_TYPE_MAX || !timers[f->type])
 			continue;
 
 		timers[f->type](c, f);

@@ -31,6 +31,9 @@ struct ctx;
 #endif
 /* Bytes per entry, header included: protocols check theirs fit */
 #define FLOW_ENTRY_SIZE		128
+/* Period of the protocols' timers over their flows, flow_timer() */
+#define TIMER_INTERVAL_MS	100
+
 /* Index that refers to no flow */
 #define FLOW_IDX_NONE		UINT32_MAX
 
@@ -85,20 +88,57 @@ struct flow_list {
 #define FLOW_F_INBOUND		(1U << 0)	/* the host side initiated */
 #define FLOW_F_HASHED_GUEST	(1U << 1)	/* guest side in the hash */
 #define FLOW_F_HASHED_HOST	(1U << 2)	/* host side in the hash */
-#define FLOW_F_CLOSING		(1U << 3)	/* freed at the end of the pass */
+
+/**
+ * enum flow_state - Life cycle of a table entry
+ * @FLOW_STATE_FREE:	Unused: on the free list, or never used
+ * @FLOW_STATE_NEW:	Allocated, being set up by its protocol: it owns no
+ *			descriptor yet and is in no hash or epoll set
+ * @FLOW_STATE_ACTIVE:	Typed, and owning its descriptors: findable once
+ *			hashed, watched once registered with epoll
+ * @FLOW_STATE_CLOSING:	Its descriptors released, no longer findable; the
+ *			entry is freed after the current batch of events
+ *
+ * Transitions, each checked by an assertion:
+ *   FREE -> NEW		flow_alloc()
+ *   NEW -> FREE		flow_alloc_cancel()
+ *   NEW -> ACTIVE		flow_activate()
+ *   ACTIVE -> CLOSING		flow_close(), through the type's release hook
+ *   CLOSING -> FREE		flow_defer_handler()
+ *
+ * A flow is set up and activated within one call from the main loop: no
+ * entry stays NEW across events.
+ */
+enum flow_state {
+	FLOW_STATE_FREE = 0,
+	FLOW_STATE_NEW,
+	FLOW_STATE_ACTIVE,
+	FLOW_STATE_CLOSING,
+};
 
 /**
  * struct flow_common - Header of every flow table entry
- * @type:	enum flow_type, FLOW_TYPE_NONE if the entry is free
+ * @state:	enum flow_state
+ * @type:	enum flow_type, FLOW_TYPE_NONE until activated
  * @flags:	FLOW_F_* bits
  * @next:	Next entry in the free or closing list, while on one
  * @side:	Guest side and host side, see enum flow_side
  */
 struct flow_common {
+	uint8_t state;
 	uint8_t type;
 	uint8_t flags;
 	uint32_t next;
 	struct flowside side[2];
+};
+
+/**
+ * struct flow_ops - What the flow table needs of each protocol
+ * @release:	Close and unregister every descriptor the flow owns; the
+ *		one way a flow of that type is closed, from flow_close()
+ */
+struct flow_ops {
+	void (*release)(const struct ctx *c, struct flow_common *f);
 };
 
 /**
@@ -108,10 +148,11 @@ struct flow_common {
  */
 typedef void (*flow_timer_fn)(struct ctx *c, struct flow_common *f);
 
-void flow_init(void);
+void flow_init(const struct flow_ops *const ops[FLOW_TYPE_MAX]);
 struct flow_common *flow_alloc(void);
 void flow_alloc_cancel(struct flow_common *f);
-void flow_close(struct flow_common *f);
+void flow_activate(struct flow_common *f, enum flow_type type);
+void flow_close(const struct ctx *c, struct flow_common *f);
 void flow_defer_handler(void);
 bool flow_list_add(struct flow_list *l, uint32_t idx);
 unsigned flow_list_take(struct flow_list *l, uint32_t idx[FLOW_LIST_MAX],

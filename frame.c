@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* frame.c - building the frames we send to the guest: Ethernet, IPv4 or
- * IPv6, and UDP, ICMP or ICMPv6 headers with their checksums
+ * IPv6, and TCP, UDP, ICMP or ICMPv6 headers with their checksums: one
+ * builder for each header, whoever sends the frame
  *
  * Headers are written byte by byte: a frame's IP header sits two bytes past
  * a four-byte boundary, so no header structure is ever cast onto it.
@@ -44,8 +45,6 @@ size_t frame_eth(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 static size_t frame_csum_off(uint8_t proto)
 {
 	switch (proto) {
-	case IPPROTO_UDP:
-		return 6;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
 		return 2;
@@ -55,15 +54,71 @@ static size_t frame_csum_off(uint8_t proto)
 }
 
 /**
+ * frame_l3() - Write the Ethernet and IP headers of a frame to the guest
+ * @c:		Execution context
+ * @buf:	Frame, at least frame_l4_off(@v4) bytes
+ * @dst_mac:	Destination MAC address, NULL for the guest's (or, for an
+ *		IPv6 multicast destination, the matching multicast MAC)
+ * @v4:		IPv4, else IPv6
+ * @src:	Source address, of that family
+ * @dst:	Destination address, of that family
+ * @proto:	Transport protocol
+ * @ttl:	TTL or hop limit
+ * @l4_len:	Length of the transport header and payload
+ *
+ * Return: offset of the transport header
+ */
+size_t frame_l3(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
+		bool v4, const union inany_addr *src,
+		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
+		size_t l4_len)
+{
+	uint8_t mcast_mac[ETH_ALEN] = { 0x33, 0x33 };
+	uint8_t *ip = buf + FRAME_ETH_HLEN;
+
+	if (v4) {
+		uint16_t csum;
+
+		frame_eth(c, buf, dst_mac, ETHERTYPE_IP);
+		memset(ip, 0, FRAME_IP4_HLEN);
+		ip[0] = 0x45;
+		put_be16(ip + 2, (uint16_t)(FRAME_IP4_HLEN + l4_len));
+		put_be16(ip + 6, 0x4000);	/* Don't Fragment */
+		ip[8] = ttl;
+		ip[9] = proto;
+		memcpy(ip + 12, inany_v4(src), 4);
+		memcpy(ip + 16, inany_v4(dst), 4);
+		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
+		memcpy(ip + 10, &csum, sizeof(csum));
+		return FRAME_ETH_HLEN + FRAME_IP4_HLEN;
+	}
+
+	/* RFC 2464, 7: IPv6 multicast maps onto 33:33 and the low 32 bits */
+	if (!dst_mac && IN6_IS_ADDR_MULTICAST(&dst->a6)) {
+		memcpy(mcast_mac + 2, &dst->a6.s6_addr[12], 4);
+		dst_mac = mcast_mac;
+	}
+
+	frame_eth(c, buf, dst_mac, ETHERTYPE_IPV6);
+	put_be32(ip, 6U << 28);
+	put_be16(ip + 4, (uint16_t)l4_len);
+	ip[6] = proto;
+	ip[7] = ttl;
+	memcpy(ip + 8, &src->a6, 16);
+	memcpy(ip + 24, &dst->a6, 16);
+	return FRAME_ETH_HLEN + FRAME_IP6_HLEN;
+}
+
+/**
  * frame_ip() - Write the Ethernet and IP headers and the transport checksum
+ *		of a frame held in one buffer
  * @c:		Execution context
  * @buf:	Frame, with the transport header and payload already at
  *		frame_l4_off(), and room for at least FRAME_MIN_LEN bytes
- * @dst_mac:	Destination MAC address, NULL for the guest's (or, for an
- *		IPv6 multicast destination, the matching multicast MAC)
+ * @dst_mac:	Destination MAC address, NULL as for frame_l3()
  * @src:	Source address
  * @dst:	Destination address, same family as @src
- * @proto:	Transport protocol: UDP, ICMP and ICMPv6 get their checksum
+ * @proto:	Transport protocol: ICMP and ICMPv6 get their checksum
  *		computed, with the checksum field in @buf ignored
  * @ttl:	TTL or hop limit
  * @l4_len:	Length of the transport header and payload
@@ -74,16 +129,9 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		const union inany_addr *src, const union inany_addr *dst,
 		uint8_t proto, uint8_t ttl, size_t l4_len)
 {
-	const struct in_addr *src4 = inany_v4(src), *dst4 = inany_v4(dst);
-	uint8_t mcast_mac[ETH_ALEN] = { 0x33, 0x33 };
-	size_t l4_off = frame_l4_off(!!src4), csum_off, len;
-	uint8_t *ip = buf + FRAME_ETH_HLEN, *l4 = buf + l4_off;
-
-	/* RFC 2464, 7: IPv6 multicast maps onto 33:33 and the low 32 bits */
-	if (!dst_mac && !src4 && IN6_IS_ADDR_MULTICAST(&dst->a6)) {
-		memcpy(mcast_mac + 2, &dst->a6.s6_addr[12], 4);
-		dst_mac = mcast_mac;
-	}
+	bool v4 = !!inany_v4(src);
+	size_t l4_off = frame_l4_off(v4), csum_off, len;
+	uint8_t *l4 = buf + l4_off;
 
 	csum_off = frame_csum_off(proto);
 	if (csum_off) {
@@ -94,36 +142,10 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 			csum = csum_fold(csum_partial(l4, l4_len, 0));
 		else
 			csum = csum_l4(src, dst, proto, l4, l4_len);
-
-		/* RFC 768: a computed zero is sent as all ones in UDP */
-		if (proto == IPPROTO_UDP && !csum)
-			csum = 0xffff;
 		memcpy(l4 + csum_off, &csum, sizeof(csum));
 	}
 
-	if (src4) {
-		uint16_t csum;
-
-		frame_eth(c, buf, dst_mac, ETHERTYPE_IP);
-		memset(ip, 0, FRAME_IP4_HLEN);
-		ip[0] = 0x45;
-		put_be16(ip + 2, (uint16_t)(FRAME_IP4_HLEN + l4_len));
-		put_be16(ip + 6, 0x4000);	/* Don't Fragment */
-		ip[8] = ttl;
-		ip[9] = proto;
-		memcpy(ip + 12, src4, 4);
-		memcpy(ip + 16, dst4, 4);
-		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
-		memcpy(ip + 10, &csum, sizeof(csum));
-	} else {
-		frame_eth(c, buf, dst_mac, ETHERTYPE_IPV6);
-		put_be32(ip, 6U << 28);
-		put_be16(ip + 4, (uint16_t)l4_len);
-		ip[6] = proto;
-		ip[7] = ttl;
-		memcpy(ip + 8, &src->a6, 16);
-		memcpy(ip + 24, &dst->a6, 16);
-	}
+	frame_l3(c, buf, dst_mac, v4, src, dst, proto, ttl, l4_len);
 
 	len = l4_off + l4_len;
 	if (len < FRAME_MIN_LEN) {
@@ -135,29 +157,120 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 }
 
 /**
- * frame_udp() - Write every header of a UDP datagram to the guest
+ * frame_tcp() - Write the TCP header of a segment to the guest, and its
+ *		 checksum over the header and the payload
+ * @buf:	Transport header, TCP_HLEN bytes plus @opt_len
+ * @v4:		IPv4, else IPv6
+ * @src:	Source address, of that family
+ * @dst:	Destination address, of that family
+ * @th:		Header fields; @th->opt_len bytes of options follow the
+ *		20-byte header in @buf already
+ * @payload:	Payload buffers, in order
+ * @cnt:	Number of buffers
+ */
+void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
+	       const union inany_addr *dst, const struct frame_tcp_hdr *th,
+	       const struct iovec *payload, size_t cnt)
+{
+	size_t hlen = FRAME_TCP_HLEN + th->opt_len, plen = 0, i;
+	uint32_t sum;
+
+	for (i = 0; i < cnt; i++)
+		plen += payload[i].iov_len;
+
+	put_be16(buf, th->sport);
+	put_be16(buf + 2, th->dport);
+	put_be32(buf + 4, th->seq);
+	put_be32(buf + 8, th->ack);
+	buf[12] = (uint8_t)((hlen / 4) << 4);
+	buf[13] = th->flags;
+	put_be16(buf + 14, th->wnd);
+	memset(buf + 16, 0, 4);
+
+	(void)v4;
+	sum = csum_pseudo(src, dst, IPPROTO_TCP, hlen + plen);
+	sum = csum_partial(buf, hlen, sum);
+	sum = csum_iov(payload, cnt, sum);
+	memcpy(buf + 16, &(uint16_t){ csum_fold(sum) }, 2);
+}
+
+/**
+ * frame_udp_hdr() - Write every header of a UDP datagram to the guest, in
+ *		     front of a payload held in buffers
+ * @c:		Execution context
+ * @buf:	Frame, at least frame_udp_off() bytes for the headers
+ * @dst_mac:	Destination MAC address, NULL as for frame_l3()
+ * @src:	Source address
+ * @sport:	Source port, host order
+ * @dst:	Destination address, same family as @src
+ * @dport:	Destination port, host order
+ * @payload:	Payload buffers, in order
+ * @cnt:	Number of buffers
+ *
+ * Return: length of the frame, headers and payload
+ */
+size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
+		     const uint8_t *dst_mac, const union inany_addr *src,
+		     uint16_t sport, const union inany_addr *dst,
+		     uint16_t dport, const struct iovec *payload, size_t cnt)
+{
+	bool v4 = !!inany_v4(src);
+	uint8_t *uh = buf + frame_l4_off(v4);
+	size_t len = FRAME_UDP_HLEN, i;
+	uint16_t csum;
+	uint32_t sum;
+
+	for (i = 0; i < cnt; i++)
+		len += payload[i].iov_len;
+
+	put_be16(uh, sport);
+	put_be16(uh + 2, dport);
+	put_be16(uh + 4, (uint16_t)len);
+	memset(uh + 6, 0, 2);
+
+	sum = csum_pseudo(src, dst, IPPROTO_UDP, len);
+	sum = csum_partial(uh, FRAME_UDP_HLEN, sum);
+	csum = csum_fold(csum_iov(payload, cnt, sum));
+	/* RFC 768: a computed zero is sent as all ones */
+	if (!csum)
+		csum = 0xffff;
+	memcpy(uh + 6, &csum, sizeof(csum));
+
+	return frame_l3(c, buf, dst_mac, v4, src, dst, IPPROTO_UDP, 64, len) +
+	       len;
+}
+
+/**
+ * frame_udp() - Write every header of a UDP datagram to the guest, held in
+ *		 one buffer
  * @c:		Execution context
  * @buf:	Frame, with the payload already at frame_udp_off(), and room
  *		for at least FRAME_MIN_LEN bytes
- * @dst_mac:	Destination MAC address, NULL as for frame_ip()
+ * @dst_mac:	Destination MAC address, NULL as for frame_l3()
  * @src:	Source address
  * @sport:	Source port, host order
  * @dst:	Destination address, same family as @src
  * @dport:	Destination port, host order
  * @len:	Length of the payload
  *
- * Return: length of the frame
+ * Return: length of the frame, padded to FRAME_MIN_LEN
  */
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		 const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len)
 {
-	uint8_t *uh = buf + frame_l4_off(!!inany_v4(src));
+	const struct iovec payload = {
+		.iov_base = buf + frame_udp_off(!!inany_v4(src)),
+		.iov_len = len,
+	};
+	size_t flen;
 
-	put_be16(uh, sport);
-	put_be16(uh + 2, dport);
-	put_be16(uh + 4, (uint16_t)(FRAME_UDP_HLEN + len));
+	flen = frame_udp_hdr(c, buf, dst_mac, src, sport, dst, dport,
+			     &payload, 1);
+	if (flen < FRAME_MIN_LEN) {
+		memset(buf + flen, 0, FRAME_MIN_LEN - flen);
+		flen = FRAME_MIN_LEN;
+	}
 
-	return frame_ip(c, buf, dst_mac, src, dst, IPPROTO_UDP, 64,
-			FRAME_UDP_HLEN + len);
+	return flen;
 }

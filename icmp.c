@@ -63,17 +63,23 @@ _Static_assert(sizeof(struct icmp_flow) <= FLOW_ENTRY_SIZE,
 static uint8_t icmp_buf[L2_MAX_LEN];
 
 /**
- * icmp_flow_close() - Close a flow's socket and retire the flow
+ * icmp_flow_release() - Close a flow's socket: the one way an echo flow is
+ *			 closed, through flow_close()
  * @c:		Execution context
- * @fl:		Flow
+ * @f:		Flow of type PING
  */
-static void icmp_flow_close(const struct ctx *c, struct icmp_flow *fl)
+static void icmp_flow_release(const struct ctx *c, struct flow_common *f)
 {
+	struct icmp_flow *fl = (struct icmp_flow *)(void *)f;
+
 	epoll_ref_del(c->epollfd, fl->sock);
 	close(fl->sock);
 	fl->sock = -1;
-	flow_close(&fl->f);
 }
+
+const struct flow_ops icmp_flow_ops = {
+	.release = icmp_flow_release,
+};
 
 /**
  * icmp_sock_open() - Open the ping socket of a new flow
@@ -159,10 +165,10 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 		return NULL;
 	}
 
-	f->type = FLOW_TYPE_PING;
 	f->side[FLOW_SIDE_GUEST] = *guest;
 	f->side[FLOW_SIDE_HOST] = host;
 	fl->sock = s;
+	flow_activate(f, FLOW_TYPE_PING);
 	fl->last = c->now;
 
 	ref.fd = (uint32_t)s;
@@ -170,7 +176,7 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 	if (epoll_ref_add(c->epollfd, EPOLLIN, ref) ||
 	    flow_hash_insert(f, FLOW_SIDE_GUEST)) {
 		debug_ratelimit("ICMP: can't register ping socket");
-		icmp_flow_close(c, fl);
+		flow_close(c, &fl->f);
 		return NULL;
 	}
 
@@ -179,13 +185,13 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
 }
 
 /**
- * icmp_tap_handler() - Relay an echo request from the guest
+ * icmp_guest_handler() - Relay an echo request from the guest
  * @c:		Execution context
  * @p:		Parsed ICMP or ICMPv6 packet
  *
  * Return: true if the packet was an echo request and is consumed
  */
-bool icmp_tap_handler(struct ctx *c, const struct pkt *p)
+bool icmp_guest_handler(struct ctx *c, const struct pkt *p)
 {
 	uint8_t proto = p->v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 	struct flowside guest = { 0 };
@@ -288,5 +294,5 @@ void icmp_flow_timer(struct ctx *c, struct flow_common *f)
 		return;
 
 	flow_log(f, LOG_DEBUG, "echo flow idle, closing");
-	icmp_flow_close(c, fl);
+	flow_close(c, &fl->f);
 }

@@ -11,9 +11,12 @@
 
 struct ctx;
 struct flow_common;
+struct flow_ops;
 struct pkt;
 
-bool icmp_tap_handler(struct ctx *c, const struct pkt *p);
+extern const struct flow_ops icmp_flow_ops;
+
+bool icmp_guest_handler(struct ctx *c, const struct pkt *p);
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void icmp_flow_timer(struct ctx *c, struct flow_common *f);
 

@@ -52,9 +52,9 @@ static void ingress_l4_flush(struct ctx *c)
 		const struct pkt *p = &ingress_l4[i];
 
 		if (p->proto == IPPROTO_TCP)
-			i += tcp_tap_handler(c, p, ingress_l4_count - i);
+			i += tcp_guest_handler(c, p, ingress_l4_count - i);
 		else
-			i += udp_tap_handler(c, p, ingress_l4_count - i);
+			i += udp_guest_handler(c, p, ingress_l4_count - i);
 	}
 
 	ingress_l4_count = 0;
@@ -118,11 +118,11 @@ static void ingress_ip(struct ctx *c, const struct pkt *p)
 	switch (p->proto) {
 	case IPPROTO_ICMP:
 		if (p->v4)
-			icmp_tap_handler(c, p);
+			icmp_guest_handler(c, p);
 		return;
 	case IPPROTO_ICMPV6:
 		if (!p->v4 && !ndp_handle(c, p))
-			icmp_tap_handler(c, p);
+			icmp_guest_handler(c, p);
 		return;
 	case IPPROTO_UDP:
 		if (p->v4 && ingress_udp_dport(p) == DHCP_SERVER_PORT &&

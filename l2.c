@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* l2.c - sending Ethernet frames to the guest through the attached front
- * end, copying them to the capture file, and telling the protocols when a
+/* l2.c - frames to the guest: room lent by the attached front end, the
+ * queue of committed frames until the flush, the capture of delivered
+ * frames, and telling the protocols when frames were refused or when a
  * front end that refused frames takes them again
+ *
+ * The queue holds pointers to the front end's rooms, which stay valid until
+ * the flush, so that nothing is copied on the way.
  */
 
 #include <net/ethernet.h>
+#include <string.h>
 
 #include "ctx.h"
 #include "l2.h"
 #include "log.h"
 #include "pcap.h"
+#include "util.h"
 
 /* Protocols that want to hear when the front end takes frames again */
 #define L2_WRITABLE_MAX		4
@@ -17,63 +23,260 @@
 static l2_writable_fn l2_writable_fns[L2_WRITABLE_MAX];
 static unsigned l2_writable_count;
 
+/* Committed rooms, in order, until the next flush */
+static struct l2_room *l2_queue[L2_QUEUE_MAX];
+static size_t l2_queued;
+
+/* Room for single frames from other protocols: the same lending path */
+static struct l2_room *l2_single_room;
+
 /**
  * l2_refusing() - Does the front end refuse frames until it calls
  *		   l2_writable()?
  * @c:		Execution context
  *
- * Return: true while frames would not be taken: a protocol then reads
- *	   nothing it would have to roll back, and waits for l2_writable()
+ * Return: true while frames would not be taken (no front end attached
+ *	   counts as refusing: attaching one calls l2_writable()), so that a
+ *	   protocol reads nothing it would have to roll back
  */
 bool l2_refusing(const struct ctx *c)
 {
-	return c->l2 && c->l2->refusing && c->l2->refusing(c);
+	return !c->l2 || (c->l2->refusing && c->l2->refusing(c));
 }
 
 /**
- * l2_send_frames() - Send a batch of frames to the guest
- * @c:			Execution context
- * @iov:		Buffers, see struct l2_ops
- * @bufs_per_frame:	Buffers per frame, the prefix included
- * @frames:		Number of frames
+ * l2_lend() - Borrow room for frames from the front end
+ * @c:		Execution context
+ * @rooms:	Room pointers, filled in
+ * @n:		Rooms wanted
+ * @size:	Bytes each room should hold, at most L2_MAX_LEN
  *
- * Return: number of frames sent; with no front end attached, all of them
- *	   count as sent and are dropped
+ * A front end whose own room is all lent or queued gets the queue flushed
+ * first, which may hand refused frames back to their protocols.
+ *
+ * Return: rooms lent, fewer than @n (or none) if the front end has less
  */
-size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
-		      size_t frames)
+size_t l2_lend(struct ctx *c, struct l2_room **rooms, size_t n, size_t size)
+{
+	size_t got;
+
+	ASSERT(size <= L2_MAX_LEN);
+
+	if (!c->l2 || !n)
+		return 0;
+
+	/* Every room lent here must fit the queue once committed */
+	if (l2_queued + n > L2_QUEUE_MAX)
+		l2_flush(c);
+	n = MIN(n, L2_QUEUE_MAX - l2_queued);
+
+	got = c->l2->lend(c, rooms, n, size);
+	if (!got && l2_queued) {
+		l2_flush(c);
+		if (c->l2)
+			got = c->l2->lend(c, rooms, n, size);
+	}
+
+	return got;
+}
+
+/**
+ * l2_give_back() - Return a room that holds no frame
+ * @c:		Execution context
+ * @room:	Room from l2_lend(), not committed
+ */
+void l2_give_back(struct ctx *c, struct l2_room *room)
+{
+	if (c->l2)
+		c->l2->give_back(c, room);
+}
+
+/**
+ * l2_commit() - Queue the frame written into a room, for the next flush
+ * @c:		Execution context
+ * @room:	Room from l2_lend()
+ * @len:	Length of the frame, 1 to the room's size
+ * @tag:	What to hand back if the frame isn't delivered, NULL if
+ *		nothing
+ */
+void l2_commit(struct ctx *c, struct l2_room *room, size_t len,
+	       const struct l2_tag *tag)
+{
+	(void)c;
+
+	ASSERT(len && len <= room->size);
+	ASSERT(l2_queued < L2_QUEUE_MAX);
+
+	room->len = len;
+	if (tag)
+		room->tag = *tag;
+	else
+		room->tag = (struct l2_tag){ .refused = NULL };
+	l2_queue[l2_queued++] = room;
+}
+
+/**
+ * l2_capture() - Copy a delivered frame to the capture file
+ * @room:	Room holding the frame
+ */
+static void l2_capture(const struct l2_room *room)
+{
+	struct iovec iov[L2_ROOM_IOV_MAX];
+	size_t n;
+
+	n = l2_room_iov(room, 0, room->len, iov, ARRAY_SIZE(iov));
+	pcap_frame_iov(iov, n);
+}
+
+/**
+ * l2_refused() - Hand frames that weren't delivered back to their protocols
+ * @c:		Execution context
+ * @from:	First undelivered entry of the queue
+ */
+static void l2_refused(struct ctx *c, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < l2_queued; i++) {
+		const struct l2_tag *tag = &l2_queue[i]->tag;
+
+		if (tag->refused)
+			tag->refused(c, tag);
+	}
+}
+
+/**
+ * l2_flush() - Deliver the committed frames to the guest
+ * @c:		Execution context
+ */
+void l2_flush(struct ctx *c)
 {
 	size_t sent, i;
 
-	if (!c->l2 || !frames)
-		return frames;
+	if (!l2_queued)
+		return;
 
-	sent = c->l2->send_frames(c, iov, bufs_per_frame, frames);
+	if (!c->l2) {
+		l2_refused(c, 0);
+		l2_queued = 0;
+		return;
+	}
+
+	sent = c->l2->deliver(c, l2_queue, l2_queued);
+	ASSERT(sent <= l2_queued);
 
 	for (i = 0; i < sent; i++)
-		pcap_frame_iov(iov + i * bufs_per_frame + 1,
-			       bufs_per_frame - 1);
+		l2_capture(l2_queue[i]);
+	if (sent < l2_queued) {
+		debug_ratelimit("Front end took %zu of %zu frames", sent,
+				l2_queued);
+		l2_refused(c, sent);
+	}
+	l2_queued = 0;
 
-	return sent;
+	if (c->l2->notify)
+		c->l2->notify(c);
 }
 
 /**
- * l2_send_single() - Send one frame held in one buffer
+ * l2_detach() - Forget the frames queued for a front end that goes away
+ * @c:		Execution context, the front end still set
+ *
+ * Their protocols hear of them as refused, and send them again to the next
+ * front end.
+ */
+void l2_detach(struct ctx *c)
+{
+	l2_refused(c, 0);
+	l2_queued = 0;
+}
+
+/**
+ * l2_room_write() - Copy bytes into a room
+ * @room:	Room
+ * @off:	Offset in the room
+ * @buf:	Bytes to copy
+ * @len:	Their length: @off + @len at most the room's size
+ */
+void l2_room_write(struct l2_room *room, size_t off, const void *buf,
+		   size_t len)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	ASSERT(off + len <= room->size);
+
+	for (i = 0; i < room->iovcnt && len; i++) {
+		size_t n;
+
+		if (off >= room->iov[i].iov_len) {
+			off -= room->iov[i].iov_len;
+			continue;
+		}
+		n = MIN(len, room->iov[i].iov_len - off);
+		memcpy((uint8_t *)room->iov[i].iov_base + off, p, n);
+		p += n;
+		len -= n;
+		off = 0;
+	}
+}
+
+/**
+ * l2_room_iov() - Describe bytes of a room as buffers, to read or write
+ *		   them with one system call
+ * @room:	Room
+ * @off:	Offset in the room
+ * @len:	Bytes: @off + @len at most the room's size
+ * @iov:	Buffers, filled in
+ * @iov_max:	Room in @iov, at least the room's buffer count
+ *
+ * Return: number of buffers used
+ */
+size_t l2_room_iov(const struct l2_room *room, size_t off, size_t len,
+		   struct iovec *iov, size_t iov_max)
+{
+	size_t i, n = 0;
+
+	ASSERT(off + len <= room->size);
+
+	for (i = 0; i < room->iovcnt && len; i++) {
+		size_t take;
+
+		if (off >= room->iov[i].iov_len) {
+			off -= room->iov[i].iov_len;
+			continue;
+		}
+		ASSERT(n < iov_max);
+		take = MIN(len, room->iov[i].iov_len - off);
+		iov[n].iov_base = (uint8_t *)room->iov[i].iov_base + off;
+		iov[n++].iov_len = take;
+		len -= take;
+		off = 0;
+	}
+
+	return n;
+}
+
+/**
+ * l2_send_single() - Queue one frame held in one buffer, copying it into
+ *		      room from the front end
  * @c:		Execution context
  * @frame:	Ethernet frame
- * @len:	Length of @frame
+ * @len:	Length of @frame, at most L2_MAX_LEN
  *
- * Return: 1 if sent, 0 if not
+ * Return: 1 if queued, 0 if the front end has no room (the frame is lost:
+ *	   only protocols that resend on their own use this)
  */
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len)
 {
-	struct l2_prefix prefix;
-	struct iovec iov[2] = {
-		{ .iov_base = &prefix, .iov_len = 0 },
-		{ .iov_base = (void *)frame, .iov_len = len },
-	};
+	if (!len || len > L2_MAX_LEN ||
+	    !l2_lend(c, &l2_single_room, 1, len))
+		return 0;
 
-	return l2_send_frames(c, iov, 2, 1);
+	l2_room_write(l2_single_room, 0, frame, len);
+	l2_commit(c, l2_single_room, len, NULL);
+
+	return 1;
 }
 
 /**
@@ -97,14 +300,13 @@ void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype)
  */
 void l2_on_writable(l2_writable_fn fn)
 {
-	if (l2_writable_count == L2_WRITABLE_MAX)
-		die("Too many handlers for a writable front end");
+	ASSERT(l2_writable_count < L2_WRITABLE_MAX);
 	l2_writable_fns[l2_writable_count++] = fn;
 }
 
 /**
- * l2_writable() - The front end takes frames again: let the protocols send
- *		   what it refused
+ * l2_writable() - The front end takes frames again, or a new one attached:
+ *		   let the protocols send what waited
  * @c:		Execution context
  */
 void l2_writable(struct ctx *c)

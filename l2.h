@@ -1,12 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* l2.h - sending Ethernet frames to the guest through whichever front end
- * is attached, without the protocols knowing which one it is
+/* l2.h - frames to the guest through whichever front end is attached,
+ * without the protocols knowing which one it is
  *
- * A front end fills in a struct l2_ops and sets c->l2 to it. Protocols call
- * l2_send_frames() or l2_send_single(), which also write frames to the
- * capture file. A front end that refused frames (its guest reads slowly)
- * calls l2_writable() once it takes them again, and the protocols that
- * registered with l2_on_writable() send what was waiting.
+ * A front end lends the protocols room for frames: the stream front end
+ * from its own frame buffers, vhost-user from the guest's receive buffers.
+ * A protocol borrows rooms with l2_lend(), writes its headers at the start
+ * of each room and reads socket data straight in after them, then commits
+ * each frame with its length (l2_commit()) or gives the room back unused
+ * (l2_give_back()). Committed frames go to the guest, in order, at
+ * l2_flush(): at the end of every pass of the main loop, or earlier when
+ * the front end runs out of room. The flush also copies them to the
+ * capture file.
+ *
+ * A front end that can't deliver some committed frames (a stream socket
+ * that is full) drops them, and l2_flush() hands each one's tag back to
+ * the protocol that committed it, so that it can send the data again. A
+ * front end that lends no room (the guest posted no receive buffers, the
+ * socket is full) says so with l2_refusing() until it calls l2_writable(),
+ * which wakes the protocols registered with l2_on_writable().
+ *
+ * Each front end fills in a struct l2_ops and sets c->l2 to it while a
+ * client is attached.
  */
 
 #ifndef L2_H
@@ -19,35 +33,89 @@
 
 struct ctx;
 
-/* Bytes a front end may place in front of each frame: the stream front end
- * writes its 4-byte length there
+/* The first buffer of every room holds at least this much: all the headers
+ * we write (Ethernet, IPv6, TCP with options) fit in it, contiguously
  */
-#define L2_PREFIX_MAX		16
+#define L2_HDR_ROOM		128
+
+/* Buffers one room may span: a 64 KiB frame in guest buffers of 1 KiB */
+#define L2_ROOM_IOV_MAX		66
+
+/* Rooms committed and not yet flushed, at most */
+#define L2_QUEUE_MAX		1024
+
+struct l2_tag;
 
 /**
- * struct l2_prefix - Per-frame room for the front end's header
- * @b:		Bytes, written by the front end
+ * typedef l2_refused_fn - A protocol's handler for a committed frame that
+ *			   the front end did not deliver
+ * @c:		Execution context
+ * @tag:	The tag the frame was committed with
  */
-struct l2_prefix {
-	uint8_t b[L2_PREFIX_MAX];
+typedef void (*l2_refused_fn)(struct ctx *c, const struct l2_tag *tag);
+
+/**
+ * struct l2_tag - What the protocol that committed a frame needs to hear
+ *		   of it if the front end doesn't deliver it
+ * @refused:	Handler, NULL if nothing needs doing (the frame is lost)
+ * @flow:	Flow index
+ * @seq:	Protocol's own position of the frame (TCP: sequence number)
+ * @seq_len:	Protocol's own extent of the frame (TCP: sequence space)
+ */
+struct l2_tag {
+	l2_refused_fn refused;
+	uint32_t flow;
+	uint32_t seq;
+	uint32_t seq_len;
+};
+
+/**
+ * struct l2_room - Room for one frame, lent by the front end
+ * @iov:	Buffers, in order: the frame starts at @iov[0], whose
+ *		length is at least L2_HDR_ROOM (or the whole room, if the
+ *		room is smaller)
+ * @iovcnt:	Buffers in @iov
+ * @size:	Bytes in all of @iov
+ * @len:	Length of the frame, set by l2_commit()
+ * @tag:	Set by l2_commit()
+ *
+ * A front end keeps its own state for a room in a structure of its own
+ * that starts with this one. Rooms stay valid, and their buffers the
+ * protocol's to write, from l2_lend() until l2_flush() or l2_give_back().
+ */
+struct l2_room {
+	struct iovec iov[L2_ROOM_IOV_MAX];
+	size_t iovcnt;
+	size_t size;
+	size_t len;
+	struct l2_tag tag;
 };
 
 /**
  * struct l2_ops - What a front end provides
- * @send_frames:	Send frames to the guest. @iov holds @frames runs of
- *			@bufs_per_frame buffers; the first buffer of each run
- *			points to a struct l2_prefix that the front end may
- *			fill and resize, the rest are the Ethernet frame.
- *			Returns how many whole frames were sent, in order
- *			from the first: the rest were not sent at all, and
- *			the front end calls l2_writable() once it takes
- *			frames again.
- * @refusing:		Optional: true from a refusal until the front end
- *			calls l2_writable()
+ * @lend:	Lend up to @n rooms of at least @size bytes each (@size is
+ *		at most L2_MAX_LEN), pointers stored in @rooms; return how
+ *		many. With rooms of its own lent or committed, a front end
+ *		may lend fewer than asked, or none: l2_lend() then flushes
+ *		and asks again. With none, zero means that it refuses
+ *		frames, and calls l2_writable() once it takes them again.
+ * @give_back:	Take back a room lent and not committed
+ * @deliver:	Send @n committed rooms to the guest, in order, each
+ *		holding a frame of @rooms[i]->len bytes (1 to @size), and
+ *		take back the rooms; return how many frames were delivered,
+ *		from the first: the rest are dropped, and the front end
+ *		calls l2_writable() once it takes frames again
+ * @notify:	Optional: after delivered frames are captured, make them
+ *		visible to the guest and tell it
+ * @refusing:	Optional: true from a refusal until l2_writable()
  */
 struct l2_ops {
-	size_t (*send_frames)(struct ctx *c, struct iovec *iov,
-			      size_t bufs_per_frame, size_t frames);
+	size_t (*lend)(struct ctx *c, struct l2_room **rooms, size_t n,
+		       size_t size);
+	void (*give_back)(struct ctx *c, struct l2_room *room);
+	size_t (*deliver)(struct ctx *c, struct l2_room *const *rooms,
+			  size_t n);
+	void (*notify)(struct ctx *c);
 	bool (*refusing)(const struct ctx *c);
 };
 
@@ -58,12 +126,20 @@ struct l2_ops {
  */
 typedef void (*l2_writable_fn)(struct ctx *c);
 
-size_t l2_send_frames(struct ctx *c, struct iovec *iov, size_t bufs_per_frame,
-		      size_t frames);
+size_t l2_lend(struct ctx *c, struct l2_room **rooms, size_t n, size_t size);
+void l2_give_back(struct ctx *c, struct l2_room *room);
+void l2_commit(struct ctx *c, struct l2_room *room, size_t len,
+	       const struct l2_tag *tag);
+void l2_flush(struct ctx *c);
 bool l2_refusing(const struct ctx *c);
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len);
+void l2_room_write(struct l2_room *room, size_t off, const void *buf,
+		   size_t len);
+size_t l2_room_iov(const struct l2_room *room, size_t off, size_t len,
+		   struct iovec *iov, size_t iov_max);
 void l2_eth_header(const struct ctx *c, void *eth, uint16_t ethertype);
 void l2_on_writable(l2_writable_fn fn);
 void l2_writable(struct ctx *c);
+void l2_detach(struct ctx *c);
 
 #endif /* L2_H */

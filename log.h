@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -41,6 +42,18 @@ bool log_ratelimit_pass(time_t *last, unsigned *suppressed);
 									\
 		if (log_ratelimit_pass(&rl_last_, &rl_suppressed_))	\
 			logmsg(pri, __VA_ARGS__);			\
+	} while (0)
+
+/* An invariant the code relies on: if it doesn't hold, carrying on would
+ * corrupt state or memory, so log where and abort, in every build
+ */
+#define ASSERT(expr)							\
+	do {								\
+		if (!(expr)) {						\
+			logmsg(LOG_ERR, "ASSERTION FAILED in %s (%s:%d): %s", \
+			       __func__, __FILE__, __LINE__, #expr);	\
+			abort();					\
+		}							\
 	} while (0)
 
 #define debug_ratelimit(...)	LOG_RATELIMITED(LOG_DEBUG, __VA_ARGS__)

@@ -23,13 +23,15 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "l2.h"
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
-#include "passt.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
+#include "vhost_user.h"
+#include "vu_l2.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -44,6 +46,13 @@ static void passt_signal(int sig)
 	(void)sig;
 	passt_quit = 1;
 }
+
+/* How the flow table closes each type of flow */
+static const struct flow_ops *const passt_flow_ops[FLOW_TYPE_MAX] = {
+	[FLOW_TYPE_TCP] = &tcp_flow_ops,
+	[FLOW_TYPE_PING] = &icmp_flow_ops,
+	[FLOW_TYPE_UDP] = &udp_flow_ops,
+};
 
 /**
  * passt_timer_init() - Start the periodic protocol timer
@@ -139,6 +148,15 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_MIGRATE_CTL:
 		migrate_ctl_handler(c, events);
 		break;
+	case EPOLL_TYPE_VHOST_LISTEN:
+		vu_listen_handler(c, events);
+		break;
+	case EPOLL_TYPE_VHOST_CMD:
+		vu_cmd_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_VHOST_KICK:
+		vu_l2_kick(c, ref);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -173,9 +191,12 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init();
+	flow_init(passt_flow_ops);
 	tcp_init(&c);
-	tap_init(&c);
+	if (c.vhost_user)
+		vu_init(&c);
+	else
+		tap_init(&c);
 	migrate_ctl_init(&c);
 	udp_init(&c);
 	passt_timer_init(&c);
@@ -184,7 +205,7 @@ int main(int argc, char **argv)
 	daemon_drop_privileges(&c);
 	daemon_start(&c);
 
-	while (!passt_quit) {
+	while (!passt_quit && !c.quit) {
 		int n, i;
 
 		/* Wake up for delayed ACKs, if any wait */
@@ -203,10 +224,14 @@ int main(int argc, char **argv)
 			passt_dispatch(&c, ref, events[i].events);
 		}
 		tcp_defer_handler(&c);
+		l2_flush(&c);
 		flow_defer_handler();
 	}
 
 	migrate_ctl_cleanup(&c);
-	tap_cleanup(&c);
+	if (c.vhost_user)
+		vu_cleanup(&c);
+	else
+		tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }

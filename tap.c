@@ -11,6 +11,11 @@
  * half-written, so the stream cannot lose its framing: the rest of a frame
  * that a full socket cut is kept, and written first once the client reads.
  *
+ * The protocols write frames straight into this front end's send arena:
+ * each room lent is carved from it, with room for the length prefix in
+ * front, so that a frame and its prefix are one buffer. The arena is
+ * reused from its start once every room is back, after each flush.
+ *
  * While the socket is full, or that rest is pending, frames are refused and
  * EPOLLOUT is watched: once the client has read enough, the rest goes out
  * and the protocols hear that they may send again (l2_writable()).
@@ -19,19 +24,20 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/ethernet.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "arp.h"
 #include "ctx.h"
 #include "epoll_ref.h"
+#include "fe_sock.h"
 #include "ingress.h"
 #include "l2.h"
 #include "log.h"
+#include "ndp.h"
 #include "tap.h"
 #include "util.h"
 
@@ -43,10 +49,6 @@
 
 /* Frames handed to ingress in one batch */
 #define TAP_BATCH		1024
-
-/* Default socket paths: /tmp/passt_1.socket to /tmp/passt_99.socket */
-#define TAP_SOCK_FMT		"/tmp/passt_%u.socket"
-#define TAP_SOCK_MAX		99
 
 /* Largest iovec count for one sendmsg() (the kernel's UIO_MAXIOV) */
 #define TAP_IOV_MAX		1024
@@ -70,13 +72,30 @@ static size_t tap_rest_off;	/* First byte of tap_rest not written yet */
 static size_t tap_rest_len;	/* End of the bytes kept in tap_rest */
 static bool tap_wait_out;	/* EPOLLOUT watched: frames were refused */
 
-static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
-			      size_t bufs_per_frame, size_t frames);
+/* Send arena: frames of a flush, at most L2_QUEUE_MAX of them, and at
+ * least the largest one
+ */
+#define TAP_ARENA_SIZE		(4UL << 20)
+/* Rooms start on a cache line */
+#define TAP_ROOM_ALIGN		64
 
+static uint8_t tap_arena[TAP_ARENA_SIZE] __attribute__((aligned(64)));
+static size_t tap_arena_used;	/* Bytes carved since the arena was empty */
+static struct l2_room tap_rooms[L2_QUEUE_MAX];
+static size_t tap_rooms_used;	/* Rooms carved since then */
+static size_t tap_rooms_out;	/* Rooms lent or committed, not yet back */
+
+static size_t tap_lend(struct ctx *c, struct l2_room **rooms, size_t n,
+		       size_t size);
+static void tap_give_back(struct ctx *c, struct l2_room *room);
+static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
+			  size_t n);
 static bool tap_refusing(const struct ctx *c);
 
 static const struct l2_ops tap_l2_ops = {
-	.send_frames = tap_send_frames,
+	.lend = tap_lend,
+	.give_back = tap_give_back,
+	.deliver = tap_deliver,
 	.refusing = tap_refusing,
 };
 
@@ -132,20 +151,29 @@ static void tap_client_start(struct ctx *c, int fd)
 	tap_buf_partial = 0;
 	tap_rest_off = tap_rest_len = 0;
 	tap_wait_out = false;
+	tap_rooms_out = 0;
 	c->l2 = &tap_l2_ops;
+
+	/* What waited for a front end goes to this one */
+	l2_writable(c);
+
+	/* Find the guest at once, even if it has nothing to say */
+	arp_probe_guest(c);
+	ndp_probe_guest(c);
 }
 
 /**
  * tap_client_stop() - Drop the client, then wait for the next one or exit
  * @c:		Execution context
  *
- * With --fd or --one-off there is no next client: the daemon exits.
+ * With --fd or --one-off there is no next client: the main loop ends.
  */
 static void tap_client_stop(struct ctx *c)
 {
 	if (tap_client_fd < 0)
 		return;
 
+	l2_detach(c);
 	epoll_ref_del(c->epollfd, tap_client_fd);
 	close(tap_client_fd);
 	tap_client_fd = -1;
@@ -156,112 +184,11 @@ static void tap_client_stop(struct ctx *c)
 
 	if (tap_listen_fd < 0 || c->one_off) {
 		info("Client closed the connection, exiting");
-		tap_cleanup(c);
-		exit(EXIT_SUCCESS);
+		c->quit = true;
+		return;
 	}
 
 	info("Client closed the connection, waiting for a new one");
-}
-
-/**
- * tap_sock_probe() - Tell whether something listens at a socket path
- * @addr:	Address to probe
- *
- * Return: 0 if nothing listens (no file, or a stale one left behind),
- *	   EADDRINUSE if a server answers or the path can't be used,
- *	   otherwise a positive errno from socket()
- */
-static int tap_sock_probe(const struct sockaddr_un *addr)
-{
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int rc = 0;
-
-	if (fd < 0)
-		return errno;
-
-	/* Connected, or failed for a reason other than nobody being there */
-	if (!connect(fd, (const struct sockaddr *)addr, sizeof(*addr)) ||
-	    (errno != ENOENT && errno != ECONNREFUSED))
-		rc = EADDRINUSE;
-
-	close(fd);
-	return rc;
-}
-
-/**
- * tap_sock_bind() - Bind and listen on a path, removing a stale socket
- * @path:	Socket path
- *
- * Return: listening socket, or -1 with errno set
- */
-static int tap_sock_bind(const char *path)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd, rc;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-
-	rc = tap_sock_probe(&addr);
-	if (rc) {
-		errno = rc;
-		return -1;
-	}
-	/* Nothing answers: a socket file here is stale */
-	unlink(path);
-
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) ||
-	    listen(fd, 0)) {
-		rc = errno;
-		close(fd);
-		errno = rc;
-		return -1;
-	}
-
-	return fd;
-}
-
-/**
- * tap_listen() - Open the listening socket at the given or first free path
- * @c:		Execution context, c->sock_path filled in if it was empty
- *
- * Return: listening socket; failures are fatal
- */
-static int tap_listen(struct ctx *c)
-{
-	unsigned i;
-	int fd;
-
-	if (*c->sock_path) {
-		fd = tap_sock_bind(c->sock_path);
-		if (fd < 0)
-			die("Can't listen on %s: %s", c->sock_path,
-			    strerror(errno));
-		return fd;
-	}
-
-	for (i = 1; i <= TAP_SOCK_MAX; i++) {
-		char path[UNIX_PATH_MAX];
-
-		snprintf(path, sizeof(path), TAP_SOCK_FMT, i);
-		fd = tap_sock_bind(path);
-		if (fd >= 0) {
-			memcpy(c->sock_path, path, sizeof(path));
-			return fd;
-		}
-		if (errno != EADDRINUSE)
-			debug("Can't use %s: %s", path, strerror(errno));
-	}
-
-	die("No free socket path from " TAP_SOCK_FMT " to " TAP_SOCK_FMT,
-	    1U, TAP_SOCK_MAX);
 }
 
 /**
@@ -279,7 +206,7 @@ void tap_init(struct ctx *c)
 		return;
 	}
 
-	tap_listen_fd = tap_listen(c);
+	tap_listen_fd = fe_sock_listen(c);
 	tap_path_bound = true;
 
 	if (tap_listen_fd > EPOLL_REF_FD_MAX)
@@ -489,78 +416,123 @@ void tap_handler(struct ctx *c, uint32_t events)
 }
 
 /**
- * tap_rest_keep() - Keep the rest of a frame a short write cut
- * @iov:	Buffers of the frame, length prefix first
- * @cnt:	Number of buffers
- * @done:	Bytes of the frame written
+ * tap_lend() - Lend rooms carved from the send arena, see struct l2_ops
+ * @c:		Execution context, unused
+ * @rooms:	Room pointers, filled in
+ * @n:		Rooms wanted
+ * @size:	Bytes each room holds, at most L2_MAX_LEN
+ *
+ * Return: rooms lent: none while the client doesn't read, or once the
+ *	   arena is used up until the next flush
  */
-static void tap_rest_keep(const struct iovec *iov, size_t cnt, size_t done)
+static size_t tap_lend(struct ctx *c, struct l2_room **rooms, size_t n,
+		       size_t size)
 {
 	size_t i;
 
-	tap_rest_off = tap_rest_len = 0;
-	for (i = 0; i < cnt; i++) {
-		size_t skip = MIN(done, iov[i].iov_len);
-		size_t len = iov[i].iov_len - skip;
+	(void)c;
 
-		done -= skip;
-		memcpy(tap_rest + tap_rest_len,
-		       (const uint8_t *)iov[i].iov_base + skip, len);
-		tap_rest_len += len;
+	if (tap_client_fd < 0 || tap_wait_out)
+		return 0;
+
+	/* Everything is back: start again from the front */
+	if (!tap_rooms_out)
+		tap_arena_used = tap_rooms_used = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t need = ROUND_UP(TAP_HDR_LEN + size, TAP_ROOM_ALIGN);
+		struct l2_room *r;
+
+		if (tap_rooms_used == ARRAY_SIZE(tap_rooms) ||
+		    need > TAP_ARENA_SIZE - tap_arena_used)
+			break;
+
+		r = &tap_rooms[tap_rooms_used++];
+		r->iov[0].iov_base = tap_arena + tap_arena_used + TAP_HDR_LEN;
+		r->iov[0].iov_len = size;
+		r->iovcnt = 1;
+		r->size = size;
+		tap_arena_used += need;
+		tap_rooms_out++;
+		rooms[i] = r;
 	}
+
+	return i;
 }
 
 /**
- * tap_send_frames() - Write frames to the client, see struct l2_ops
- * @c:			Execution context
- * @iov:		Buffers: per frame, a struct l2_prefix, then the frame
- * @bufs_per_frame:	Buffers per frame, the prefix included
- * @frames:		Number of frames
+ * tap_give_back() - Take back a room that holds no frame
+ * @c:		Execution context, unused
+ * @room:	Room lent by tap_lend()
+ */
+static void tap_give_back(struct ctx *c, struct l2_room *room)
+{
+	(void)c;
+	(void)room;
+
+	ASSERT(tap_rooms_out);
+	tap_rooms_out--;
+}
+
+/**
+ * tap_rest_keep() - Keep the rest of a frame a short write cut
+ * @buf:	Frame, length prefix first
+ * @len:	Length of the frame, prefix included
+ * @done:	Bytes of it written
+ */
+static void tap_rest_keep(const uint8_t *buf, size_t len, size_t done)
+{
+	tap_rest_off = 0;
+	tap_rest_len = len - done;
+	memcpy(tap_rest, buf + done, tap_rest_len);
+}
+
+/**
+ * tap_deliver() - Write committed frames to the client, see struct l2_ops
+ * @c:		Execution context
+ * @rooms:	Rooms from tap_lend(), each holding a frame
+ * @n:		Number of rooms
  *
- * Return: number of frames taken, in order; the rest were not written, and
+ * Each frame goes with its length prefix, written just before it, as one
+ * buffer; many frames per sendmsg().
+ *
+ * Return: number of frames written, in order; the rest were not, and
  *	   l2_writable() follows once the client reads again
  */
-static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
-			      size_t bufs_per_frame, size_t frames)
+static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
+			  size_t n)
 {
-	size_t per_call, i, sent = 0;
+	static struct iovec iov[TAP_IOV_MAX];
+	size_t i, sent = 0;
 
-	if (tap_client_fd < 0 || bufs_per_frame < 2 ||
-	    bufs_per_frame > TAP_IOV_MAX)
-		return 0;
+	ASSERT(tap_rooms_out >= n);
+	tap_rooms_out -= n;
 
 	/* Nothing overtakes the rest of a cut frame */
-	if (tap_rest_len)
+	if (tap_client_fd < 0 || tap_rest_len)
 		return 0;
 
-	for (i = 0; i < frames; i++) {
-		struct iovec *f = iov + i * bufs_per_frame;
-		size_t j, len = 0;
+	for (i = 0; i < n; i++) {
+		uint8_t *frame = rooms[i]->iov[0].iov_base;
 
-		for (j = 1; j < bufs_per_frame; j++)
-			len += f[j].iov_len;
-		if (len > L2_MAX_LEN) {
-			/* Its rest wouldn't fit tap_rest: send those before */
-			debug_ratelimit("Frame of %zu bytes not sent", len);
-			frames = i;
-			break;
-		}
-		put_be32(f[0].iov_base, (uint32_t)len);
-		f[0].iov_len = TAP_HDR_LEN;
+		put_be32(frame - TAP_HDR_LEN, (uint32_t)rooms[i]->len);
 	}
 
-	per_call = TAP_IOV_MAX / bufs_per_frame;
-	while (sent < frames) {
-		size_t count = MIN(per_call, frames - sent), done;
-		struct iovec *first = iov + sent * bufs_per_frame;
-		struct msghdr mh = {
-			.msg_iov = first,
-			.msg_iovlen = count * bufs_per_frame,
-		};
-		ssize_t n;
+	while (sent < n) {
+		size_t count = MIN(n - sent, ARRAY_SIZE(iov)), done;
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = count };
+		ssize_t w;
 
-		n = sendmsg(tap_client_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0) {
+		for (i = 0; i < count; i++) {
+			const struct l2_room *r = rooms[sent + i];
+
+			iov[i].iov_base = (uint8_t *)r->iov[0].iov_base -
+					  TAP_HDR_LEN;
+			iov[i].iov_len = TAP_HDR_LEN + r->len;
+		}
+
+		w = sendmsg(tap_client_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
@@ -572,23 +544,18 @@ static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 		}
 
 		/* Count whole frames, and keep the rest of one cut */
-		done = (size_t)n;
+		done = (size_t)w;
 		for (i = 0; i < count; i++) {
-			struct iovec *f = first + i * bufs_per_frame;
-			size_t j, len = 0;
-
-			for (j = 0; j < bufs_per_frame; j++)
-				len += f[j].iov_len;
-
-			if (done < len) {
+			if (done < iov[i].iov_len) {
 				if (done) {
-					tap_rest_keep(f, bufs_per_frame, done);
+					tap_rest_keep(iov[i].iov_base,
+						      iov[i].iov_len, done);
 					sent++;
 				}
 				tap_out_watch(c, true);
 				return sent;
 			}
-			done -= len;
+			done -= iov[i].iov_len;
 			sent++;
 		}
 	}
@@ -603,6 +570,7 @@ static size_t tap_send_frames(struct ctx *c, struct iovec *iov,
 void tap_cleanup(struct ctx *c)
 {
 	if (tap_client_fd >= 0) {
+		l2_detach(c);
 		close(tap_client_fd);
 		tap_client_fd = -1;
 		c->l2 = NULL;

@@ -1,33 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* tcp.c - TCP translation: the state machine pairing each guest connection
- * with a host socket
+ * with a host socket, and the event handlers that drive it
  *
  * Guest to host: a SYN opens a non-blocking connect(); the guest gets its
  * SYN,ACK once the host connection is up, a RST if it fails. Data goes to
  * the socket with one sendmsg() per batch of segments; the guest is
- * acknowledged only for what the kernel took, and its window is the free
- * space of the socket's send buffer, so nothing is ever acknowledged and
- * then lost.
+ * acknowledged only for what the kernel took (tcp_ack.c), so nothing is
+ * ever acknowledged and then lost.
  *
  * Host to guest: tcp_seg.c reads the socket with MSG_PEEK into segments
  * within the guest's window; data leaves the socket's queue only when the
  * guest acknowledges it. A timeout rewinds to the first unacknowledged
- * byte and sends everything again; three duplicate ACKs resend only the
- * first segment.
+ * byte and sends everything again.
  *
  * FIN and RST map both ways: a FIN from the guest is shutdown(SHUT_WR), the
  * peer's end of data is our FIN after the last byte, a RST from the guest
  * closes the socket with a zero linger time (a RST to the peer), and a
  * socket error is a RST to the guest. A connection closes once both
  * directions have ended and the guest has acknowledged our FIN.
+ *
+ * A connection is gone in one way only: a function that finds it broken
+ * returns a positive errno, and the event handler that called it resets
+ * the connection (tcp_rst()) and returns at once. Nothing touches a
+ * connection after that.
  */
 
 #include <errno.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,7 +39,6 @@
 #include "fwd.h"
 #include "l2.h"
 #include "log.h"
-#include "passt.h"
 #include "pkt.h"
 #include "siphash.h"
 #include "tcp.h"
@@ -47,12 +47,7 @@
 
 #define TCP_HDR_MIN		20
 /* Our window scale: windows up to 16 MiB */
-#define TCP_WS_TO_TAP		8
-/* The guest's MSS if it sends no option (RFC 9293, 3.7.1) */
-#define TCP_GUEST_MSS_DEFAULT	536
-/* Retransmission timeout: initial (RFC 6298, 2.1) and largest */
-#define TCP_RTO_MS		1000U
-#define TCP_RTO_MAX_MS		60000U
+#define TCP_WS_TO_GUEST		8
 /* Retransmissions without progress before we give up */
 #define TCP_SYN_RETRIES		5
 #define TCP_DATA_RETRIES	7
@@ -61,54 +56,10 @@
 #define TCP_INACTIVE_S		7200
 /* Segments of one connection handled in one call */
 #define TCP_BATCH_MAX		1024
-/* Delayed ACKs (RFC 9293, 3.8.6.3; RFC 5681, 4.2): how long an ACK for
- * guest data may wait for our next segment to carry it
- */
-#define TCP_ACK_DELAY_MS	2
-
-/**
- * struct tcp_seg_in - A parsed segment from the guest
- * @sport:	Source port
- * @dport:	Destination port
- * @seq:	Sequence number
- * @ack:	Acknowledgement number
- * @wnd:	Window, unscaled
- * @flags:	TCP flags
- * @mss:	MSS option, 0 if absent
- * @ws:		Window scale option, -1 if absent
- * @ts:		Timestamps option present
- * @tsval:	Timestamp value, if @ts
- * @data:	Payload
- * @len:	Payload length
- */
-struct tcp_seg_in {
-	uint16_t sport;
-	uint16_t dport;
-	uint32_t seq;
-	uint32_t ack;
-	uint16_t wnd;
-	uint8_t flags;
-	uint16_t mss;
-	int8_t ws;
-	bool ts;
-	uint32_t tsval;
-	const uint8_t *data;
-	size_t len;
-};
 
 static struct siphash_key tcp_isn_key;
 
-/* Connections whose ACK waits (TCP_F_ACK_DELAYED), and when they all go
- * out; one that doesn't fit sends its ACK at once
- */
-static struct flow_list tcp_ack_delayed;
-static uint32_t tcp_ack_deadline_ms;
-/* Connections whose frames the front end refused (TCP_F_L2_WAIT), to
- * resume once it takes frames again. If more wait than the list holds, the
- * whole table is searched instead.
- */
-static struct flow_list tcp_l2_waiting;
-/* Connections resumed so, for the debug log */
+/* Connections resumed once the front end took frames again, for the log */
 static unsigned long tcp_l2_resumed;
 
 /**
@@ -227,19 +178,6 @@ static uint32_t tcp_isn(const struct ctx *c, const struct flowside *fs)
 }
 
 /**
- * tcp_timer_set() - Start or stop a connection's retransmission timer
- * @c:		Execution context
- * @conn:	Connection
- * @on:		Start (else stop)
- */
-static void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on)
-{
-	uint32_t rto = MIN(TCP_RTO_MS << conn->retries, TCP_RTO_MAX_MS);
-
-	conn->timer_ms = on ? (tcp_now_ms(c) + rto) | 1 : 0;
-}
-
-/**
  * tcp_epoll() - Set the events a connection's socket is watched for
  * @c:		Execution context
  * @conn:	Connection
@@ -267,22 +205,41 @@ static int tcp_epoll(const struct ctx *c, const struct tcp_conn *conn,
 }
 
 /**
- * tcp_close() - Close a connection's socket and retire its flow
+ * tcp_flow_release() - Close a connection's socket: the one way a TCP flow
+ *			is closed, through flow_close()
+ * @c:		Execution context
+ * @f:		Flow of type TCP
+ */
+static void tcp_flow_release(const struct ctx *c, struct flow_common *f)
+{
+	struct tcp_conn *conn = tcp_conn_of(f);
+
+	epoll_ref_del(c->epollfd, conn->sock);
+	close(conn->sock);
+	conn->sock = -1;
+}
+
+const struct flow_ops tcp_flow_ops = {
+	.release = tcp_flow_release,
+};
+
+/**
+ * tcp_close() - Close a connection and retire its flow
+ * @c:		Execution context
  * @conn:	Connection
  * @reset:	Close with a zero linger time: the peer gets a RST
  * @why:	What happened, for the debug log
  */
-static void tcp_close(struct tcp_conn *conn, bool reset, const char *why)
+static void tcp_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
+		      const char *why)
 {
 	if (reset) {
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
 		setsockopt(conn->sock, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
-	close(conn->sock);
-	conn->sock = -1;
 	flow_log(&conn->f, LOG_DEBUG, "%s", why);
-	flow_close(&conn->f);
+	flow_close(c, &conn->f);
 }
 
 /**
@@ -291,266 +248,52 @@ static void tcp_close(struct tcp_conn *conn, bool reset, const char *why)
  * @conn:	Connection
  * @why:	What happened, for the debug log
  */
-void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why)
+static void tcp_rst(struct ctx *c, struct tcp_conn *conn, const char *why)
 {
-	uint32_t seq = conn->state == CONN_CONNECTING ? 0 : conn->seq_to_tap;
+	uint32_t seq = conn->state == CONN_CONNECTING ? 0 : conn->seq_to_guest;
 
 	tcp_seg_ctl(c, conn, TCP_RST | TCP_ACK, seq);
-	tcp_close(conn, true, why);
-}
-
-/**
- * tcp_rewind() - Send again from an earlier sequence number
- * @conn:	Established connection
- * @seq:	Sequence number, not before the guest's last ACK
- */
-void tcp_rewind(struct tcp_conn *conn, uint32_t seq)
-{
-	int off = (int)(seq - conn->seq_ack_from_tap);
-
-	conn->seq_to_tap = seq;
-	conn->flags &= (uint16_t)~TCP_F_DRAINED;
-	if (setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
-		debug_ratelimit("SO_PEEK_OFF: %s", strerror(errno));
-}
-
-/**
- * tcp_wnd_to_tap() - Window to advertise to the guest, from the free space
- *		      of the socket's send buffer
- * @conn:	Connection
- *
- * Sets TCP_F_WND_LOW when the window is so low that the socket must tell
- * us when it drains (see tcp_epoll_sync()), clears it otherwise.
- *
- * Return: window field, scaled down by our window scale
- */
-uint16_t tcp_wnd_to_tap(struct tcp_conn *conn)
-{
-	uint32_t wnd = 65535, max = 65535U << conn->ws_to_tap;
-	int sndbuf, outq;
-	socklen_t sl = sizeof(sndbuf);
-
-	conn->flags &= (uint16_t)~TCP_F_WND_LOW;
-	if (conn->state == CONN_ESTABLISHED &&
-	    !getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) &&
-	    !ioctl(conn->sock, SIOCOUTQ, &outq)) {
-		/* The kernel counts its own overhead against the buffer:
-		 * promise only three quarters of it
-		 */
-		long avail = (long)sndbuf / 4 * 3 - outq;
-
-		wnd = avail > 0 ? (uint32_t)avail : 0;
-		/* Below this, the kernel no longer reports the socket as
-		 * writable, so EPOLLOUT will come once it drains
-		 */
-		if (wnd < (uint32_t)sndbuf / 12)
-			conn->flags |= TCP_F_WND_LOW;
-	}
-
-	wnd = MIN(wnd, max);
-	conn->wnd_to_tap = (uint16_t)(wnd >> conn->ws_to_tap);
-
-	return conn->wnd_to_tap;
-}
-
-/**
- * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low
- * @c:		Execution context
- * @conn:	Connection
- */
-static void tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
-{
-	bool low = conn->flags & TCP_F_WND_LOW;
-
-	if (low == !!(conn->flags & TCP_F_WAIT_OUT))
-		return;
-
-	conn->flags ^= TCP_F_WAIT_OUT;
-	tcp_epoll(c, conn, false);
-}
-
-/**
- * tcp_send_ack() - Send an ACK
- * @c:		Execution context
- * @conn:	Connection
- */
-static void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
-{
-	tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_tap);
-}
-
-/**
- * tcp_ack_data_in() - Acknowledge what the guest sent, now or a bit later
- * @c:		Execution context
- * @conn:	Established connection
- *
- * An ACK owed for a reason (a duplicate, a hole, a FIN, data the socket
- * did not take all of) goes now, and so does one covering a full-sized
- * segment or more, so that bulk transfers keep their pace. One for less
- * waits up to TCP_ACK_DELAY_MS: in an exchange of requests and answers,
- * the host's answer usually comes first and carries it, which saves the
- * guest a frame per exchange.
- */
-static void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
-{
-	uint32_t unacked = conn->seq_from_tap - conn->seq_ack_to_tap;
-
-	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
-		return;
-
-	/* A FIN the socket took set TCP_TAP_FIN_RCVD, one it didn't set
-	 * TCP_F_ACK_DUE
-	 */
-	if ((conn->flags & TCP_F_ACK_DUE) || unacked >= conn->mss ||
-	    (conn->fin & TCP_TAP_FIN_RCVD)) {
-		tcp_send_ack(c, conn);
-		return;
-	}
-
-	if (conn->flags & TCP_F_ACK_DELAYED)
-		return;
-
-	if (!tcp_ack_delayed.n)
-		tcp_ack_deadline_ms = tcp_now_ms(c) + TCP_ACK_DELAY_MS;
-	if (flow_list_add(&tcp_ack_delayed, flow_idx(&conn->f)))
-		conn->flags |= TCP_F_ACK_DELAYED;
-	else
-		tcp_send_ack(c, conn);
-}
-
-/**
- * tcp_ack_delayed_flush() - Send the delayed ACKs that are due
- * @c:		Execution context
- *
- * A connection that sent a segment since has no ACK waiting any more (any
- * segment clears TCP_F_ACK_DELAYED), and a closed one has no TCP flow.
- */
-static void tcp_ack_delayed_flush(struct ctx *c)
-{
-	uint32_t idx[FLOW_LIST_MAX];
-	unsigned i, n;
-
-	if (!tcp_ack_delayed.n || SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
-		return;
-
-	/* Overflows need nothing: one that didn't fit sent its ACK at once */
-	n = flow_list_take(&tcp_ack_delayed, idx, NULL);
-	for (i = 0; i < n; i++) {
-		struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
-		struct tcp_conn *conn;
-
-		if (!f)
-			continue;
-		conn = tcp_conn_of(f);
-		if ((conn->flags & TCP_F_ACK_DELAYED) &&
-		    conn->state == CONN_ESTABLISHED)
-			tcp_send_ack(c, conn);
-		conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
-	}
-}
-
-/**
- * tcp_wait_ms() - How long the main loop may wait for events
- * @c:		Execution context, with the current time
- *
- * Return: milliseconds until the delayed ACKs are due, -1 if none waits
- */
-int tcp_wait_ms(const struct ctx *c)
-{
-	int32_t left;
-
-	if (!tcp_ack_delayed.n)
-		return -1;
-
-	left = (int32_t)(tcp_ack_deadline_ms - tcp_now_ms(c));
-	return left > 0 ? left : 0;
-}
-
-/**
- * tcp_discard() - Drop data the guest acknowledged from the socket's queue
- * @conn:	Connection
- * @n:		Bytes
- *
- * Return: 0 on success, a positive errno on failure
- */
-static int tcp_discard(struct tcp_conn *conn, uint32_t n)
-{
-	while (n) {
-		/* With MSG_TRUNC, TCP drops the bytes and writes nothing */
-		/* cppcheck-suppress nullPointer */
-		ssize_t r = recv(conn->sock, NULL, n, MSG_TRUNC | MSG_DONTWAIT);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? errno : EIO;
-		n -= (uint32_t)r;
-	}
-
-	return 0;
-}
-
-/**
- * tcp_sock_data() - Send socket data to the guest, reset on failure
- * @c:		Execution context
- * @conn:	Established connection
- * @limit:	Most bytes, UINT32_MAX for the whole window
- *
- * Return: false if the connection was reset
- */
-static bool tcp_sock_data(struct ctx *c, struct tcp_conn *conn,
-			  uint32_t limit)
-{
-	int rc = tcp_seg_data(c, conn, limit);
-
-	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
-		return false;
-	}
-
-	/* Data in flight, or a zero window to probe */
-	if (!conn->timer_ms && (conn->seq_to_tap != conn->seq_ack_from_tap ||
-				(conn->flags & TCP_F_STALLED)))
-		tcp_timer_set(c, conn, true);
-
-	return true;
+	tcp_close(c, conn, true, why);
 }
 
 /**
  * tcp_send_again() - Send what the guest is still owed: our SYN or SYN,ACK
- *		      during the handshake, data from @seq_to_tap once
+ *		      during the handshake, data from @seq_to_guest once
  *		      established
  * @c:		Execution context
  * @conn:	Connection
  *
- * Return: false if the connection was reset
+ * Return: 0 on success, a positive errno if the socket failed
  */
-static bool tcp_send_again(struct ctx *c, struct tcp_conn *conn)
+static int tcp_send_again(struct ctx *c, struct tcp_conn *conn)
 {
 	switch (conn->state) {
 	case CONN_SYN_ACK_SENT:
-		tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_ack_from_tap);
-		return true;
+		tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK,
+			    conn->seq_ack_from_guest);
+		return 0;
 	case CONN_SYN_SENT:
-		tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_tap);
-		return true;
+		tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_guest);
+		return 0;
 	case CONN_ESTABLISHED:
 		return tcp_sock_data(c, conn, UINT32_MAX);
 	default:
-		return true;
+		return 0;
 	}
 }
 
 /**
  * tcp_close_check() - Close a connection once both directions are done
+ * @c:		Execution context
  * @conn:	Connection
  *
  * Return: true if closed
  */
-static bool tcp_close_check(struct tcp_conn *conn)
+static bool tcp_close_check(const struct ctx *c, struct tcp_conn *conn)
 {
-	if ((conn->fin & TCP_TAP_FIN_ACKED) && (conn->fin & TCP_TAP_FIN_RCVD)) {
-		tcp_close(conn, false, "closed");
+	if ((conn->fin & TCP_GUEST_FIN_ACKED) &&
+	    (conn->fin & TCP_GUEST_FIN_RCVD)) {
+		tcp_close(c, conn, false, "closed");
 		return true;
 	}
 
@@ -558,75 +301,21 @@ static bool tcp_close_check(struct tcp_conn *conn)
 }
 
 /**
- * tcp_fast_retransmit() - Send the first unacknowledged segment again
+ * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low
  * @c:		Execution context
  * @conn:	Connection
- */
-static void tcp_fast_retransmit(struct ctx *c, struct tcp_conn *conn)
-{
-	uint32_t next = conn->seq_to_tap;
-
-	tcp_rewind(conn, conn->seq_ack_from_tap);
-	if (!tcp_sock_data(c, conn, conn->mss))
-		return;
-	if (SEQ_LT(conn->seq_to_tap, next))
-		tcp_rewind(conn, next);
-}
-
-/**
- * tcp_ack_in() - Process the acknowledgement and window of a segment
- * @c:		Execution context
- * @conn:	Established connection
- * @s:		Segment with ACK set
  *
- * Return: true if the guest acknowledged new data or opened its window,
- *	   so that more can be sent; false otherwise, or if reset
+ * Return: 0 on success, a positive errno on failure
  */
-static bool tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
-		       const struct tcp_seg_in *s)
+static int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
 {
-	uint32_t una = conn->seq_ack_from_tap, wnd = tcp_guest_wnd(conn);
-	uint32_t acked;
-	int rc;
+	bool low = conn->flags & TCP_F_WND_LOW;
 
-	if (SEQ_GT(s->ack, conn->seq_max_to_tap)) {
-		conn->flags |= TCP_F_ACK_DUE;	/* ACK for unsent data */
-		return false;
-	}
-	if (SEQ_LT(s->ack, una))
-		return false;			/* old, reordered */
+	if (low == !!(conn->flags & TCP_F_WAIT_OUT))
+		return 0;
 
-	conn->wnd_from_tap = s->wnd;
-
-	if (s->ack == una) {
-		if (!s->len && !(s->flags & TCP_FIN) &&
-		    conn->seq_to_tap != una && tcp_guest_wnd(conn) == wnd &&
-		    ++conn->dup_acks == 3)
-			tcp_fast_retransmit(c, conn);
-		return tcp_guest_wnd(conn) > wnd;
-	}
-
-	acked = s->ack - una;
-	if ((conn->fin & TCP_TAP_FIN_SENT) &&
-	    s->ack == conn->seq_max_to_tap) {
-		conn->fin |= TCP_TAP_FIN_ACKED;
-		acked--;
-	}
-
-	rc = tcp_discard(conn, acked);
-	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
-		return false;
-	}
-
-	conn->seq_ack_from_tap = s->ack;
-	if (SEQ_GT(s->ack, conn->seq_to_tap))
-		conn->seq_to_tap = s->ack;
-	conn->retries = 0;
-	conn->dup_acks = 0;
-	tcp_timer_set(c, conn, conn->seq_to_tap != s->ack);
-
-	return true;
+	conn->flags ^= TCP_F_WAIT_OUT;
+	return tcp_epoll(c, conn, false);
 }
 
 /**
@@ -641,9 +330,10 @@ static void tcp_established(const struct ctx *c, struct tcp_conn *conn,
 	int zero = 0;
 
 	conn->state = CONN_ESTABLISHED;
-	conn->seq_ack_from_tap = ack;
+	conn->seq_ack_from_guest = ack;
 	conn->retries = 0;
 	tcp_timer_set(c, conn, false);
+	tcp_wnd_update(conn);
 
 	/* Reads at an offset: from here on, MSG_PEEK continues after what
 	 * was already sent
@@ -663,24 +353,24 @@ static void tcp_established(const struct ctx *c, struct tcp_conn *conn,
 static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
 			   const struct tcp_seg_in *s)
 {
-	bool v4 = !!inany_v4(&conn->f.side[FLOW_SIDE_GUEST].eaddr);
 	int mtu = c->mtu ? c->mtu : MTU_DEFAULT;
 	unsigned mss = s->mss ? s->mss : TCP_GUEST_MSS_DEFAULT;
 
-	conn->mss = (uint16_t)MIN(mss, (unsigned)mtu - (v4 ? 40 : 60));
+	conn->mss = (uint16_t)MIN(mss, (unsigned)mtu -
+				       (tcp_conn_v4(conn) ? 40 : 60));
 	conn->mss = MAX(conn->mss, 64);
 
 	/* Window scaling only if both sides offer it (RFC 7323, 2.2) */
 	if (s->ws >= 0) {
-		conn->ws_from_tap = (uint8_t)s->ws & 0xf;
-		conn->ws_to_tap = TCP_WS_TO_TAP;
+		conn->ws_from_guest = (uint8_t)s->ws & 0xf;
+		conn->ws_to_guest = TCP_WS_TO_GUEST;
 	} else {
-		conn->ws_from_tap = conn->ws_to_tap = 0;
+		conn->ws_from_guest = conn->ws_to_guest = 0;
 	}
 	/* The window of a SYN is never scaled: keep it in the unit later
 	 * segments use, rounded down
 	 */
-	conn->wnd_from_tap = (uint16_t)(s->wnd >> conn->ws_from_tap);
+	conn->wnd_from_guest = (uint16_t)(s->wnd >> conn->ws_from_guest);
 
 	if (s->ts) {
 		conn->flags |= TCP_F_TS;
@@ -694,8 +384,10 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
  * tcp_connected() - The host connection is up: SYN,ACK to the guest
  * @c:		Execution context
  * @conn:	Connection
+ *
+ * Return: 0 on success, a positive errno on failure
  */
-static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
+static int tcp_connected(struct ctx *c, struct tcp_conn *conn)
 {
 	struct flowside *h = &conn->f.side[FLOW_SIDE_HOST];
 	union sockaddr_inany sa = { 0 };
@@ -705,26 +397,59 @@ static void tcp_connected(struct ctx *c, struct tcp_conn *conn)
 		inany_from_sockaddr(&h->oaddr, &h->oport, &sa);
 
 	conn->state = CONN_SYN_ACK_SENT;
-	tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_ack_from_tap);
-	conn->seq_to_tap = conn->seq_max_to_tap = conn->seq_ack_from_tap + 1;
+	tcp_seg_ctl(c, conn, TCP_SYN | TCP_ACK, conn->seq_ack_from_guest);
+	conn->seq_to_guest = conn->seq_max_to_guest =
+		conn->seq_ack_from_guest + 1;
 	tcp_timer_set(c, conn, true);
-	tcp_epoll(c, conn, false);
+	return tcp_epoll(c, conn, false);
 }
 
 /**
- * tcp_conn_from_tap() - Open a host connection for a guest's SYN
+ * tcp_sock_bind_out() - Bind an outbound socket as -o and --outbound-if
+ *			 say
+ * @c:		Execution context
+ * @fd:		Socket
+ * @h:		Host side of the flow
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+static int tcp_sock_bind_out(const struct ctx *c, int fd,
+			     const struct flowside *h)
+{
+	bool v4 = !!inany_v4(&h->eaddr);
+	const char *ifname = v4 ? c->ip4.ifname_out : c->ip6.ifname_out;
+	union sockaddr_inany sa;
+	socklen_t sl;
+
+	if (*ifname &&
+	    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       (socklen_t)strlen(ifname)))
+		return errno;
+
+	if (inany_is_unspecified(&h->oaddr))
+		return 0;
+
+	sl = inany_to_sockaddr(&sa, &h->oaddr, 0, 0);
+	if (bind(fd, &sa.sa, sl))
+		return errno;
+
+	return 0;
+}
+
+/**
+ * tcp_conn_from_guest() - Open a host connection for a guest's SYN
  * @c:		Execution context
  * @p:		Parsed frame
  * @s:		Parsed segment: SYN without ACK
  */
-static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
-			      const struct tcp_seg_in *s)
+static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
+				const struct tcp_seg_in *s)
 {
 	union sockaddr_inany sa;
 	struct flow_common *f;
 	struct tcp_conn *conn;
-	struct flowside *h;
 	int fd, rc, one = 1;
+	struct flowside *h;
 	socklen_t sl;
 
 	f = flow_alloc();
@@ -757,47 +482,34 @@ static void tcp_conn_from_tap(struct ctx *c, const struct pkt *p,
 		return;
 	}
 
+	/* From here on the flow owns the socket: failures reset */
 	conn = tcp_conn_of(f);
-	f->type = FLOW_TYPE_TCP;
 	conn->sock = fd;
+	flow_activate(f, FLOW_TYPE_TCP);
 	conn->state = CONN_CONNECTING;
-	conn->seq_from_tap = conn->seq_ack_to_tap = s->seq + 1;
-	conn->seq_ack_from_tap = tcp_isn(c, &f->side[FLOW_SIDE_GUEST]);
-	conn->seq_to_tap = conn->seq_max_to_tap = conn->seq_ack_from_tap;
+	conn->seq_from_guest = conn->seq_ack_to_guest = s->seq + 1;
+	conn->seq_ack_from_guest = tcp_isn(c, &f->side[FLOW_SIDE_GUEST]);
+	conn->seq_to_guest = conn->seq_max_to_guest = conn->seq_ack_from_guest;
 	conn->active_s = (uint32_t)c->now.tv_sec;
 	tcp_guest_opts(c, conn, s);
+	tcp_wnd_update(conn);
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
-	if (flow_hash_insert(f, FLOW_SIDE_GUEST) || tcp_epoll(c, conn, true)) {
-		tcp_rst(c, conn, "can't track connection");
-		return;
+	rc = flow_hash_insert(f, FLOW_SIDE_GUEST);
+	if (!rc)
+		rc = tcp_epoll(c, conn, true);
+	if (!rc)
+		rc = tcp_sock_bind_out(c, fd, h);
+	if (!rc) {
+		sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport, c->ip6.ifi);
+		if (!connect(fd, &sa.sa, sl))
+			rc = tcp_connected(c, conn);
+		else if (errno != EINPROGRESS)
+			rc = errno;
 	}
-
-	if (!inany_is_unspecified(&h->oaddr) ||
-	    *(inany_v4(&h->eaddr) ? c->ip4.ifname_out : c->ip6.ifname_out)) {
-		const char *ifname = inany_v4(&h->eaddr) ? c->ip4.ifname_out :
-							   c->ip6.ifname_out;
-
-		if (*ifname &&
-		    setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-			       (socklen_t)strlen(ifname))) {
-			tcp_rst(c, conn, strerror(errno));
-			return;
-		}
-
-		sl = inany_to_sockaddr(&sa, &h->oaddr, 0, 0);
-		if (bind(fd, &sa.sa, sl)) {
-			tcp_rst(c, conn, strerror(errno));
-			return;
-		}
-	}
-
-	sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport, c->ip6.ifi);
-	if (!connect(fd, &sa.sa, sl)) {
-		tcp_connected(c, conn);
-	} else if (errno != EINPROGRESS) {
-		tcp_rst(c, conn, strerror(errno));
+	if (rc) {
+		tcp_rst(c, conn, strerror(rc));
 		return;
 	}
 
@@ -838,32 +550,35 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	    fwd_nat_inbound(c, IPPROTO_TCP, rule, h, g))
 		goto refuse;
 
+	/* From here on the flow owns the socket */
 	conn = tcp_conn_of(f);
-	f->type = FLOW_TYPE_TCP;
-	f->flags |= FLOW_F_INBOUND;
 	conn->sock = fd;
+	flow_activate(f, FLOW_TYPE_TCP);
+	f->flags |= FLOW_F_INBOUND;
 	conn->state = CONN_SYN_SENT;
 	conn->flags = TCP_F_INBOUND | TCP_F_TS;
-	conn->ws_to_tap = TCP_WS_TO_TAP;
+	conn->ws_to_guest = TCP_WS_TO_GUEST;
 	conn->mss = TCP_GUEST_MSS_DEFAULT;
-	conn->seq_ack_from_tap = tcp_isn(c, g);
+	conn->seq_ack_from_guest = tcp_isn(c, g);
 	conn->active_s = (uint32_t)c->now.tv_sec;
+	tcp_wnd_update(conn);
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	if (flow_hash_insert(f, FLOW_SIDE_GUEST) || tcp_epoll(c, conn, true)) {
-		tcp_close(conn, true, "can't track connection");
+		tcp_close(c, conn, true, "can't track connection");
 		return;
 	}
 
-	tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_tap);
-	conn->seq_to_tap = conn->seq_max_to_tap = conn->seq_ack_from_tap + 1;
+	tcp_seg_ctl(c, conn, TCP_SYN, conn->seq_ack_from_guest);
+	conn->seq_to_guest = conn->seq_max_to_guest =
+		conn->seq_ack_from_guest + 1;
 	tcp_timer_set(c, conn, true);
 	flow_log(f, LOG_DEBUG, "SYN to guest");
 	return;
 
 refuse:
-	if (f && f->type == FLOW_TYPE_NONE)
+	if (f)
 		flow_alloc_cancel(f);
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(fd);
@@ -873,17 +588,18 @@ refuse:
  * tcp_to_sock() - Send in-order guest data to the socket
  * @c:		Execution context
  * @conn:	Connection
- * @iov:	Payloads, in sequence from @conn->seq_from_tap
+ * @iov:	Payloads, in sequence from @conn->seq_from_guest
  * @cnt:	Number of buffers
  * @fin:	The guest's FIN follows the last byte
  *
  * Only what the kernel takes is acknowledged: the rest, and the FIN with
- * it, the guest sends again.
+ * it, the guest sends again. The window follows what is left of the
+ * socket's buffer.
  *
- * Return: false if the connection was reset
+ * Return: 0 on success, a positive errno if the socket failed
  */
-static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
-			struct iovec *iov, size_t cnt, bool fin)
+static int tcp_to_sock(const struct ctx *c, struct tcp_conn *conn,
+		       struct iovec *iov, size_t cnt, bool fin)
 {
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = cnt };
 	size_t total = 0, i;
@@ -895,13 +611,12 @@ static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
 	if (total) {
 		n = sendmsg(conn->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				tcp_rst(c, conn, strerror(errno));
-				return false;
-			}
+			if (errno != EAGAIN && errno != EINTR)
+				return errno;
 			n = 0;
 		}
-		conn->seq_from_tap += (uint32_t)n;
+		conn->seq_from_guest += (uint32_t)n;
+		tcp_wnd_update(conn);
 	}
 
 	/* What the socket didn't take goes again: say so at once */
@@ -910,12 +625,13 @@ static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
 
 	if (fin && (size_t)n == total) {
 		shutdown(conn->sock, SHUT_WR);
-		conn->seq_from_tap++;
-		conn->fin |= TCP_TAP_FIN_RCVD;
+		conn->seq_from_guest++;
+		conn->fin |= TCP_GUEST_FIN_RCVD;
 		flow_log(&conn->f, LOG_DEBUG, "FIN from guest");
 	}
 
-	return true;
+	(void)c;
+	return 0;
 }
 
 /**
@@ -923,42 +639,43 @@ static bool tcp_to_sock(struct ctx *c, struct tcp_conn *conn,
  * @c:		Execution context
  * @conn:	Connection, not established
  * @s:		Segment
+ * @go_on:	Set if the segment completed the handshake and its data and
+ *		acknowledgement are to be processed as established
  *
- * Return: true if the segment completed the handshake and its data and
- *	   acknowledgement should be processed as established
+ * Return: 0 on success, a positive errno if the socket failed
  */
-static bool tcp_handshake_in(struct ctx *c, struct tcp_conn *conn,
-			     const struct tcp_seg_in *s)
+static int tcp_handshake_in(struct ctx *c, struct tcp_conn *conn,
+			    const struct tcp_seg_in *s, bool *go_on)
 {
-	uint32_t syn_ack = conn->seq_ack_from_tap + 1;
+	uint32_t syn_ack = conn->seq_ack_from_guest + 1;
+
+	*go_on = false;
 
 	switch (conn->state) {
 	case CONN_SYN_ACK_SENT:
-		if (s->flags & TCP_SYN) {	/* our SYN,ACK was lost */
-			tcp_send_again(c, conn);
-			return false;
-		}
+		if (s->flags & TCP_SYN)		/* our SYN,ACK was lost */
+			return tcp_send_again(c, conn);
 		if (!(s->flags & TCP_ACK) || s->ack != syn_ack)
-			return false;
+			return 0;
 		tcp_established(c, conn, syn_ack);
-		return true;
+		*go_on = true;
+		return 0;
 	case CONN_SYN_SENT:
 		if ((s->flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) ||
 		    s->ack != syn_ack)
-			return false;
+			return 0;
 		tcp_guest_opts(c, conn, s);
-		conn->seq_from_tap = s->seq + 1;
+		conn->seq_from_guest = s->seq + 1;
 		tcp_established(c, conn, syn_ack);
 		tcp_send_ack(c, conn);
-		tcp_sock_data(c, conn, UINT32_MAX);
-		return false;
+		return tcp_sock_data(c, conn, UINT32_MAX);
 	default:	/* connecting: the guest repeats its SYN, wait */
-		return false;
+		return 0;
 	}
 }
 
 /**
- * tcp_seg_acceptable() - Is a RST within the window we advertised?
+ * tcp_rst_acceptable() - Is a RST within the window we advertised?
  * @conn:	Connection
  * @s:		Segment
  *
@@ -968,76 +685,157 @@ static bool tcp_handshake_in(struct ctx *c, struct tcp_conn *conn,
 static bool tcp_rst_acceptable(const struct tcp_conn *conn,
 			       const struct tcp_seg_in *s)
 {
-	uint32_t wnd = MAX((uint32_t)conn->wnd_to_tap << conn->ws_to_tap, 1U);
+	uint32_t wnd = MAX((uint32_t)conn->wnd_to_guest << conn->ws_to_guest,
+			   1U);
 
 	if (conn->state == CONN_SYN_SENT)
 		return (s->flags & TCP_ACK) &&
-		       s->ack == conn->seq_ack_from_tap + 1;
-	return SEQ_GE(s->seq, conn->seq_from_tap) &&
-	       SEQ_LT(s->seq, conn->seq_from_tap + wnd);
+		       s->ack == conn->seq_ack_from_guest + 1;
+	return SEQ_GE(s->seq, conn->seq_from_guest) &&
+	       SEQ_LT(s->seq, conn->seq_from_guest + wnd);
 }
 
 /**
- * tcp_tap_conn() - Segments from the guest for one connection
+ * tcp_keepalive_in() - An old segment of one byte or none, just before what
+ *			we expect: the guest's keep-alive probe. Keep the
+ *			host connection alive too.
+ * @conn:	Connection
+ * @s:		Segment, before @conn->seq_from_guest
+ */
+static void tcp_keepalive_in(struct tcp_conn *conn, const struct tcp_seg_in *s)
+{
+	int one = 1;
+
+	if (s->len > 1 || s->seq != conn->seq_from_guest - 1 ||
+	    (conn->flags & TCP_F_KEEPALIVE))
+		return;
+
+	setsockopt(conn->sock, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	conn->flags |= TCP_F_KEEPALIVE;
+}
+
+/**
+ * tcp_data_in() - Data and FIN of a batch, in sequence order, to the socket
+ * @c:		Execution context
+ * @conn:	Established connection
+ * @segs:	Segments of the batch, parsed
+ * @later:	Segments with data or FIN still to process
+ * @n:		Number of segments
+ * @held:	Number of entries set in @later; on return, those left after
+ *		a hole
+ *
+ * Over as many passes as it takes for reordered segments in the batch to
+ * fill their holes; the rest is dropped.
+ *
+ * Return: 0 on success, a positive errno if the socket failed
+ */
+static int tcp_data_in(const struct ctx *c, struct tcp_conn *conn,
+		       const struct tcp_seg_in *segs, bool *later, size_t n,
+		       size_t *held)
+{
+	static struct iovec iov[TCP_BATCH_MAX];
+	uint32_t expect = conn->seq_from_guest;
+	bool fin = false, progress = true;
+	size_t i, cnt = 0, pass;
+
+	for (pass = 0; *held && progress && pass < 4; pass++) {
+		progress = false;
+		for (i = 0; i < n && *held; i++) {
+			const struct tcp_seg_in *s = &segs[i];
+			uint32_t off, end = s->seq + (uint32_t)s->len;
+
+			if (!later[i] || fin)
+				continue;
+			if (SEQ_GT(s->seq, expect))
+				continue;	/* after a hole, for now */
+			later[i] = false;
+			(*held)--;
+			progress = true;
+
+			if (SEQ_LT(end, expect) || (s->len && end == expect)) {
+				/* Old: a retransmission or a keep-alive */
+				conn->flags |= TCP_F_ACK_DUE;
+				tcp_keepalive_in(conn, s);
+				continue;
+			}
+
+			off = expect - s->seq;
+			if (s->len > off) {
+				iov[cnt].iov_base = (void *)(s->data + off);
+				iov[cnt++].iov_len = s->len - off;
+				expect = end;
+			}
+			if (s->flags & TCP_FIN)
+				fin = true;
+		}
+	}
+
+	if (!cnt && !fin)
+		return 0;
+	return tcp_to_sock(c, conn, iov, cnt, fin);
+}
+
+/**
+ * tcp_guest_conn() - Segments from the guest for one connection
  * @c:		Execution context
  * @conn:	Connection
- * @p:		Parsed frames
- * @n:		Number of frames, at most TCP_BATCH_MAX
+ * @segs:	Segments, parsed
+ * @n:		Number of segments, at most TCP_BATCH_MAX
  *
  * In-order data of the whole batch goes to the socket in one call.
  * Segments after a hole wait for a second pass, in case the batch fills
  * the hole; otherwise they are dropped and answered with a duplicate ACK,
  * so that the guest sends again.
+ *
+ * Return: 0 on success, a positive errno if the connection is to be reset
  */
-static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
-			 const struct pkt *p, size_t n)
+static int tcp_guest_conn(struct ctx *c, struct tcp_conn *conn,
+			  const struct tcp_seg_in *segs, size_t n)
 {
-	static struct iovec iov[TCP_BATCH_MAX];
 	static bool later[TCP_BATCH_MAX];
-	uint32_t expect = conn->seq_from_tap;
-	bool fin = false, more = false, progress = true;
-	size_t i, cnt = 0, held = 0, pass;
-	struct tcp_seg_in s;
+	bool more = false;
+	size_t i, held = 0;
+	int rc;
 
 	conn->active_s = (uint32_t)c->now.tv_sec;
 
 	for (i = 0; i < n; i++) {
-		later[i] = false;
-		if (tcp_parse(&p[i], &s))
-			continue;
+		const struct tcp_seg_in *s = &segs[i];
 
-		if (s.flags & TCP_RST) {
-			if (tcp_rst_acceptable(conn, &s)) {
-				tcp_close(conn, true, "RST from guest");
-				return;
-			}
+		later[i] = false;
+
+		/* An acceptable RST was handled before: this one isn't */
+		if (s->flags & TCP_RST)
 			continue;
-		}
 
 		if (conn->state != CONN_ESTABLISHED) {
-			if (!tcp_handshake_in(c, conn, &s))
+			bool go_on;
+
+			rc = tcp_handshake_in(c, conn, s, &go_on);
+			if (rc)
+				return rc;
+			if (!go_on)
 				continue;
-			expect = conn->seq_from_tap;
 		}
 
-		if (s.flags & TCP_SYN) {	/* challenge ACK, RFC 5961 4.2 */
+		if (s->flags & TCP_SYN) {	/* challenge ACK, RFC 5961 4.2 */
 			conn->flags |= TCP_F_ACK_DUE;
 			continue;
 		}
-		if (!(s.flags & TCP_ACK))
+		if (!(s->flags & TCP_ACK))
 			continue;
 
-		if ((conn->flags & TCP_F_TS) && s.ts &&
-		    SEQ_LE(s.seq, expect))
-			conn->ts_recent = s.tsval;
+		if ((conn->flags & TCP_F_TS) && s->ts &&
+		    SEQ_LE(s->seq, conn->seq_from_guest))
+			conn->ts_recent = s->tsval;
 
-		more |= tcp_ack_in(c, conn, &s);
-		if (!flow_at(flow_idx(&conn->f), FLOW_TYPE_TCP))
-			return;			/* reset */
+		rc = tcp_ack_in(c, conn, s, &more);
+		if (rc)
+			return rc;
 
-		if (!s.len && !(s.flags & TCP_FIN))
+		if (!s->len && !(s->flags & TCP_FIN))
 			continue;
-		if (conn->fin & TCP_TAP_FIN_RCVD) {
+		if (conn->fin & TCP_GUEST_FIN_RCVD) {
 			conn->flags |= TCP_F_ACK_DUE;
 			continue;
 		}
@@ -1045,53 +843,9 @@ static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
 		held++;
 	}
 
-	/* Data and FIN in sequence order, over as many passes as it takes
-	 * for reordered segments in this batch to fill their holes
-	 */
-	for (pass = 0; held && progress && pass < 4; pass++) {
-		progress = false;
-		for (i = 0; i < n && held; i++) {
-			uint32_t off, end;
-
-			if (!later[i] || fin)
-				continue;
-			tcp_parse(&p[i], &s);
-			end = s.seq + (uint32_t)s.len;
-
-			if (SEQ_GT(s.seq, expect))
-				continue;	/* after a hole, for now */
-			later[i] = false;
-			held--;
-			progress = true;
-
-			if (SEQ_LT(end, expect) || (s.len && end == expect)) {
-				/* Old: a retransmission or a keep-alive */
-				conn->flags |= TCP_F_ACK_DUE;
-				if (s.len <= 1 && s.seq == expect - 1 &&
-				    !(conn->flags & TCP_F_KEEPALIVE)) {
-					int one = 1;
-
-					setsockopt(conn->sock, SOL_SOCKET,
-						   SO_KEEPALIVE, &one,
-						   sizeof(one));
-					conn->flags |= TCP_F_KEEPALIVE;
-				}
-				continue;
-			}
-
-			off = expect - s.seq;
-			if (s.len > off) {
-				iov[cnt].iov_base = (void *)(s.data + off);
-				iov[cnt++].iov_len = s.len - off;
-				expect = end;
-			}
-			if (s.flags & TCP_FIN)
-				fin = true;
-		}
-	}
-
-	if ((cnt || fin) && !tcp_to_sock(c, conn, iov, cnt, fin))
-		return;
+	rc = tcp_data_in(c, conn, segs, later, n, &held);
+	if (rc)
+		return rc;
 
 	/* Segments left after a hole: duplicate ACKs make the guest resend
 	 * (three trigger its fast retransmit)
@@ -1099,16 +853,18 @@ static void tcp_tap_conn(struct ctx *c, struct tcp_conn *conn,
 	for (i = 0; i < MIN(held, 3U); i++)
 		tcp_send_ack(c, conn);
 
+	if (conn->state != CONN_ESTABLISHED)
+		return 0;
+
 	/* Our data, if any, carries the ACK: send it first */
-	if (more && conn->state == CONN_ESTABLISHED &&
-	    !tcp_sock_data(c, conn, UINT32_MAX))
-		return;
+	if (more) {
+		rc = tcp_sock_data(c, conn, UINT32_MAX);
+		if (rc)
+			return rc;
+	}
+	tcp_ack_data_in(c, conn);
 
-	if (conn->state == CONN_ESTABLISHED)
-		tcp_ack_data_in(c, conn);
-
-	if (!tcp_close_check(conn))
-		tcp_epoll_sync(c, conn);
+	return 0;
 }
 
 /**
@@ -1127,47 +883,116 @@ static bool tcp_same_tuple(const struct pkt *a, const struct pkt *b)
 }
 
 /**
- * tcp_tap_handler() - Segments from the guest
+ * tcp_guest_handler() - Segments from the guest
  * @c:		Execution context
  * @p:		Parsed frames, TCP
  * @n:		Number of frames, at least one
  *
  * Handles the first frame and the frames right after it that belong to the
- * same connection.
+ * same connection. Each segment is parsed once, here.
  *
  * Return: number of frames handled
  */
-size_t tcp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
+size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 {
+	static struct tcp_seg_in segs[TCP_BATCH_MAX];
 	struct flow_common *f;
-	struct tcp_seg_in s;
+	struct tcp_conn *conn;
+	size_t cnt, used, i;
 	struct flowside fs;
-	size_t cnt;
+	int rc;
 
-	if (tcp_parse(p, &s)) {
+	if (tcp_parse(p, &segs[0])) {
 		debug_ratelimit("Dropping malformed TCP segment from guest");
 		return 1;
 	}
 
-	for (cnt = 1; cnt < n && cnt < TCP_BATCH_MAX; cnt++) {
+	/* The run of frames of this connection; malformed ones dropped */
+	for (cnt = 1, used = 1; cnt < n && used < TCP_BATCH_MAX; cnt++) {
 		if (!tcp_same_tuple(p, &p[cnt]))
 			break;
+		if (tcp_parse(&p[cnt], &segs[used]))
+			debug_ratelimit("Dropping malformed TCP segment from "
+					"guest");
+		else
+			used++;
 	}
 
-	tcp_guest_side(p, &s, &fs);
+	tcp_guest_side(p, &segs[0], &fs);
 	f = flow_lookup(FLOW_TYPE_TCP, FLOW_SIDE_GUEST, &fs);
-	if (f) {
-		tcp_tap_conn(c, tcp_conn_of(f), p, cnt);
+	if (!f) {
+		if ((segs[0].flags & (TCP_SYN | TCP_ACK | TCP_RST)) ==
+		    TCP_SYN && !c->no_tcp)
+			tcp_conn_from_guest(c, p, &segs[0]);
+		else
+			tcp_rst_reply(c, p, &segs[0]);
+		return 1;
+	}
+
+	conn = tcp_conn_of(f);
+	for (i = 0; i < used; i++) {
+		if ((segs[i].flags & TCP_RST) &&
+		    tcp_rst_acceptable(conn, &segs[i])) {
+			/* Nothing before it in the batch matters any more */
+			tcp_close(c, conn, true, "RST from guest");
+			return cnt;
+		}
+	}
+
+	rc = tcp_guest_conn(c, conn, segs, used);
+	if (rc) {
+		tcp_rst(c, conn, strerror(rc));
 		return cnt;
 	}
 
-	if ((s.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
-	    !c->no_tcp)
-		tcp_conn_from_tap(c, p, &s);
-	else
-		tcp_rst_reply(c, p, &s);
+	if (!tcp_close_check(c, conn)) {
+		rc = tcp_epoll_sync(c, conn);
+		if (rc)
+			tcp_rst(c, conn, strerror(rc));
+	}
 
-	return 1;
+	return cnt;
+}
+
+/**
+ * tcp_sock_event() - Events on an established or handshaking connection's
+ *		      socket
+ * @c:		Execution context
+ * @conn:	Connection, not connecting
+ * @events:	EPOLL* events
+ *
+ * Return: 0 on success, a positive errno if the connection is to be reset
+ */
+static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
+			  uint32_t events)
+{
+	int rc;
+
+	conn->active_s = (uint32_t)c->now.tv_sec;
+	if (events & (EPOLLRDHUP | EPOLLHUP))
+		conn->fin |= TCP_SOCK_FIN_RCVD;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		conn->flags &= (uint16_t)~TCP_F_DRAINED;
+
+	if (conn->state != CONN_ESTABLISHED)
+		return 0;
+
+	/* Drained: a window update, and watch again if still low */
+	if ((events & EPOLLOUT) && (conn->flags & TCP_F_WAIT_OUT)) {
+		conn->flags &= (uint16_t)~TCP_F_WAIT_OUT;
+		tcp_wnd_update(conn);
+		tcp_send_ack(c, conn);
+		if (!(conn->flags & TCP_F_WND_LOW)) {
+			rc = tcp_epoll(c, conn, false);
+			if (rc)
+				return rc;
+		}
+	}
+
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		return tcp_sock_data(c, conn, UINT32_MAX);
+
+	return 0;
 }
 
 /**
@@ -1180,8 +1005,7 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	struct flow_common *f = flow_at(ref.index, FLOW_TYPE_TCP);
 	struct tcp_conn *conn;
-	int err = 0;
-	socklen_t sl = sizeof(err);
+	int rc = 0;
 
 	if (!f)
 		return;
@@ -1190,42 +1014,29 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		return;
 
 	if (events & EPOLLERR) {
+		int err = 0;
+		socklen_t sl = sizeof(err);
+
 		getsockopt(conn->sock, SOL_SOCKET, SO_ERROR, &err, &sl);
-		if (err || conn->state == CONN_CONNECTING) {
-			tcp_rst(c, conn, strerror(err ? err : ECONNREFUSED));
-			return;
-		}
+		if (err)
+			rc = err;
+		else if (conn->state == CONN_CONNECTING)
+			rc = ECONNREFUSED;
 	}
 
-	if (conn->state == CONN_CONNECTING) {
+	if (!rc && conn->state == CONN_CONNECTING) {
 		if (events & (EPOLLOUT | EPOLLHUP))
-			tcp_connected(c, conn);
-		return;
+			rc = tcp_connected(c, conn);
+	} else if (!rc) {
+		rc = tcp_sock_event(c, conn, events);
+		if (!rc && tcp_close_check(c, conn))
+			return;
+		if (!rc)
+			rc = tcp_epoll_sync(c, conn);
 	}
 
-	conn->active_s = (uint32_t)c->now.tv_sec;
-	if (events & (EPOLLRDHUP | EPOLLHUP))
-		conn->fin |= TCP_SOCK_FIN_RCVD;
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
-		conn->flags &= (uint16_t)~TCP_F_DRAINED;
-
-	if (conn->state != CONN_ESTABLISHED)
-		return;
-
-	/* Drained: a window update, and watch again if still low */
-	if ((events & EPOLLOUT) && (conn->flags & TCP_F_WAIT_OUT)) {
-		conn->flags &= (uint16_t)~TCP_F_WAIT_OUT;
-		tcp_send_ack(c, conn);
-		if (!(conn->flags & TCP_F_WND_LOW))
-			tcp_epoll(c, conn, false);
-	}
-
-	if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) &&
-	    !tcp_sock_data(c, conn, UINT32_MAX))
-		return;
-
-	if (!tcp_close_check(conn))
-		tcp_epoll_sync(c, conn);
+	if (rc)
+		tcp_rst(c, conn, strerror(rc));
 }
 
 /**
@@ -1233,37 +1044,37 @@ void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
  * @c:		Execution context
  * @conn:	Connection
  *
- * Return: false if the connection was reset
+ * Return: 0 on success, a positive errno if the connection is to be reset
  */
-static bool tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
+static int tcp_timer_expired(struct ctx *c, struct tcp_conn *conn)
 {
-	bool in_flight = conn->seq_max_to_tap != conn->seq_ack_from_tap;
+	bool in_flight = conn->seq_max_to_guest != conn->seq_ack_from_guest;
+	int rc;
 
 	/* Zero window probes go on for as long as the guest answers */
 	if (conn->state == CONN_ESTABLISHED && !in_flight) {
 		if (conn->flags & TCP_F_STALLED) {
-			tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_tap - 1);
+			tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_guest - 1);
 			tcp_timer_set(c, conn, true);
 		} else {
 			tcp_timer_set(c, conn, false);
 		}
-		return true;
+		return 0;
 	}
 
 	if (++conn->retries > (conn->state == CONN_ESTABLISHED ?
-			       TCP_DATA_RETRIES : TCP_SYN_RETRIES)) {
-		tcp_rst(c, conn, "timed out");
-		return false;
-	}
+			       TCP_DATA_RETRIES : TCP_SYN_RETRIES))
+		return ETIMEDOUT;
 	flow_log(&conn->f, LOG_DEBUG, "timeout, retry %u", conn->retries);
 
 	if (conn->state == CONN_ESTABLISHED)
-		tcp_rewind(conn, conn->seq_ack_from_tap);
-	if (!tcp_send_again(c, conn))
-		return false;
+		tcp_seg_rewind(conn, conn->seq_ack_from_guest);
+	rc = tcp_send_again(c, conn);
+	if (rc)
+		return rc;
 
 	tcp_timer_set(c, conn, true);
-	return true;
+	return 0;
 }
 
 /**
@@ -1276,42 +1087,29 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 	struct tcp_conn *conn = tcp_conn_of(f);
 	uint32_t now = tcp_now_ms(c);
 	uint32_t idle = (uint32_t)c->now.tv_sec - conn->active_s;
+	int rc = 0;
 
 	if (idle >= TCP_INACTIVE_S) {
 		tcp_rst(c, conn, "inactive");
 		return;
 	}
 
-	if (conn->timer_ms && SEQ_GE(now, conn->timer_ms) &&
-	    !tcp_timer_expired(c, conn))
+	if (conn->timer_ms && SEQ_GE(now, conn->timer_ms))
+		rc = tcp_timer_expired(c, conn);
+	if (rc) {
+		tcp_rst(c, conn, strerror(rc));
 		return;
+	}
 
 	if (conn->state != CONN_ESTABLISHED)
 		return;
 
 	if (idle && idle % TCP_KEEPALIVE_S == 0 &&
 	    c->now.tv_nsec < TIMER_INTERVAL_MS * 1000000L)
-		tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_tap - 1);
+		tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_guest - 1);
 
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ack(c, conn);
-}
-
-/**
- * tcp_l2_wait() - The front end refuses frames of a connection: send again
- *		   once it takes frames
- * @conn:	Connection
- * @ack_due:	Frames were refused: we owe the guest an ACK
- */
-void tcp_l2_wait(struct tcp_conn *conn, bool ack_due)
-{
-	if (ack_due)
-		conn->flags |= TCP_F_ACK_DUE;
-	if (conn->flags & TCP_F_L2_WAIT)
-		return;
-
-	conn->flags |= TCP_F_L2_WAIT;
-	flow_list_add(&tcp_l2_waiting, flow_idx(&conn->f));
 }
 
 /**
@@ -1322,14 +1120,19 @@ void tcp_l2_wait(struct tcp_conn *conn, bool ack_due)
 static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
 {
 	struct tcp_conn *conn = tcp_conn_of(f);
+	int rc;
 
 	if (!(conn->flags & TCP_F_L2_WAIT))
 		return;
 	conn->flags &= (uint16_t)~TCP_F_L2_WAIT;
 	tcp_l2_resumed++;
 
-	if (tcp_send_again(c, conn) && conn->state == CONN_ESTABLISHED &&
-	    (conn->flags & TCP_F_ACK_DUE))
+	rc = tcp_send_again(c, conn);
+	if (rc) {
+		tcp_rst(c, conn, strerror(rc));
+		return;
+	}
+	if (conn->state == CONN_ESTABLISHED && (conn->flags & TCP_F_ACK_DUE))
 		tcp_send_ack(c, conn);
 }
 
@@ -1346,7 +1149,7 @@ static void tcp_l2_writable(struct ctx *c)
 	bool lost;
 
 	/* Resuming may fill the front end and list connections again */
-	n = flow_list_take(&tcp_l2_waiting, idx, &lost);
+	n = tcp_seg_waiting_take(idx, &lost);
 
 	if (lost) {
 		/* The walk over the table, for when the list overflowed */
@@ -1372,17 +1175,27 @@ static void tcp_l2_writable(struct ctx *c)
 }
 
 /**
- * tcp_defer_handler() - Send the frames queued in this pass of the loop
+ * tcp_defer_handler() - Send the ACKs due at the end of this pass
  * @c:		Execution context
  */
 void tcp_defer_handler(struct ctx *c)
 {
 	tcp_ack_delayed_flush(c);
-	tcp_seg_flush(c);
 }
 
 /**
- * tcp_init() - Set up TCP: sequence number key, frame pool, listeners
+ * tcp_wait_ms() - How long the main loop may wait for events
+ * @c:		Execution context, with the current time
+ *
+ * Return: milliseconds until the delayed ACKs are due, -1 if none waits
+ */
+int tcp_wait_ms(const struct ctx *c)
+{
+	return tcp_ack_wait_ms(c);
+}
+
+/**
+ * tcp_init() - Set up TCP: sequence number key, segment state, listeners
  * @c:		Execution context
  */
 void tcp_init(struct ctx *c)
@@ -1393,6 +1206,7 @@ void tcp_init(struct ctx *c)
 		    strerror(errno));
 
 	tcp_seg_init();
+	tcp_ack_init();
 	l2_on_writable(tcp_l2_writable);
 	if (!c->no_tcp)
 		tcp_listen_init(c);

@@ -14,10 +14,13 @@
 
 struct ctx;
 struct flow_common;
+struct flow_ops;
 struct pkt;
 
+extern const struct flow_ops tcp_flow_ops;
+
 void tcp_init(struct ctx *c);
-size_t tcp_tap_handler(struct ctx *c, const struct pkt *p, size_t n);
+size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n);
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void tcp_timer(struct ctx *c, struct flow_common *f);

@@ -1,89 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* tcp_seg.c - TCP segments to the guest: building frames, reading socket
- * data into them, and sending them in batches
- *
- * Frames wait in a pool of TCP_FRAMES buffers, for every connection, until
- * the end of the main loop's pass (or until the pool is full), and then go
- * to the front end in one call. Each buffer keeps its payload at a fixed
- * offset, with the headers written just before it, so socket data is read
- * straight into place and a frame is one contiguous buffer.
+/* tcp_seg.c - TCP segments to the guest: their headers, socket data read
+ * straight into the room the front end lends, and what becomes of segments
+ * the front end has no room for or refuses
  *
  * Socket data is read with MSG_PEEK: it stays in the socket's receive queue
  * until the guest acknowledges it, and SO_PEEK_OFF makes each read start
  * after what was already sent. A retransmission moves the offset back and
- * reads the same bytes again. Frames the front end could not take are
- * rolled back the same way.
+ * reads the same bytes again (tcp_seg_rewind()). Segments the front end
+ * lends no room for, or doesn't deliver at its flush, are rolled back the
+ * same way, and their connection waits for the front end to take frames
+ * again (tcp_seg_wait()).
+ *
+ * Building a segment makes no system call: the window it advertises is
+ * @wnd_to_guest, which tcp_wnd_update() computes where the socket is
+ * written or drains.
  */
 
 #include <errno.h>
-#include <net/ethernet.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
-#include <netinet/tcp.h>
+#include <netinet/in.h>
+#include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "checksum.h"
 #include "ctx.h"
 #include "flow.h"
+#include "frame.h"
 #include "l2.h"
 #include "log.h"
 #include "tcp_conn.h"
 #include "util.h"
 
-/* Frames in the pool: enough for a few full windows per pass, at a memory
- * cost of 64 KiB each, touched only as far as payloads reach
+/* Rooms, and buffers, one socket read fills at most: the kernel takes up
+ * to UIO_MAXIOV buffers per call
  */
-#define TCP_FRAMES		32
-/* Offset of the payload in a buffer: room for the longest headers, and a
- * cache-line aligned payload for copying and checksumming
- */
-#define TCP_PAYLOAD_OFF		128
-/* Largest payload any frame can carry */
-#define TCP_PAYLOAD_MAX		(L2_MAX_LEN - ETH_HLEN - 20 - 20)
+#define TCP_ROOMS_MAX		64
+#define TCP_IOV_MAX		1024
 
-#define TCP_HLEN		20
+/* Our options: MSS, window scale (with a NOP), timestamps (two NOPs) */
+#define TCP_OPT_MAX		20
 #define TCP_OPT_MSS_LEN		4
-#define TCP_OPT_WS_LEN		4	/* with a leading NOP */
-#define TCP_OPT_TS_LEN		12	/* with two leading NOPs */
 
-/**
- * struct tcp_frame - One frame buffer
- * @b:		Headers end at TCP_PAYLOAD_OFF, where the payload starts
- */
-struct tcp_frame {
-	uint8_t b[TCP_PAYLOAD_OFF + ROUND_UP(TCP_PAYLOAD_MAX, 64)];
-};
-
-/**
- * struct tcp_frame_meta - What a queued frame carries, to roll it back
- * @flow:	Flow index
- * @seq:	Sequence number of the frame
- * @seq_len:	Sequence space used: payload, plus one for SYN or FIN
- */
-struct tcp_frame_meta {
-	uint32_t flow;
-	uint32_t seq;
-	uint32_t seq_len;
-};
-
-static struct tcp_frame tcp_frames[TCP_FRAMES] __attribute__((aligned(64)));
-static struct l2_prefix tcp_prefix[TCP_FRAMES];
-static struct iovec tcp_iov[TCP_FRAMES * 2];
-static struct tcp_frame_meta tcp_meta[TCP_FRAMES];
-static unsigned tcp_frames_used;
+/* TTL or hop limit of our segments */
+#define TCP_TTL			64
 
 /* Random offset of our timestamps, so they don't tell the uptime */
 static uint32_t tcp_ts_offset;
 
+/* Connections whose frames the front end refused (TCP_F_L2_WAIT), to
+ * resume once it takes frames again
+ */
+static struct flow_list tcp_l2_waiting;
+
 /**
- * tcp_seg_init() - Set up the frame pool
+ * tcp_seg_init() - Pick the timestamp offset, forget waiting connections
  */
 void tcp_seg_init(void)
 {
-	tcp_frames_used = 0;
 	if (getrandom(&tcp_ts_offset, sizeof(tcp_ts_offset), 0) < 0)
 		tcp_ts_offset = 0;
+	memset(&tcp_l2_waiting, 0, sizeof(tcp_l2_waiting));
 }
 
 /**
@@ -99,107 +74,32 @@ uint32_t tcp_now_ms(const struct ctx *c)
 }
 
 /**
- * tcp_hdr_len() - Length of the headers in front of a segment's payload
- * @conn:	Connection
- * @opt_len:	TCP options length
- *
- * Return: Ethernet, IP and TCP header length
- */
-static size_t tcp_hdr_len(const struct tcp_conn *conn, size_t opt_len)
-{
-	bool v4 = !!inany_v4(&conn->f.side[FLOW_SIDE_GUEST].eaddr);
-
-	return ETH_HLEN + (v4 ? sizeof(struct iphdr) : sizeof(struct ip6_hdr)) +
-	       TCP_HLEN + opt_len;
-}
-
-/**
- * tcp_write_hdrs() - Write Ethernet, IP and TCP headers in front of a
- *		      payload, and the checksums
- * @c:		Execution context
- * @fs:		Guest side of the flow: we send from @oaddr to @eaddr
- * @payload:	Start of the payload; headers go before it
- * @hdr_len:	Header length from tcp_hdr_len()
- * @plen:	Payload length
- * @tcp:	TCP header and options to copy, TCP_HLEN + options, checksum
- *		field zero
- *
- * Return: start of the frame
- */
-static uint8_t *tcp_write_hdrs(const struct ctx *c, const struct flowside *fs,
-			       uint8_t *payload, size_t hdr_len, size_t plen,
-			       const uint8_t *tcp)
-{
-	uint8_t *frame = payload - hdr_len, *l3 = frame + ETH_HLEN;
-	const struct in_addr *src4 = inany_v4(&fs->oaddr);
-	size_t ip_len = hdr_len - ETH_HLEN;
-	size_t tcp_len = ip_len - (src4 ? sizeof(struct iphdr) :
-					  sizeof(struct ip6_hdr));
-	uint8_t *th;
-	uint32_t sum;
-
-	if (src4) {
-		l2_eth_header(c, frame, ETHERTYPE_IP);
-		l3[0] = 0x45;
-		l3[1] = 0;
-		put_be16(l3 + 2, (uint16_t)(ip_len + plen));
-		put_be32(l3 + 4, 0x4000);		/* ID 0, DF */
-		l3[8] = 64;
-		l3[9] = IPPROTO_TCP;
-		memset(l3 + 10, 0, 2);
-		memcpy(l3 + 12, src4, 4);
-		memcpy(l3 + 16, inany_v4(&fs->eaddr), 4);
-		sum = csum_partial(l3, sizeof(struct iphdr), 0);
-		memcpy(l3 + 10, &(uint16_t){ csum_fold(sum) }, 2);
-		th = l3 + sizeof(struct iphdr);
-	} else {
-		l2_eth_header(c, frame, ETHERTYPE_IPV6);
-		put_be32(l3, 0x60000000);
-		put_be16(l3 + 4, (uint16_t)(tcp_len + plen));
-		l3[6] = IPPROTO_TCP;
-		l3[7] = 64;
-		memcpy(l3 + 8, &fs->oaddr.a6, 16);
-		memcpy(l3 + 24, &fs->eaddr.a6, 16);
-		th = l3 + sizeof(struct ip6_hdr);
-	}
-
-	memcpy(th, tcp, tcp_len);
-	sum = csum_pseudo(&fs->oaddr, &fs->eaddr, IPPROTO_TCP, tcp_len + plen);
-	sum = csum_partial(th, tcp_len, sum);
-	sum = csum_partial(payload, plen, sum);
-	memcpy(th + 16, &(uint16_t){ csum_fold(sum) }, 2);
-
-	return frame;
-}
-
-/**
  * tcp_opts() - Write our TCP options
  * @c:		Execution context
  * @conn:	Connection
- * @syn:	SYN segment: MSS, window scale and timestamps if offered
- * @opt:	Destination, at least 20 bytes
+ * @syn:	SYN segment: MSS, and window scale if we scale
+ * @opt:	Destination, TCP_OPT_MAX bytes
  *
  * Return: options length, a multiple of four
  */
 static size_t tcp_opts(const struct ctx *c, const struct tcp_conn *conn,
 		       bool syn, uint8_t *opt)
 {
-	bool v4 = !!inany_v4(&conn->f.side[FLOW_SIDE_GUEST].eaddr);
 	int mtu = c->mtu ? c->mtu : MTU_DEFAULT;
 	size_t len = 0;
 
 	if (syn) {
-		int mss = mtu - (v4 ? 40 : 60);
+		int mss = mtu - (tcp_conn_v4(conn) ? 40 : 60);
 
 		opt[len++] = 2;
 		opt[len++] = TCP_OPT_MSS_LEN;
 		put_be16(opt + len, (uint16_t)MIN(mss, 65535));
 		len += 2;
-		if (conn->ws_to_tap || (conn->flags & TCP_F_INBOUND)) {
+		if (conn->ws_to_guest || (conn->flags & TCP_F_INBOUND)) {
 			opt[len++] = 1;
 			opt[len++] = 3;
 			opt[len++] = 3;
-			opt[len++] = conn->ws_to_tap;
+			opt[len++] = conn->ws_to_guest;
 		}
 	}
 
@@ -217,97 +117,147 @@ static size_t tcp_opts(const struct ctx *c, const struct tcp_conn *conn,
 }
 
 /**
- * tcp_tcphdr() - Write a TCP header with our options for a connection
- * @c:		Execution context
- * @conn:	Connection
- * @flags:	TCP_SYN, TCP_ACK, ...
+ * tcp_seg_hdr() - Header fields of a segment of a connection
+ * @conn:	Connection: an ACK acknowledges all it took from the guest
+ * @flags:	TCP flags
  * @seq:	Sequence number
- * @th:		Destination, at least TCP_HLEN + 20 bytes
- *
- * Return: header length, options included
+ * @opt_len:	Length of our options
+ * @th:		Fields, filled in
  */
-static size_t tcp_tcphdr(const struct ctx *c, struct tcp_conn *conn,
-			 uint8_t flags, uint32_t seq, uint8_t *th)
+static void tcp_seg_hdr(struct tcp_conn *conn, uint8_t flags, uint32_t seq,
+			size_t opt_len, struct frame_tcp_hdr *th)
 {
 	const struct flowside *fs = &conn->f.side[FLOW_SIDE_GUEST];
-	size_t len = TCP_HLEN + tcp_opts(c, conn, flags & TCP_SYN,
-					 th + TCP_HLEN);
-	uint16_t wnd = (flags & TCP_RST) ? 0 : tcp_wnd_to_tap(conn);
+	uint32_t wnd = conn->wnd_to_guest;
 
-	put_be16(th, fs->oport);
-	put_be16(th + 2, fs->eport);
-	put_be32(th + 4, seq);
-	put_be32(th + 8, (flags & TCP_ACK) ? conn->seq_from_tap : 0);
-	th[12] = (uint8_t)((len / 4) << 4);
-	th[13] = flags;
-	put_be16(th + 14, wnd);
-	memset(th + 16, 0, 4);
+	/* The window of a SYN is never scaled (RFC 7323, 2.2) */
+	if (flags & TCP_SYN)
+		wnd = MIN(wnd << conn->ws_to_guest, 65535U);
+	if (flags & TCP_RST)
+		wnd = 0;
+
+	th->sport = fs->oport;
+	th->dport = fs->eport;
+	th->seq = seq;
+	th->ack = (flags & TCP_ACK) ? conn->seq_from_guest : 0;
+	th->wnd = (uint16_t)wnd;
+	th->flags = flags;
+	th->opt_len = (uint8_t)opt_len;
 
 	if (flags & TCP_ACK) {
-		conn->seq_ack_to_tap = conn->seq_from_tap;
+		conn->seq_ack_to_guest = conn->seq_from_guest;
 		conn->flags &= (uint16_t)~(TCP_F_ACK_DUE | TCP_F_ACK_DELAYED);
 	}
-
-	return len;
 }
 
 /**
- * tcp_queue() - Add a built frame to the pool
- * @frame:	Start of the frame, inside tcp_frames[tcp_frames_used]
- * @len:	Frame length
- * @flow:	Flow index, FLOW_IDX_NONE for replies without a flow
- * @seq:	Sequence number
- * @seq_len:	Sequence space the frame uses
- */
-static void tcp_queue(uint8_t *frame, size_t len, uint32_t flow, uint32_t seq,
-		      uint32_t seq_len)
-{
-	size_t i = tcp_frames_used++;
-
-	tcp_iov[i * 2].iov_base = &tcp_prefix[i];
-	tcp_iov[i * 2].iov_len = 0;
-	tcp_iov[i * 2 + 1].iov_base = frame;
-	tcp_iov[i * 2 + 1].iov_len = len;
-	tcp_meta[i] = (struct tcp_frame_meta){ flow, seq, seq_len };
-}
-
-/**
- * tcp_seg_flush() - Send the queued frames to the front end
+ * tcp_seg_frame() - Write the headers of a segment into its room, in front
+ *		     of the payload already there
  * @c:		Execution context
+ * @room:	Room holding the payload after the headers
+ * @fs:		Guest side: the segment goes from @oaddr to @eaddr
+ * @th:		TCP header fields
+ * @opt:	Options, @th->opt_len bytes
+ * @plen:	Payload length
  *
- * Frames the front end doesn't take are dropped; their connections go back
- * to the first dropped sequence number, to send the data again once the
- * front end takes frames, and owe the guest an ACK.
+ * Return: length of the frame
  */
-void tcp_seg_flush(struct ctx *c)
+static size_t tcp_seg_frame(const struct ctx *c, struct l2_room *room,
+			    const struct flowside *fs,
+			    const struct frame_tcp_hdr *th, const uint8_t *opt,
+			    size_t plen)
 {
-	size_t sent, i;
+	bool v4 = !!inany_v4(&fs->eaddr);
+	size_t l4_off = frame_l4_off(v4);
+	size_t hlen = FRAME_TCP_HLEN + th->opt_len;
+	struct iovec payload[L2_ROOM_IOV_MAX];
+	uint8_t *frame = room->iov[0].iov_base;
+	size_t cnt;
 
-	if (!tcp_frames_used)
+	ASSERT(room->iov[0].iov_len >= l4_off + hlen);
+
+	frame_l3(c, frame, NULL, v4, &fs->oaddr, &fs->eaddr, IPPROTO_TCP,
+		 TCP_TTL, hlen + plen);
+	if (th->opt_len)
+		memcpy(frame + l4_off + FRAME_TCP_HLEN, opt, th->opt_len);
+	cnt = l2_room_iov(room, l4_off + hlen, plen, payload,
+			  ARRAY_SIZE(payload));
+	frame_tcp(frame + l4_off, v4, &fs->oaddr, &fs->eaddr, th, payload,
+		  cnt);
+
+	return l4_off + hlen + plen;
+}
+
+/**
+ * tcp_seg_wait() - The front end takes no frames of a connection for now:
+ *		    send again once it does
+ * @conn:	Connection
+ * @ack_due:	Frames were lost: we owe the guest an ACK
+ */
+void tcp_seg_wait(struct tcp_conn *conn, bool ack_due)
+{
+	if (ack_due)
+		conn->flags |= TCP_F_ACK_DUE;
+	if (conn->flags & TCP_F_L2_WAIT)
 		return;
 
-	sent = l2_send_frames(c, tcp_iov, 2, tcp_frames_used);
+	conn->flags |= TCP_F_L2_WAIT;
+	flow_list_add(&tcp_l2_waiting, flow_idx(&conn->f));
+}
 
-	for (i = sent; i < tcp_frames_used; i++) {
-		const struct tcp_frame_meta *m = &tcp_meta[i];
-		struct flow_common *f = flow_at(m->flow, FLOW_TYPE_TCP);
-		struct tcp_conn *conn;
+/**
+ * tcp_seg_waiting_take() - Take the list of connections waiting for the
+ *			    front end
+ * @idx:	Flow indices, filled in: each still has TCP_F_L2_WAIT set
+ *		unless it closed since
+ * @lost:	Set if some didn't fit the list: look at every connection
+ *
+ * Return: number of indices
+ */
+unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost)
+{
+	return flow_list_take(&tcp_l2_waiting, idx, lost);
+}
 
-		if (!f)
-			continue;
+/**
+ * tcp_seg_rewind() - Send again from an earlier sequence number
+ * @conn:	Established connection
+ * @seq:	Sequence number, not before the guest's last ACK
+ */
+void tcp_seg_rewind(struct tcp_conn *conn, uint32_t seq)
+{
+	int off = (int)(seq - conn->seq_ack_from_guest);
 
-		conn = tcp_conn_of(f);
-		tcp_l2_wait(conn, true);
-		if (m->seq_len && conn->state == CONN_ESTABLISHED &&
-		    SEQ_LT(m->seq, conn->seq_to_tap))
-			tcp_rewind(conn, m->seq);
-	}
+	ASSERT(SEQ_GE(seq, conn->seq_ack_from_guest));
 
-	if (sent < tcp_frames_used)
-		debug_ratelimit("Front end took %zu of %u TCP frames", sent,
-				tcp_frames_used);
+	conn->seq_to_guest = seq;
+	conn->flags &= (uint16_t)~TCP_F_DRAINED;
+	if (setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
+		debug_ratelimit("SO_PEEK_OFF: %s", strerror(errno));
+}
 
-	tcp_frames_used = 0;
+/**
+ * tcp_seg_refused() - A segment the front end didn't take: its connection
+ *		       sends it again once the front end takes frames
+ * @c:		Execution context, unused
+ * @tag:	Flow, sequence number and sequence space of the segment
+ */
+static void tcp_seg_refused(struct ctx *c, const struct l2_tag *tag)
+{
+	struct flow_common *f = flow_at(tag->flow, FLOW_TYPE_TCP);
+	struct tcp_conn *conn;
+
+	(void)c;
+
+	if (!f)
+		return;		/* closed since */
+
+	conn = tcp_conn_of(f);
+	tcp_seg_wait(conn, true);
+	if (tag->seq_len && conn->state == CONN_ESTABLISHED &&
+	    SEQ_LT(tag->seq, conn->seq_to_guest) &&
+	    SEQ_GE(tag->seq, conn->seq_ack_from_guest))
+		tcp_seg_rewind(conn, tag->seq);
 }
 
 /**
@@ -317,26 +267,32 @@ void tcp_seg_flush(struct ctx *c)
  * @flags:	TCP flags
  * @seq:	Sequence number
  *
- * Return: true if queued
+ * Without room from the front end, the connection waits for it, and sends
+ * what it owes then.
  */
-bool tcp_seg_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
+void tcp_seg_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		 uint32_t seq)
 {
-	uint8_t th[TCP_HLEN + 20], *payload, *frame;
-	size_t tcp_len, hdr_len;
+	const struct l2_tag tag = {
+		.refused = tcp_seg_refused, .flow = flow_idx(&conn->f),
+		.seq = seq, .seq_len = !!(flags & (TCP_SYN | TCP_FIN)),
+	};
+	bool v4 = tcp_conn_v4(conn);
+	uint8_t opt[TCP_OPT_MAX];
+	struct frame_tcp_hdr th;
+	struct l2_room *room;
+	size_t opt_len, len;
 
-	if (tcp_frames_used == TCP_FRAMES)
-		tcp_seg_flush(c);
+	opt_len = tcp_opts(c, conn, flags & TCP_SYN, opt);
+	if (!l2_lend(c, &room, 1, frame_l4_off(v4) + FRAME_TCP_HLEN + opt_len)) {
+		tcp_seg_refused(c, &tag);
+		return;
+	}
 
-	tcp_len = tcp_tcphdr(c, conn, flags, seq, th);
-	hdr_len = tcp_hdr_len(conn, tcp_len - TCP_HLEN);
-	payload = tcp_frames[tcp_frames_used].b + TCP_PAYLOAD_OFF;
-	frame = tcp_write_hdrs(c, &conn->f.side[FLOW_SIDE_GUEST], payload,
-			       hdr_len, 0, th);
-	tcp_queue(frame, hdr_len, flow_idx(&conn->f), seq,
-		  !!(flags & (TCP_SYN | TCP_FIN)));
-
-	return true;
+	tcp_seg_hdr(conn, flags, seq, opt_len, &th);
+	len = tcp_seg_frame(c, room, &conn->f.side[FLOW_SIDE_GUEST], &th, opt,
+			    0);
+	l2_commit(c, room, len, &tag);
 }
 
 /**
@@ -350,26 +306,21 @@ bool tcp_seg_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 void tcp_seg_rst_reply(struct ctx *c, const struct flowside *guest,
 		       uint32_t seq, uint32_t ack, bool with_ack)
 {
-	uint8_t th[TCP_HLEN], *payload, *frame;
-	size_t hdr_len;
+	const struct frame_tcp_hdr th = {
+		.sport = guest->oport, .dport = guest->eport,
+		.seq = seq, .ack = with_ack ? ack : 0,
+		.flags = (uint8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)),
+	};
 	bool v4 = !!inany_v4(&guest->eaddr);
+	struct l2_room *room;
+	size_t len;
 
-	if (tcp_frames_used == TCP_FRAMES)
-		tcp_seg_flush(c);
+	/* Nobody resends a RST: without room, it is lost */
+	if (!l2_lend(c, &room, 1, frame_l4_off(v4) + FRAME_TCP_HLEN))
+		return;
 
-	put_be16(th, guest->oport);
-	put_be16(th + 2, guest->eport);
-	put_be32(th + 4, seq);
-	put_be32(th + 8, with_ack ? ack : 0);
-	th[12] = (TCP_HLEN / 4) << 4;
-	th[13] = (uint8_t)(TCP_RST | (with_ack ? TCP_ACK : 0));
-	memset(th + 14, 0, 6);
-
-	hdr_len = ETH_HLEN + (v4 ? sizeof(struct iphdr) :
-				   sizeof(struct ip6_hdr)) + TCP_HLEN;
-	payload = tcp_frames[tcp_frames_used].b + TCP_PAYLOAD_OFF;
-	frame = tcp_write_hdrs(c, guest, payload, hdr_len, 0, th);
-	tcp_queue(frame, hdr_len, FLOW_IDX_NONE, seq, 0);
+	len = tcp_seg_frame(c, room, guest, &th, NULL, 0);
+	l2_commit(c, room, len, NULL);
 }
 
 /**
@@ -382,15 +333,58 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
 	/* Once sent, the FIN sits at the end of the sequence space: send it
 	 * again only if a rewind brought us back just before it
 	 */
-	if ((conn->fin & TCP_TAP_FIN_SENT) &&
-	    conn->seq_to_tap != conn->seq_max_to_tap - 1)
+	if ((conn->fin & TCP_GUEST_FIN_SENT) &&
+	    conn->seq_to_guest != conn->seq_max_to_guest - 1)
 		return;
 
-	tcp_seg_ctl(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_tap);
-	conn->fin |= TCP_TAP_FIN_SENT;
-	conn->seq_to_tap++;
-	if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
-		conn->seq_max_to_tap = conn->seq_to_tap;
+	/* Accounted for first, so that a refusal rewinds to it */
+	conn->fin |= TCP_GUEST_FIN_SENT;
+	conn->seq_to_guest++;
+	if (SEQ_GT(conn->seq_to_guest, conn->seq_max_to_guest))
+		conn->seq_max_to_guest = conn->seq_to_guest;
+	tcp_seg_ctl(c, conn, TCP_FIN | TCP_ACK, conn->seq_to_guest - 1);
+}
+
+/**
+ * tcp_seg_read() - Read socket data into lent rooms, one segment each
+ * @conn:	Established connection
+ * @rooms:	Rooms, each for up to @mss bytes after @hdr_len of headers
+ * @n:		Number of rooms
+ * @hdr_len:	Headers in front of each payload
+ * @mss:	Payload per room
+ * @left:	Bytes to read at most
+ * @want:	Bytes asked for, set
+ *
+ * Return: bytes read, 0 at the end of the peer's data, or -1 with errno
+ *	   set
+ */
+static ssize_t tcp_seg_read(const struct tcp_conn *conn,
+			    struct l2_room *const *rooms, size_t n,
+			    size_t hdr_len, size_t mss, size_t left,
+			    size_t *want)
+{
+	static struct iovec iov[TCP_IOV_MAX];
+	struct msghdr mh = { .msg_iov = iov };
+	size_t i, cnt = 0;
+	ssize_t r;
+
+	*want = 0;
+	for (i = 0; i < n && *want < left; i++) {
+		size_t len = MIN(mss, left - *want);
+
+		if (cnt + rooms[i]->iovcnt > ARRAY_SIZE(iov))
+			break;
+		cnt += l2_room_iov(rooms[i], hdr_len, len, iov + cnt,
+				   ARRAY_SIZE(iov) - cnt);
+		*want += len;
+	}
+	mh.msg_iovlen = cnt;
+
+	do
+		r = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+
+	return r;
 }
 
 /**
@@ -406,99 +400,107 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
 int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 {
 	const struct flowside *fs = &conn->f.side[FLOW_SIDE_GUEST];
-	uint32_t in_flight, wnd = tcp_guest_wnd(conn), left;
-	struct iovec iov[TCP_FRAMES];
-	uint8_t th[TCP_HLEN + 20];
-	size_t mss, tcp_len, hdr_len;
+	size_t opt_len, hdr_len, mss;
+	uint8_t opt[TCP_OPT_MAX];
+	uint32_t sent = 0;
 
-	/* Nothing after our FIN, and nothing new until the socket says so */
-	if (((conn->fin & TCP_TAP_FIN_SENT) &&
-	     SEQ_GE(conn->seq_to_tap, conn->seq_max_to_tap)) ||
-	    (conn->flags & TCP_F_DRAINED))
-		return 0;
+	ASSERT(conn->state == CONN_ESTABLISHED);
 
-	in_flight = conn->seq_to_tap - conn->seq_ack_from_tap;
-	left = wnd > in_flight ? MIN(wnd - in_flight, limit) : 0;
-	if (!left) {
-		conn->flags |= TCP_F_STALLED;
-		return 0;
-	}
-	conn->flags &= (uint16_t)~TCP_F_STALLED;
+	opt_len = tcp_opts(c, conn, false, opt);
+	hdr_len = frame_l4_off(tcp_conn_v4(conn)) + FRAME_TCP_HLEN + opt_len;
+	mss = MIN((size_t)conn->mss - opt_len, L2_MAX_LEN - hdr_len);
 
-	tcp_len = TCP_HLEN + tcp_opts(c, conn, false, th + TCP_HLEN);
-	hdr_len = tcp_hdr_len(conn, tcp_len - TCP_HLEN);
-	mss = conn->mss - (tcp_len - TCP_HLEN);
-	mss = MIN(mss, TCP_PAYLOAD_MAX - (hdr_len - ETH_HLEN - 40));
+	while (sent < limit) {
+		uint32_t in_flight = conn->seq_to_guest -
+				     conn->seq_ack_from_guest;
+		uint32_t wnd = tcp_guest_wnd(conn), seq = conn->seq_to_guest;
+		struct l2_room *rooms[TCP_ROOMS_MAX];
+		size_t n, i, want, left, got;
+		struct frame_tcp_hdr th;
+		ssize_t r;
 
-	while (left) {
-		unsigned first, slots, i;
-		struct msghdr mh = { .msg_iov = iov };
-		size_t want = 0, got;
-		ssize_t n;
+		/* Nothing after our FIN, and nothing new until the socket
+		 * says so
+		 */
+		if (((conn->fin & TCP_GUEST_FIN_SENT) &&
+		     SEQ_GE(conn->seq_to_guest, conn->seq_max_to_guest)) ||
+		    (conn->flags & TCP_F_DRAINED))
+			return 0;
 
-		if (tcp_frames_used == TCP_FRAMES)
-			tcp_seg_flush(c);
-		/* Nothing the front end would refuse, to be read again */
-		if (l2_refusing(c)) {
-			tcp_l2_wait(conn, false);
+		if (wnd <= in_flight) {
+			conn->flags |= TCP_F_STALLED;
 			return 0;
 		}
-		first = tcp_frames_used;
+		conn->flags &= (uint16_t)~TCP_F_STALLED;
+		left = MIN(wnd - in_flight, limit - sent);
 
-		slots = MIN(TCP_FRAMES - first, DIV_ROUND_UP(left, mss));
-		for (i = 0; i < slots; i++) {
-			size_t len = MIN(mss, left - want);
-
-			iov[i].iov_base = tcp_frames[first + i].b +
-					  TCP_PAYLOAD_OFF;
-			iov[i].iov_len = len;
-			want += len;
+		/* Nothing the front end would refuse, to be read again */
+		if (l2_refusing(c)) {
+			tcp_seg_wait(conn, false);
+			return 0;
 		}
-		mh.msg_iovlen = slots;
-
-		n = recvmsg(conn->sock, &mh, MSG_PEEK | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN)
-				conn->flags |= TCP_F_DRAINED;
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			return errno;
-		}
-
+		n = l2_lend(c, rooms, MIN(TCP_ROOMS_MAX, DIV_ROUND_UP(left, mss)),
+			    hdr_len + MIN(mss, left));
 		if (!n) {
+			tcp_seg_wait(conn, false);
+			return 0;
+		}
+		if (conn->seq_to_guest != seq) {
+			/* Lending flushed, and our frames came back refused:
+			 * look at the connection again
+			 */
+			for (i = 0; i < n; i++)
+				l2_give_back(c, rooms[i]);
+			continue;
+		}
+
+		r = tcp_seg_read(conn, rooms, n, hdr_len, mss, left, &want);
+		if (r <= 0) {
+			int rc = r ? errno : 0;
+
+			for (i = 0; i < n; i++)
+				l2_give_back(c, rooms[i]);
+			if (rc == EAGAIN)
+				conn->flags |= TCP_F_DRAINED;
+			if (rc)
+				return rc == EAGAIN ? 0 : rc;
+
 			/* End of the peer's data: everything before it sent */
 			if (conn->fin & TCP_SOCK_FIN_RCVD)
 				tcp_seg_fin(c, conn);
 			return 0;
 		}
 
-		/* The header is prepared once, then copied per segment with
-		 * its own sequence number
-		 */
-		tcp_tcphdr(c, conn, TCP_ACK, conn->seq_to_tap, th);
-		for (got = (size_t)n, i = 0; got; i++) {
-			bool last = got <= iov[i].iov_len;
-			size_t len = last ? got : iov[i].iov_len;
-			uint8_t *frame;
+		/* One set of header fields, each segment its own numbers */
+		tcp_seg_hdr(conn, TCP_ACK, seq, opt_len, &th);
+		for (got = (size_t)r, i = 0; got; i++) {
+			size_t plen = MIN(got, mss);
+			const struct l2_tag tag = {
+				.refused = tcp_seg_refused,
+				.flow = flow_idx(&conn->f),
+				.seq = conn->seq_to_guest,
+				.seq_len = (uint32_t)plen,
+			};
 
-			put_be32(th + 4, conn->seq_to_tap);
-			th[13] = last ? TCP_ACK | TCP_PSH : TCP_ACK;
-			frame = tcp_write_hdrs(c, fs, iov[i].iov_base, hdr_len,
-					       len, th);
-			tcp_queue(frame, hdr_len + len, flow_idx(&conn->f),
-				  conn->seq_to_tap, (uint32_t)len);
-			conn->seq_to_tap += (uint32_t)len;
-			got -= len;
+			th.seq = conn->seq_to_guest;
+			th.flags = plen == got ? TCP_ACK | TCP_PSH : TCP_ACK;
+			l2_commit(c, rooms[i],
+				  tcp_seg_frame(c, rooms[i], fs, &th, opt, plen),
+				  &tag);
+			conn->seq_to_guest += (uint32_t)plen;
+			got -= plen;
 		}
+		for (; i < n; i++)
+			l2_give_back(c, rooms[i]);
 
-		if (SEQ_GT(conn->seq_to_tap, conn->seq_max_to_tap))
-			conn->seq_max_to_tap = conn->seq_to_tap;
-		left -= (uint32_t)n;
+		if (SEQ_GT(conn->seq_to_guest, conn->seq_max_to_guest))
+			conn->seq_max_to_guest = conn->seq_to_guest;
+		sent += (uint32_t)r;
 
 		/* A short read drained the socket: unless the peer is done,
 		 * wait for more, and don't look again until it says so
 		 */
-		if ((size_t)n < want && !(conn->fin & TCP_SOCK_FIN_RCVD)) {
+		if ((size_t)r < want && !(conn->fin & TCP_SOCK_FIN_RCVD)) {
 			conn->flags |= TCP_F_DRAINED;
 			return 0;
 		}

@@ -117,12 +117,14 @@ union udp_cmsg {
 	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
 };
 
-/* Host to guest: frames, with the payload read in at frame_udp_off() */
-static uint8_t udp_frame[UDP_RECV_BATCH][L2_MAX_LEN]
-	__attribute__((aligned(64)));
-static struct l2_prefix udp_prefix[UDP_RECV_BATCH];
-static struct iovec udp_l2_iov[UDP_RECV_BATCH * 2];
-static struct iovec udp_recv_iov[UDP_RECV_BATCH];
+/* Host to guest: rooms lent by the front end, each datagram read in after
+ * room for its headers; without room, datagrams are read into a scratch
+ * buffer and dropped, as a NIC with no receive buffers drops them
+ */
+static struct l2_room *udp_rooms[UDP_RECV_BATCH];
+static size_t udp_rooms_lent;
+static struct iovec udp_recv_iov[UDP_RECV_BATCH][L2_ROOM_IOV_MAX];
+static uint8_t udp_scratch[L2_MAX_LEN];
 static struct mmsghdr udp_recv_mh[UDP_RECV_BATCH];
 static union sockaddr_inany udp_recv_from[UDP_RECV_BATCH];
 static union udp_cmsg udp_recv_cmsg[UDP_RECV_BATCH];
@@ -290,9 +292,7 @@ static int udp_flow_activate(struct ctx *c, struct udp_flow *uf)
 	if (!rc && !shared)
 		rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
 	if (rc) {
-		if (!shared)
-			close(uf->s);
-		flow_close(&uf->f);
+		flow_close(c, &uf->f);
 		return rc;
 	}
 
@@ -351,10 +351,10 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 	}
 
 	uf = udp_flow_of(f);
-	f->type = FLOW_TYPE_UDP;
 	f->side[FLOW_SIDE_GUEST] = *guest;
 	f->side[FLOW_SIDE_HOST] = host;
 	uf->s = s;
+	flow_activate(f, FLOW_TYPE_UDP);
 
 	rc = udp_flow_activate(c, uf);
 	if (rc) {
@@ -415,12 +415,12 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 	}
 
 	uf = udp_flow_of(f);
-	f->type = FLOW_TYPE_UDP;
 	f->flags |= FLOW_F_INBOUND;
 	f->side[FLOW_SIDE_GUEST] = guest;
 	f->side[FLOW_SIDE_HOST] = bound;
 	uf->s = s;
 	uf->flags = flags;
+	flow_activate(f, FLOW_TYPE_UDP);
 
 	rc = udp_flow_activate(c, uf);
 	if (rc) {
@@ -432,7 +432,29 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 }
 
 /**
- * udp_flow_close() - Close a flow's socket and retire the flow
+ * udp_flow_release() - Close a flow's socket, unless it shares the
+ *			listener's: the one way a UDP flow is closed, through
+ *			flow_close()
+ * @c:		Execution context
+ * @f:		Flow of type UDP
+ */
+static void udp_flow_release(const struct ctx *c, struct flow_common *f)
+{
+	struct udp_flow *uf = udp_flow_of(f);
+
+	if (!(uf->flags & UDP_F_SHARED)) {
+		epoll_ref_del(c->epollfd, uf->s);
+		close(uf->s);
+	}
+	uf->s = -1;
+}
+
+const struct flow_ops udp_flow_ops = {
+	.release = udp_flow_release,
+};
+
+/**
+ * udp_flow_close() - Close a flow and retire it
  * @c:		Execution context
  * @uf:		Flow
  * @why:	Reason, for the debug log
@@ -441,12 +463,7 @@ static void udp_flow_close(const struct ctx *c, struct udp_flow *uf,
 			   const char *why)
 {
 	flow_log(&uf->f, LOG_DEBUG, "closing: %s", why);
-	if (!(uf->flags & UDP_F_SHARED)) {
-		epoll_ref_del(c->epollfd, uf->s);
-		close(uf->s);
-	}
-	uf->s = -1;
-	flow_close(&uf->f);
+	flow_close(c, &uf->f);
 }
 
 /**
@@ -609,7 +626,7 @@ static void udp_shared_dest(const struct ctx *c, const struct udp_flow *uf,
 }
 
 /**
- * udp_tap_handler() - Send the guest's datagrams of one flow to the host
+ * udp_guest_handler() - Send the guest's datagrams of one flow to the host
  * @c:		Execution context
  * @p:		Parsed frames, the first one UDP
  * @n:		Number of frames in @p
@@ -620,7 +637,7 @@ static void udp_shared_dest(const struct ctx *c, const struct udp_flow *uf,
  *
  * Return: number of frames consumed from @p, at least one if @n is not 0
  */
-size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
+size_t udp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 {
 	struct flowside guest = { 0 };
 	struct msghdr dest = { 0 };
@@ -682,79 +699,110 @@ size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n)
 }
 
 /**
- * udp_recv_batch() - Read datagrams from a host socket into frames
+ * udp_recv_batch() - Read datagrams from a host socket into room the front
+ *		      end lends
  * @c:		Execution context
  * @s:		Socket
  * @v4:		IPv4 socket (else IPv6)
  * @with_dst:	Also read each datagram's destination address (listening
  *		sockets)
  *
- * Return: datagrams read, each in udp_frame[i] at frame_udp_off(), with its
- *	   length in udp_recv_mh[i].msg_len; 0 if none or on error
+ * Return: datagrams read, each in udp_rooms[i] after frame_udp_off() bytes,
+ *	   with its length in udp_recv_mh[i].msg_len; 0 if none or on error.
+ *	   Without room, they are read and dropped, and 0 is returned.
  */
-static unsigned udp_recv_batch(const struct ctx *c, int s, bool v4,
-			       bool with_dst)
+static unsigned udp_recv_batch(struct ctx *c, int s, bool v4, bool with_dst)
 {
-	size_t max = udp_payload_max(c, v4);
-	unsigned i;
+	size_t max = udp_payload_max(c, v4), off = frame_udp_off(v4);
+	unsigned i, batch;
 	int n;
 
-	for (i = 0; i < UDP_RECV_BATCH; i++) {
+	udp_rooms_lent = l2_lend(c, udp_rooms, UDP_RECV_BATCH, off + max);
+	batch = udp_rooms_lent ? (unsigned)udp_rooms_lent : UDP_RECV_BATCH;
+
+	for (i = 0; i < batch; i++) {
 		struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
 
-		udp_recv_iov[i].iov_base = udp_frame[i] + frame_udp_off(v4);
-		udp_recv_iov[i].iov_len = max;
+		if (udp_rooms_lent) {
+			mh->msg_iovlen = l2_room_iov(udp_rooms[i], off, max,
+						     udp_recv_iov[i],
+						     L2_ROOM_IOV_MAX);
+		} else {
+			udp_recv_iov[i][0].iov_base = udp_scratch;
+			udp_recv_iov[i][0].iov_len = max;
+			mh->msg_iovlen = 1;
+		}
+		mh->msg_iov = udp_recv_iov[i];
 		mh->msg_name = &udp_recv_from[i];
 		mh->msg_namelen = sizeof(udp_recv_from[i]);
-		mh->msg_iov = &udp_recv_iov[i];
-		mh->msg_iovlen = 1;
 		mh->msg_control = with_dst ? udp_recv_cmsg[i].buf : NULL;
 		mh->msg_controllen = with_dst ? sizeof(udp_recv_cmsg[i]) : 0;
 		mh->msg_flags = 0;
 	}
 
-	n = recvmmsg(s, udp_recv_mh, UDP_RECV_BATCH, MSG_DONTWAIT, NULL);
-	if (n < 0) {
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			debug_ratelimit("UDP: receive error: %s",
-					strerror(errno));
+	n = recvmmsg(s, udp_recv_mh, batch, MSG_DONTWAIT, NULL);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR)
+		debug_ratelimit("UDP: receive error: %s", strerror(errno));
+
+	if (!udp_rooms_lent) {
+		if (n > 0)
+			debug_ratelimit("UDP: front end takes no frames, %i "
+					"datagrams dropped", n);
 		return 0;
 	}
 
-	return (unsigned)n;
+	return n > 0 ? (unsigned)n : 0;
+}
+
+/**
+ * udp_rooms_done() - Give back the rooms that hold no datagram
+ * @c:		Execution context
+ * @used:	Rooms committed or given back already, from the first
+ */
+static void udp_rooms_done(struct ctx *c, unsigned used)
+{
+	size_t i;
+
+	for (i = used; i < udp_rooms_lent; i++)
+		l2_give_back(c, udp_rooms[i]);
+	udp_rooms_lent = 0;
 }
 
 /**
  * udp_frame_add() - Complete a received datagram's frame and queue it for
- *		     the guest
+ *		     the guest, or give its room back
  * @c:		Execution context
  * @i:		Index of the datagram in the receive batch
- * @gs:		Guest side of its flow
- * @queued:	Frames queued so far, incremented
+ * @gs:		Guest side of its flow, NULL to drop the datagram
  *
- * Return: true if queued, false if the datagram was too long for the guest
+ * Return: true if queued, false if dropped (no flow, or too long for the
+ *	   guest)
  */
-static bool udp_frame_add(const struct ctx *c, unsigned i,
-			  const struct flowside *gs, size_t *queued)
+static bool udp_frame_add(struct ctx *c, unsigned i,
+			  const struct flowside *gs)
 {
 	const struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
-	size_t len;
+	struct l2_room *room = udp_rooms[i];
+	struct iovec payload[L2_ROOM_IOV_MAX];
+	size_t len, cnt;
 
+	if (!gs) {
+		l2_give_back(c, room);
+		return false;
+	}
 	if (mh->msg_flags & MSG_TRUNC) {
 		debug_ratelimit("UDP: datagram too long for the guest's MTU, "
 				"dropped");
+		l2_give_back(c, room);
 		return false;
 	}
 
-	len = frame_udp(c, udp_frame[i], NULL, &gs->oaddr, gs->oport,
-			&gs->eaddr, gs->eport, udp_recv_mh[i].msg_len);
-
-	udp_prefix[*queued] = (struct l2_prefix){ 0 };
-	udp_l2_iov[*queued * 2].iov_base = &udp_prefix[*queued];
-	udp_l2_iov[*queued * 2].iov_len = 0;
-	udp_l2_iov[*queued * 2 + 1].iov_base = udp_frame[i];
-	udp_l2_iov[*queued * 2 + 1].iov_len = len;
-	(*queued)++;
+	cnt = l2_room_iov(room, frame_udp_off(!!inany_v4(&gs->eaddr)),
+			  udp_recv_mh[i].msg_len, payload, ARRAY_SIZE(payload));
+	len = frame_udp_hdr(c, room->iov[0].iov_base, NULL, &gs->oaddr,
+			    gs->oport, &gs->eaddr, gs->eport, payload, cnt);
+	l2_commit(c, room, len, NULL);
 	return true;
 }
 
@@ -1006,7 +1054,6 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 	struct flow_common *f = flow_at(ref.index, FLOW_TYPE_UDP);
 	const struct flowside *gs, *hs;
 	struct udp_flow *uf;
-	size_t queued = 0;
 	unsigned n, i;
 	bool v4;
 
@@ -1037,14 +1084,14 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		/* Queued before connect() took effect: not our peer's */
 		if (!inany_from_sockaddr(&from, &port, &udp_recv_from[i]) ||
 		    port != hs->eport || !inany_equals(&from, &hs->eaddr))
-			continue;
-
-		udp_frame_add(c, i, gs, &queued);
+			udp_frame_add(c, i, NULL);
+		else
+			udp_frame_add(c, i, gs);
 	}
+	udp_rooms_done(c, n);
 
 	if (n)
 		uf->active_s = (uint32_t)c->now.tv_sec;
-	l2_send_frames(c, udp_l2_iov, 2, queued);
 }
 
 /**
@@ -1091,7 +1138,6 @@ static bool udp_recv_dst(struct msghdr *mh, union inany_addr *dst)
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {
 	bool v4 = !FWD_LISTEN_V6(ref.index);
-	size_t queued = 0;
 	unsigned n, i;
 
 	if (events & EPOLLERR) {
@@ -1112,21 +1158,24 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		if (!inany_from_sockaddr(&host.eaddr, &host.eport,
 					 &udp_recv_from[i]) ||
 		    !udp_recv_dst(&udp_recv_mh[i].msg_hdr, &host.oaddr) ||
-		    inany_is_multicast(&host.oaddr))
+		    inany_is_multicast(&host.oaddr)) {
+			udp_frame_add(c, i, NULL);
 			continue;
+		}
 
 		f = flow_lookup(FLOW_TYPE_UDP, FLOW_SIDE_HOST, &host);
 		uf = f ? udp_flow_of(f) :
 			 udp_flow_new_inbound(c, FWD_LISTEN_RULE(ref.index),
 					      (int)ref.fd, &host);
-		if (!uf)
+		if (!uf) {
+			udp_frame_add(c, i, NULL);
 			continue;
+		}
 
-		if (udp_frame_add(c, i, &uf->f.side[FLOW_SIDE_GUEST], &queued))
+		if (udp_frame_add(c, i, &uf->f.side[FLOW_SIDE_GUEST]))
 			uf->active_s = (uint32_t)c->now.tv_sec;
 	}
-
-	l2_send_frames(c, udp_l2_iov, 2, queued);
+	udp_rooms_done(c, n);
 }
 
 /**

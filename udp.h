@@ -14,13 +14,16 @@
 
 struct ctx;
 struct flow_common;
+struct flow_ops;
 struct pkt;
+
+extern const struct flow_ops udp_flow_ops;
 
 /* Seconds without a datagram either way after which a flow is closed */
 #define UDP_TIMEOUT_DEFAULT	180
 
 void udp_init(struct ctx *c);
-size_t udp_tap_handler(struct ctx *c, const struct pkt *p, size_t n);
+size_t udp_guest_handler(struct ctx *c, const struct pkt *p, size_t n);
 void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events);
 void udp_flow_timer(struct ctx *c, struct flow_common *f);

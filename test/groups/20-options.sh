@@ -162,7 +162,6 @@ unknown-in-cluster|-Z: unknown option|-1Z
 missing-argument-long|--mtu: missing argument|--mtu
 missing-argument-short|-a: missing argument|-a
 stray-argument|unexpected argument 'stray'|stray
-vhost-user|--vhost-user: not supported yet|--vhost-user
 mtu-high|--mtu: 65521 out of range|--mtu 65521
 mtu-low|--mtu: 67 out of range|-m 67
 mtu-text|--mtu: '1500x' is not a number|-m 1500x

@@ -5,8 +5,12 @@
  */
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "flow.h"
+#include "log.h"
 #include "unit.h"
 #include "util.h"
 
@@ -45,7 +49,7 @@ static unsigned flow_fill(void)
 	unsigned n = 0;
 
 	while ((f = flow_alloc())) {
-		f->type = FLOW_TYPE_TCP;
+		flow_activate(f, FLOW_TYPE_TCP);
 		flow_test_side(&f->side[FLOW_SIDE_GUEST], flow_idx(f), true);
 		flow_test_side(&f->side[FLOW_SIDE_HOST], flow_idx(f), false);
 		if (flow_hash_insert(f, FLOW_SIDE_GUEST) ||
@@ -66,14 +70,14 @@ static void flow_alloc_full(void)
 {
 	struct flow_common *f;
 
-	flow_init();
+	flow_init(NULL);
 	UNIT_CHECK(flow_fill() == FLOW_MAX);
 	UNIT_CHECK(flow_count() == FLOW_MAX);
 	UNIT_CHECK(!flow_alloc());
 
 	f = flow_at(1234, FLOW_TYPE_TCP);
 	UNIT_CHECK(f && flow_idx(f) == 1234);
-	flow_close(f);
+	flow_close(NULL, f);
 	UNIT_CHECK(!flow_at(1234, FLOW_TYPE_TCP));
 	UNIT_CHECK(!flow_alloc());
 	flow_defer_handler();
@@ -81,7 +85,8 @@ static void flow_alloc_full(void)
 
 	f = flow_alloc();
 	UNIT_CHECK(f && flow_idx(f) == 1234);
-	UNIT_CHECK(f && f->type == FLOW_TYPE_NONE && !f->flags);
+	UNIT_CHECK(f && f->type == FLOW_TYPE_NONE && !f->flags &&
+		   f->state == FLOW_STATE_NEW);
 	UNIT_CHECK(!flow_alloc());
 	flow_alloc_cancel(f);
 	UNIT_CHECK(flow_count() == FLOW_MAX - 1);
@@ -98,7 +103,7 @@ static void flow_hash_both_sides(void)
 	struct flowside fs;
 	unsigned i, found = 0, gone = 0;
 
-	flow_init();
+	flow_init(NULL);
 	UNIT_CHECK(flow_fill() == FLOW_MAX);
 
 	for (i = 0; i < FLOW_MAX; i++) {
@@ -120,7 +125,7 @@ static void flow_hash_both_sides(void)
 				    FLOW_SIDE_GUEST) == EEXIST);
 
 	for (i = 0; i < FLOW_MAX; i += 3)
-		flow_close(flow_at(i, FLOW_TYPE_TCP));
+		flow_close(NULL, flow_at(i, FLOW_TYPE_TCP));
 	flow_defer_handler();
 
 	found = 0;
@@ -164,17 +169,116 @@ static void flow_timer_walk(void)
 	struct flow_common *f[4];
 	unsigned i;
 
-	flow_init();
+	flow_init(NULL);
 	for (i = 0; i < ARRAY_SIZE(f); i++) {
 		f[i] = flow_alloc();
-		f[i]->type = i % 2 ? FLOW_TYPE_PING : FLOW_TYPE_UDP;
+		if (i)
+			flow_activate(f[i], i % 2 ? FLOW_TYPE_PING :
+						    FLOW_TYPE_UDP);
 	}
-	flow_close(f[3]);
+	flow_close(NULL, f[3]);
 	flow_alloc_cancel(f[0]);
 
 	flow_timer_calls = 0;
 	flow_timer(NULL, timers);
 	UNIT_CHECK(flow_timer_calls == 1);
+}
+
+static unsigned flow_test_released;
+
+/**
+ * flow_test_release() - Release hook for the life cycle test
+ * @c:		Execution context, unused
+ * @f:		Flow
+ */
+static void flow_test_release(const struct ctx *c, struct flow_common *f)
+{
+	(void)c;
+	if (f->state == FLOW_STATE_ACTIVE)
+		flow_test_released++;
+}
+
+/**
+ * flow_test_aborts() - Does a call abort, in a child process?
+ * @fn:		Function to call on a flow
+ * @f:		Flow
+ *
+ * Return: true if the child died of SIGABRT
+ */
+static bool flow_test_aborts(void (*fn)(struct flow_common *),
+			     struct flow_common *f)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		log_set_level(LOG_EMERG);
+		fn(f);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+/**
+ * flow_test_close() - flow_close() without a context
+ * @f:		Flow
+ */
+static void flow_test_close(struct flow_common *f)
+{
+	flow_close(NULL, f);
+}
+
+/**
+ * flow_test_activate() - flow_activate() as TCP
+ * @f:		Flow
+ */
+static void flow_test_activate(struct flow_common *f)
+{
+	flow_activate(f, FLOW_TYPE_TCP);
+}
+
+/**
+ * flow_life_cycle() - Each state change goes through its one function,
+ *		       closing calls the type's release hook once, and a
+ *		       change from the wrong state aborts
+ */
+static void flow_life_cycle(void)
+{
+	static const struct flow_ops ops = { .release = flow_test_release };
+	static const struct flow_ops *const table[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = &ops,
+	};
+	struct flow_common *f;
+
+	flow_init(table);
+	f = flow_alloc();
+	UNIT_CHECK(f && f->state == FLOW_STATE_NEW);
+	if (!f)
+		return;
+
+	/* A NEW flow owns nothing to release */
+	UNIT_CHECK(flow_test_aborts(flow_test_close, f));
+	UNIT_CHECK(!flow_at(flow_idx(f), FLOW_TYPE_TCP));
+
+	flow_activate(f, FLOW_TYPE_TCP);
+	UNIT_CHECK(f->state == FLOW_STATE_ACTIVE);
+	UNIT_CHECK(flow_at(flow_idx(f), FLOW_TYPE_TCP) == f);
+	UNIT_CHECK(flow_test_aborts(flow_test_activate, f));
+	UNIT_CHECK(flow_test_aborts(flow_alloc_cancel, f));
+
+	flow_test_released = 0;
+	flow_close(NULL, f);
+	UNIT_CHECK(flow_test_released == 1);
+	UNIT_CHECK(f->state == FLOW_STATE_CLOSING);
+	UNIT_CHECK(!flow_at(flow_idx(f), FLOW_TYPE_TCP));
+
+	/* Closing twice is a bug, not a no-op */
+	UNIT_CHECK(flow_test_aborts(flow_test_close, f));
+
+	flow_defer_handler();
+	UNIT_CHECK(f->state == FLOW_STATE_FREE && flow_count() == 0);
 }
 
 /**
@@ -213,6 +317,7 @@ int main(void)
 	UNIT_RUN(flow_alloc_full);
 	UNIT_RUN(flow_hash_both_sides);
 	UNIT_RUN(flow_timer_walk);
+	UNIT_RUN(flow_life_cycle);
 	UNIT_RUN(flow_list_overflow);
 	UNIT_EXIT();
 }

@@ -8,6 +8,8 @@
 #define L2_CAPTURE_H
 
 #include <net/ethernet.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "ctx.h"
 #include "frame.h"
@@ -15,60 +17,181 @@
 #include "pkt.h"
 #include "unit.h"
 
-#define CAPTURE_FRAMES		8
+#define CAPTURE_FRAMES		64
 #define CAPTURE_LEN		L2_MAX_LEN
 
+/* Frames delivered, copied out of the rooms */
 static uint8_t capture_buf[CAPTURE_FRAMES][CAPTURE_LEN];
 static size_t capture_len[CAPTURE_FRAMES];
-static size_t capture_count;
+static size_t capture_n;
+
+/* Rooms lent: one buffer each, or buffers of capture_chunk bytes (at least
+ * L2_HDR_ROOM) to exercise frames spread over several buffers
+ */
+static uint8_t capture_room_buf[CAPTURE_FRAMES][CAPTURE_LEN];
+static struct l2_room capture_rooms[CAPTURE_FRAMES];
+static bool capture_room_out[CAPTURE_FRAMES];
+static size_t capture_chunk;
+/* Refuse to lend (a full front end), and deliver at most this many frames
+ * per flush (SIZE_MAX: all)
+ */
+static bool capture_refuse;
+static size_t capture_deliver_max = SIZE_MAX;
+/* Context the tests use, flushed before frames are looked at */
+static struct ctx *capture_ctx;
 
 static const uint8_t guest_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t our_mac[ETH_ALEN] = { 0x9a, 0x55, 0x9a, 0x55, 0x9a, 0x55 };
 
 /**
- * capture_send() - Fake send_frames: keep a copy of each frame
- * @c:			Execution context, unused
- * @iov:		Buffers, see struct l2_ops
- * @bufs_per_frame:	Buffers per frame, the prefix included
- * @frames:		Number of frames
+ * capture_lend() - Fake lend: rooms from a static pool
+ * @c:		Execution context, unused
+ * @rooms:	Room pointers, filled in
+ * @n:		Rooms wanted
+ * @size:	Bytes each
  *
- * Return: @frames
+ * Return: rooms lent
  */
-static inline size_t capture_send(struct ctx *c, struct iovec *iov,
-				  size_t bufs_per_frame, size_t frames)
+static inline size_t capture_lend(struct ctx *c, struct l2_room **rooms,
+				  size_t n, size_t size)
 {
-	size_t f, b;
+	size_t i, got = 0;
 
 	(void)c;
-	for (f = 0; f < frames; f++) {
-		size_t len = 0;
-		uint8_t *dst;
+	if (capture_refuse)
+		return 0;
 
-		if (capture_count >= CAPTURE_FRAMES)
-			abort();
-		dst = capture_buf[capture_count];
-		for (b = 1; b < bufs_per_frame; b++) {
-			const struct iovec *v = &iov[f * bufs_per_frame + b];
+	for (i = 0; i < CAPTURE_FRAMES && got < n; i++) {
+		struct l2_room *r = &capture_rooms[i];
+		size_t off = 0;
 
-			if (len + v->iov_len > CAPTURE_LEN)
+		if (capture_room_out[i])
+			continue;
+		r->iovcnt = 0;
+		while (off < size) {
+			size_t len = capture_chunk ? capture_chunk : size;
+
+			len = MIN(len, size - off);
+			if (r->iovcnt == L2_ROOM_IOV_MAX)
 				abort();
-			memcpy(dst + len, v->iov_base, v->iov_len);
-			len += v->iov_len;
+			r->iov[r->iovcnt].iov_base = capture_room_buf[i] + off;
+			r->iov[r->iovcnt++].iov_len = len;
+			off += len;
 		}
-		capture_len[capture_count++] = len;
+		r->size = size;
+		capture_room_out[i] = true;
+		rooms[got++] = r;
 	}
 
-	return frames;
+	return got;
 }
 
-static const struct l2_ops capture_ops = { .send_frames = capture_send };
+/**
+ * capture_room_back() - Mark a room as returned
+ * @room:	Room from capture_lend()
+ */
+static inline void capture_room_back(const struct l2_room *room)
+{
+	size_t i = (size_t)(room - capture_rooms);
+
+	if (i >= CAPTURE_FRAMES || !capture_room_out[i])
+		abort();
+	capture_room_out[i] = false;
+}
 
 /**
- * capture_reset() - Forget captured frames
+ * capture_give_back() - Fake give_back
+ * @c:		Execution context, unused
+ * @room:	Room
+ */
+static inline void capture_give_back(struct ctx *c, struct l2_room *room)
+{
+	(void)c;
+	capture_room_back(room);
+}
+
+/**
+ * capture_deliver() - Fake deliver: keep a copy of each frame
+ * @c:		Execution context, unused
+ * @rooms:	Committed rooms
+ * @n:		Number of rooms
+ *
+ * Return: frames delivered, at most capture_deliver_max
+ */
+static inline size_t capture_deliver(struct ctx *c,
+				     struct l2_room *const *rooms, size_t n)
+{
+	size_t f, sent = MIN(n, capture_deliver_max);
+
+	(void)c;
+	for (f = 0; f < n; f++) {
+		const struct l2_room *r = rooms[f];
+		size_t b, len = 0;
+
+		capture_room_back(r);
+		if (f >= sent)
+			continue;
+		if (capture_n >= CAPTURE_FRAMES)
+			abort();
+		for (b = 0; b < r->iovcnt && len < r->len; b++) {
+			size_t take = MIN(r->iov[b].iov_len, r->len - len);
+
+			memcpy(capture_buf[capture_n] + len,
+			       r->iov[b].iov_base, take);
+			len += take;
+		}
+		capture_len[capture_n++] = len;
+	}
+
+	return sent;
+}
+
+/**
+ * capture_refusing() - Fake refusing
+ * @c:		Execution context, unused
+ *
+ * Return: capture_refuse
+ */
+static inline bool capture_refusing(const struct ctx *c)
+{
+	(void)c;
+	return capture_refuse;
+}
+
+static const struct l2_ops capture_ops = {
+	.lend = capture_lend,
+	.give_back = capture_give_back,
+	.deliver = capture_deliver,
+	.refusing = capture_refusing,
+};
+
+/**
+ * capture_frames() - Number of frames delivered, after flushing what the
+ *		      code under test committed
+ *
+ * Return: frames captured
+ */
+static inline size_t capture_frames(void)
+{
+	if (capture_ctx)
+		l2_flush(capture_ctx);
+	return capture_n;
+}
+
+/* Tests read the count as if it were a variable: every read flushes */
+#define capture_count	capture_frames()
+
+/**
+ * capture_reset() - Forget captured frames, and lend normally again
  */
 static inline void capture_reset(void)
 {
-	capture_count = 0;
+	if (capture_ctx)
+		l2_flush(capture_ctx);
+	capture_n = 0;
+	capture_chunk = 0;
+	capture_refuse = false;
+	capture_deliver_max = SIZE_MAX;
 }
 
 /**
@@ -106,13 +229,15 @@ static inline union inany_addr test_addr(const char *s)
  */
 static inline void test_ctx_init(struct ctx *c)
 {
+	/* Frames an earlier case left queued don't count for this one */
+	capture_reset();
 	memset(c, 0, sizeof(*c));
+	capture_ctx = c;
 	c->l2 = &capture_ops;
 	memcpy(c->our_mac, our_mac, ETH_ALEN);
 	memcpy(c->guest_mac, guest_mac, ETH_ALEN);
 	c->mtu = MTU_DEFAULT;
 	c->ip4.enabled = c->ip6.enabled = true;
-	capture_reset();
 }
 
 /**

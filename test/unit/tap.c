@@ -124,33 +124,56 @@ static void tap_events(int timeout_ms)
 	}
 }
 
+static unsigned refused;		/* Frames handed back by the flush */
+
 /**
- * send_round() - Offer a batch of numbered frames to the front end
+ * on_refused() - Count a committed frame the front end didn't deliver
+ * @ctx:	Execution context, unused
+ * @tag:	Tag of the frame, unused
+ */
+static void on_refused(struct ctx *ctx, const struct l2_tag *tag)
+{
+	(void)ctx;
+	(void)tag;
+	refused++;
+}
+
+/**
+ * send_round() - Offer a batch of numbered frames to the front end, through
+ *		  room it lends, and flush them
  * @seq:	Last sequence number used, updated
  * @sent:	Tally of the frames taken, updated
  *
- * Return: number of frames taken
+ * Return: number of frames delivered
  */
 static size_t send_round(uint32_t *seq, struct tally *sent)
 {
-	struct l2_prefix prefix[BATCH];
-	struct iovec iov[BATCH * 2];
-	size_t i, n;
+	const struct l2_tag tag = { .refused = on_refused };
+	uint32_t first = *seq + 1;
+	size_t i, committed = 0, n;
 
 	for (i = 0; i < BATCH; i++) {
+		struct l2_room *room;
+
+		if (!l2_lend(&c, &room, 1, FRAME_LEN))
+			break;
 		++*seq;
+		memset(frames[i], 0, FRAME_LEN);
 		put_be32(frames[i] + 14, *seq);
 		put_be32(frames[i] + FRAME_LEN - 4, *seq);
-		iov[2 * i].iov_base = &prefix[i];
-		iov[2 * i].iov_len = 0;
-		iov[2 * i + 1].iov_base = frames[i];
-		iov[2 * i + 1].iov_len = FRAME_LEN;
+		l2_room_write(room, 0, frames[i], FRAME_LEN);
+		l2_commit(&c, room, FRAME_LEN, &tag);
+		committed++;
 	}
 
-	n = c.l2->send_frames(&c, iov, 2, BATCH);
-	for (i = 0; i < n && i < BATCH; i++) {
+	refused = 0;
+	l2_flush(&c);
+	n = committed - refused;
+
+	/* Delivered frames are the first ones, in order */
+	for (i = 0; i < n; i++) {
 		sent->count++;
-		sent->sum += (uint64_t)get_be32(frames[i] + 14) * sent->count;
+		sent->sum += (uint64_t)(first + i) * sent->count;
 	}
 
 	return n;

@@ -33,6 +33,12 @@ static struct ctx c;
 static uint8_t frame[4][L2_MAX_LEN];
 static uint8_t buf[L2_MAX_LEN];
 
+
+/* The protocol's own close path, as the daemon uses it */
+static const struct flow_ops *const test_flow_ops[FLOW_TYPE_MAX] = {
+	[FLOW_TYPE_UDP] = &udp_flow_ops,
+};
+
 /**
  * fd_count() - Descriptors this process has open
  *
@@ -70,7 +76,7 @@ static void setup(void)
 	c.ip6.gw = c.ip6.map_host_loopback = test_addr(GW6);
 	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init();
+	flow_init(test_flow_ops);
 }
 
 /**
@@ -292,7 +298,7 @@ static void echo_outbound(bool v4, size_t len)
 	srv = host_sock(v4, &port);
 
 	guest_udp(0, g, GUEST_PORT, gw, port, len, &p);
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(flow_count() == 1);
 
 	UNIT_CHECK(host_recv(srv, &from) == (ssize_t)len);
@@ -314,7 +320,7 @@ static void echo_outbound(bool v4, size_t len)
 	/* A second datagram finds the flow */
 	capture_reset();
 	guest_udp(0, g, GUEST_PORT, gw, port, 10, &p);
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(flow_count() == 1);
 	UNIT_CHECK(host_recv(srv, &from) == 10 && from == GUEST_PORT);
 
@@ -372,9 +378,9 @@ static void udp_batch(void)
 	guest_udp(2, GUEST4, GUEST_PORT, GW4, port, 33, &p[2]);
 	guest_udp(3, GUEST4, GUEST_PORT + 1, GW4, port, 44, &p[3]);
 
-	UNIT_CHECK(udp_tap_handler(&c, p, 4) == 3);
+	UNIT_CHECK(udp_guest_handler(&c, p, 4) == 3);
 	UNIT_CHECK(flow_count() == 1);
-	UNIT_CHECK(udp_tap_handler(&c, p + 3, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, p + 3, 1) == 1);
 	UNIT_CHECK(flow_count() == 2);
 
 	UNIT_CHECK(host_recv(srv, &from) == 11 && from == GUEST_PORT);
@@ -409,31 +415,31 @@ static void udp_malformed(void)
 	/* UDP length beyond the IP payload, and shorter than its header */
 	bad = p;
 	put_be16(uh + 4, 29);
-	UNIT_CHECK(udp_tap_handler(&c, &bad, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &bad, 1) == 1);
 	put_be16(uh + 4, 7);
-	UNIT_CHECK(udp_tap_handler(&c, &bad, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &bad, 1) == 1);
 	put_be16(uh + 4, 28);
 
 	/* A flipped payload bit */
 	frame[0][frame_udp_off(true) + 3] ^= 0x10;
-	UNIT_CHECK(udp_tap_handler(&c, &bad, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &bad, 1) == 1);
 	frame[0][frame_udp_off(true) + 3] ^= 0x10;
 
 	/* Five bytes of UDP header */
 	bad.l4_len = 5;
-	UNIT_CHECK(udp_tap_handler(&c, &bad, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &bad, 1) == 1);
 
 	/* IPv6 must have a checksum */
 	guest_udp(1, GUEST6, GUEST_PORT, GW6, port, 20, &bad);
 	put_be16(frame[1] + frame_l4_off(false) + 6, 0);
-	UNIT_CHECK(udp_tap_handler(&c, &bad, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &bad, 1) == 1);
 
 	UNIT_CHECK(flow_count() == 0);
 	UNIT_CHECK(host_recv(srv, &from) == -1);
 
 	/* IPv4 may leave it out, and the valid datagram still goes through */
 	put_be16(uh + 6, 0);
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(host_recv(srv, &from) == 20 && pattern_ok(buf, 20,
 							     GUEST_PORT));
 
@@ -461,7 +467,7 @@ static void udp_expiry(void)
 	srv = host_sock(true, &port);
 
 	guest_udp(0, GUEST4, GUEST_PORT, GW4, port, 20, &p);
-	udp_tap_handler(&c, &p, 1);
+	udp_guest_handler(&c, &p, 1);
 	UNIT_CHECK(flow_count() == 1 && fd_count() == fds + 2);
 
 	c.now.tv_sec += 4;
@@ -470,7 +476,7 @@ static void udp_expiry(void)
 	UNIT_CHECK(flow_count() == 1);
 
 	/* Activity restarts the clock */
-	udp_tap_handler(&c, &p, 1);
+	udp_guest_handler(&c, &p, 1);
 	c.now.tv_sec += 4;
 	flow_timer(&c, timers);
 	flow_defer_handler();
@@ -506,7 +512,7 @@ static void icmp_error(bool v4)
 	close(s);
 
 	guest_udp(0, g, GUEST_PORT, gw, port, 30, &p);
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	pump_until(1);
 	UNIT_CHECK(capture_count == 1);
 	UNIT_CHECK(capture_parse(0, &p));
@@ -600,7 +606,7 @@ static void inbound(bool v4)
 		guest_frame_fix_macs(frame[0]);
 		UNIT_CHECK(!pkt_parse(frame[0], len, &p));
 	}
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(flow_count() == 1);
 	UNIT_CHECK(host_recv(cl, &from) == sizeof(rsp));
 	UNIT_CHECK(from == fport && !memcmp(buf, rsp, sizeof(rsp)));
@@ -663,7 +669,7 @@ static void udp_table_full(void)
 	UNIT_CHECK(used == FLOW_MAX);
 
 	guest_udp(0, GUEST4, GUEST_PORT, GW4, port, 20, &p);
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(host_recv(srv, &from) == -1);
 
 	UNIT_CHECK(host_send(cl, true, fport, "x", 1));
@@ -672,8 +678,8 @@ static void udp_table_full(void)
 
 	UNIT_CHECK(flow_count() == FLOW_MAX && fd_count() == fds);
 
-	flow_init();
-	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	flow_init(test_flow_ops);
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
 	UNIT_CHECK(host_recv(srv, &from) == 20 && from == GUEST_PORT);
 	UNIT_CHECK(expire_all());
 

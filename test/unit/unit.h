@@ -25,18 +25,27 @@ static const char *unit_case_name;
 		}							\
 	} while (0)
 
-/* Run one case: a function taking no arguments and returning nothing */
-#define UNIT_RUN(fn)							\
+/* Run one case, named after its function and a suffix: the same case
+ * run twice (over IPv4, then IPv6) reports under two names
+ */
+#define UNIT_RUN_AS(fn, suffix)						\
 	do {								\
-		unit_case_name = #fn;					\
+		static char unit_name_[128];				\
+									\
+		snprintf(unit_name_, sizeof(unit_name_), "%s%s", #fn,	\
+			 (suffix));					\
+		unit_case_name = unit_name_;				\
 		unit_case_failed = 0;					\
 		fn();							\
 		if (unit_case_failed)					\
 			unit_failed_cases++;				\
 		else							\
-			printf("ok unit/%s\n", #fn);			\
+			printf("ok unit/%s\n", unit_case_name);	\
 		fflush(stdout);						\
 	} while (0)
+
+/* Run one case: a function taking no arguments and returning nothing */
+#define UNIT_RUN(fn)	UNIT_RUN_AS(fn, "")
 
 #define UNIT_EXIT()	return unit_failed_cases ? EXIT_FAILURE : EXIT_SUCCESS
 

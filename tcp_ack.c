@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* tcp_ack.c - TCP acknowledgements and windows, both ways: what the guest
+ * acknowledges and lets us send, what we acknowledge and let it send, and
+ * the retransmission timer they drive
+ *
+ * Guest to host: the guest is acknowledged for what the socket took, and
+ * its window is the free space of the socket's send buffer, computed where
+ * the socket is written or drains (tcp_wnd_update()), never per segment.
+ * An ACK for less than a full-sized segment waits a little for our next
+ * segment to carry it.
+ *
+ * Host to guest: data leaves the socket's queue once the guest acknowledges
+ * it; three duplicate ACKs resend the first unacknowledged segment, and the
+ * retransmission timer everything from there.
+ */
+
+#include <errno.h>
+#include <linux/sockios.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include "ctx.h"
+#include "flow.h"
+#include "log.h"
+#include "tcp_conn.h"
+#include "util.h"
+
+/* Retransmission timeout: initial (RFC 6298, 2.1) and largest */
+#define TCP_RTO_MS		1000U
+#define TCP_RTO_MAX_MS		60000U
+/* Delayed ACKs (RFC 9293, 3.8.6.3; RFC 5681, 4.2): how long an ACK for
+ * guest data may wait for our next segment to carry it
+ */
+#define TCP_ACK_DELAY_MS	2
+
+/* Connections whose ACK waits (TCP_F_ACK_DELAYED), and when they all go
+ * out; one that doesn't fit sends its ACK at once
+ */
+static struct flow_list tcp_ack_delayed;
+static uint32_t tcp_ack_deadline_ms;
+
+/**
+ * tcp_ack_init() - Forget delayed ACKs
+ */
+void tcp_ack_init(void)
+{
+	memset(&tcp_ack_delayed, 0, sizeof(tcp_ack_delayed));
+}
+
+/**
+ * tcp_timer_set() - Start or stop a connection's retransmission timer
+ * @c:		Execution context
+ * @conn:	Connection
+ * @on:		Start (else stop)
+ */
+void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on)
+{
+	uint32_t rto = MIN(TCP_RTO_MS << conn->retries, TCP_RTO_MAX_MS);
+
+	conn->timer_ms = on ? (tcp_now_ms(c) + rto) | 1 : 0;
+}
+
+/**
+ * tcp_wnd_update() - Compute the window we advertise to the guest from the
+ *		      free space of the socket's send buffer
+ * @conn:	Connection
+ *
+ * Sets TCP_F_WND_LOW when the window is so low that the socket must tell
+ * us when it drains (EPOLLOUT), clears it otherwise. Before the connection
+ * is established, the window is the largest without scaling.
+ */
+void tcp_wnd_update(struct tcp_conn *conn)
+{
+	uint32_t wnd = 65535, max = 65535U << conn->ws_to_guest;
+	int sndbuf, outq;
+	socklen_t sl = sizeof(sndbuf);
+
+	conn->flags &= (uint16_t)~TCP_F_WND_LOW;
+	if (conn->state == CONN_ESTABLISHED &&
+	    !getsockopt(conn->sock, SOL_SOCKET, SO_SNDBUF, &sndbuf, &sl) &&
+	    !ioctl(conn->sock, SIOCOUTQ, &outq)) {
+		/* The kernel counts its own overhead against the buffer:
+		 * promise only three quarters of it
+		 */
+		long avail = (long)sndbuf / 4 * 3 - outq;
+
+		wnd = avail > 0 ? (uint32_t)avail : 0;
+		/* Below this, the kernel no longer reports the socket as
+		 * writable, so EPOLLOUT will come once it drains
+		 */
+		if (wnd < (uint32_t)sndbuf / 12)
+			conn->flags |= TCP_F_WND_LOW;
+	}
+
+	conn->wnd_to_guest = (uint16_t)(MIN(wnd, max) >> conn->ws_to_guest);
+}
+
+/**
+ * tcp_send_ack() - Send an ACK
+ * @c:		Execution context
+ * @conn:	Connection
+ */
+void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
+{
+	tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+}
+
+/**
+ * tcp_sock_data() - Send socket data to the guest, and time it
+ * @c:		Execution context
+ * @conn:	Established connection
+ * @limit:	Most bytes, UINT32_MAX for the whole window
+ *
+ * Return: 0 on success, a positive errno if the socket failed
+ */
+int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
+{
+	int rc = tcp_seg_data(c, conn, limit);
+
+	if (rc)
+		return rc;
+
+	/* Data in flight, or a zero window to probe */
+	if (!conn->timer_ms &&
+	    (conn->seq_to_guest != conn->seq_ack_from_guest ||
+	     (conn->flags & TCP_F_STALLED)))
+		tcp_timer_set(c, conn, true);
+
+	return 0;
+}
+
+/**
+ * tcp_discard() - Drop data the guest acknowledged from the socket's queue
+ * @conn:	Connection
+ * @n:		Bytes
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+static int tcp_discard(const struct tcp_conn *conn, uint32_t n)
+{
+	while (n) {
+		/* With MSG_TRUNC, TCP drops the bytes and writes nothing */
+		/* cppcheck-suppress nullPointer */
+		ssize_t r = recv(conn->sock, NULL, n, MSG_TRUNC | MSG_DONTWAIT);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? errno : EIO;
+		n -= (uint32_t)r;
+	}
+
+	return 0;
+}
+
+/**
+ * tcp_fast_retransmit() - Send the first unacknowledged segment again
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * Return: 0 on success, a positive errno if the socket failed
+ */
+static int tcp_fast_retransmit(struct ctx *c, struct tcp_conn *conn)
+{
+	uint32_t next = conn->seq_to_guest;
+	int rc;
+
+	tcp_seg_rewind(conn, conn->seq_ack_from_guest);
+	rc = tcp_sock_data(c, conn, conn->mss);
+	if (!rc && SEQ_LT(conn->seq_to_guest, next))
+		tcp_seg_rewind(conn, next);
+
+	return rc;
+}
+
+/**
+ * tcp_ack_in() - Process the acknowledgement and window of a segment
+ * @c:		Execution context
+ * @conn:	Established connection
+ * @s:		Segment with ACK set
+ * @more:	Set if the guest acknowledged new data or opened its window,
+ *		so that more can be sent
+ *
+ * Return: 0 on success, a positive errno if the socket failed
+ */
+int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
+	       const struct tcp_seg_in *s, bool *more)
+{
+	uint32_t una = conn->seq_ack_from_guest, wnd = tcp_guest_wnd(conn);
+	uint32_t acked;
+	int rc;
+
+	ASSERT(conn->state == CONN_ESTABLISHED);
+
+	if (SEQ_GT(s->ack, conn->seq_max_to_guest)) {
+		conn->flags |= TCP_F_ACK_DUE;	/* ACK for unsent data */
+		return 0;
+	}
+	if (SEQ_LT(s->ack, una))
+		return 0;			/* old, reordered */
+
+	conn->wnd_from_guest = s->wnd;
+
+	if (s->ack == una) {
+		if (!s->len && !(s->flags & TCP_FIN) &&
+		    conn->seq_to_guest != una && tcp_guest_wnd(conn) == wnd &&
+		    ++conn->dup_acks == 3) {
+			rc = tcp_fast_retransmit(c, conn);
+			if (rc)
+				return rc;
+		}
+		*more |= tcp_guest_wnd(conn) > wnd;
+		return 0;
+	}
+
+	acked = s->ack - una;
+	if ((conn->fin & TCP_GUEST_FIN_SENT) &&
+	    s->ack == conn->seq_max_to_guest) {
+		conn->fin |= TCP_GUEST_FIN_ACKED;
+		acked--;
+	}
+
+	rc = tcp_discard(conn, acked);
+	if (rc)
+		return rc;
+
+	conn->seq_ack_from_guest = s->ack;
+	if (SEQ_GT(s->ack, conn->seq_to_guest))
+		conn->seq_to_guest = s->ack;
+	conn->retries = 0;
+	conn->dup_acks = 0;
+	tcp_timer_set(c, conn, conn->seq_to_guest != s->ack);
+	*more = true;
+
+	return 0;
+}
+
+/**
+ * tcp_ack_data_in() - Acknowledge what the guest sent, now or a bit later
+ * @c:		Execution context
+ * @conn:	Established connection
+ *
+ * An ACK owed for a reason (a duplicate, a hole, a FIN, data the socket
+ * did not take all of) goes now, and so does one covering a full-sized
+ * segment or more, so that bulk transfers keep their pace. One for less
+ * waits up to TCP_ACK_DELAY_MS: in an exchange of requests and answers,
+ * the host's answer usually comes first and carries it, which saves the
+ * guest a frame per exchange.
+ */
+void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
+{
+	uint32_t unacked = conn->seq_from_guest - conn->seq_ack_to_guest;
+
+	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
+		return;
+
+	/* A FIN the socket took set TCP_GUEST_FIN_RCVD, one it didn't set
+	 * TCP_F_ACK_DUE
+	 */
+	if ((conn->flags & TCP_F_ACK_DUE) || unacked >= conn->mss ||
+	    (conn->fin & TCP_GUEST_FIN_RCVD)) {
+		tcp_send_ack(c, conn);
+		return;
+	}
+
+	if (conn->flags & TCP_F_ACK_DELAYED)
+		return;
+
+	if (!tcp_ack_delayed.n)
+		tcp_ack_deadline_ms = tcp_now_ms(c) + TCP_ACK_DELAY_MS;
+	if (flow_list_add(&tcp_ack_delayed, flow_idx(&conn->f)))
+		conn->flags |= TCP_F_ACK_DELAYED;
+	else
+		tcp_send_ack(c, conn);
+}
+
+/**
+ * tcp_ack_delayed_flush() - Send the delayed ACKs that are due
+ * @c:		Execution context
+ *
+ * A connection that sent a segment since has no ACK waiting any more (any
+ * segment clears TCP_F_ACK_DELAYED), and a closed one has no TCP flow.
+ */
+void tcp_ack_delayed_flush(struct ctx *c)
+{
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned i, n;
+
+	if (!tcp_ack_delayed.n || SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
+		return;
+
+	/* Overflows need nothing: one that didn't fit sent its ACK at once */
+	n = flow_list_take(&tcp_ack_delayed, idx, NULL);
+	for (i = 0; i < n; i++) {
+		struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
+		struct tcp_conn *conn;
+
+		if (!f)
+			continue;
+		conn = tcp_conn_of(f);
+		if ((conn->flags & TCP_F_ACK_DELAYED) &&
+		    conn->state == CONN_ESTABLISHED)
+			tcp_send_ack(c, conn);
+		conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
+	}
+}
+
+/**
+ * tcp_ack_wait_ms() - How long until the delayed ACKs are due
+ * @c:		Execution context, with the current time
+ *
+ * Return: milliseconds, -1 if none waits
+ */
+int tcp_ack_wait_ms(const struct ctx *c)
+{
+	int32_t left;
+
+	if (!tcp_ack_delayed.n)
+		return -1;
+
+	left = (int32_t)(tcp_ack_deadline_ms - tcp_now_ms(c));
+	return left > 0 ? left : 0;
+}
