@@ -87,9 +87,8 @@ guest_check_slaac() {
 	t_expect_eq slaac-address \
 		"$(echo "${__out}" | sed -n 's/.* inet6 \([^ ]*\) .*/\1/p')" \
 		"2001:db8:1:0:5054:ff:fe0d:e01/64"
-	t_expect_eq slaac-route \
-		"$(echo "${__out}" | grep '^default via fe80:' | cut -d' ' -f4-5)" \
-		"dev eth0"
+	t_expect_eq slaac-route "$(echo "${__out}" |
+		grep '^default via fe80:' | cut -d' ' -f4-5)" "dev eth0"
 }
 
 # guest_check_ping() - Ping an address from the guest, check the reply came
@@ -178,12 +177,12 @@ guest_connected() {
 guest_netdev() {
 	if [ "${FRONTEND:-stream}" = "vhost-user" ]; then
 		echo "-object memory-backend-memfd,id=m,size=256M,share=on" \
-		     "-numa node,memdev=m" \
-		     "-chardev socket,id=c,path=$1" \
-		     "-netdev vhost-user,id=n0,chardev=c" \
-		     "-device virtio-net-pci,netdev=n0,mac=${GUEST_MAC},vectors=0"
+		     "-numa node,memdev=m -chardev socket,id=c,path=$1" \
+		     "-netdev vhost-user,id=n0,chardev=c -device" \
+		     "virtio-net-pci,netdev=n0,mac=${GUEST_MAC},vectors=0"
 	else
-		echo "-netdev stream,id=n0,server=off,addr.type=unix,addr.path=$1" \
+		__stream="stream,id=n0,server=off,addr.type=unix"
+		echo "-netdev ${__stream},addr.path=$1" \
 		     "-device virtio-net-pci,netdev=n0,mac=${GUEST_MAC}"
 	fi
 }

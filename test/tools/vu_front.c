@@ -446,22 +446,22 @@ int vu_negotiate(struct vu_conn *conn, uint64_t want, uint64_t want_proto)
 		return -1;
 	}
 
-	if (conn->offered & VU_BIT(VU_F_PROTOCOL_FEATURES)) {
-		uint64_t offered;
+	if (conn->offered & want & VU_BIT(VU_F_PROTOCOL_FEATURES)) {
+		uint64_t *offered = &conn->proto_offered;
 
-		if (vu_get_u64(conn, VU_GET_PROTOCOL_FEATURES, &offered)) {
+		if (vu_get_u64(conn, VU_GET_PROTOCOL_FEATURES, offered)) {
 			fprintf(stderr, "%s: GET_PROTOCOL_FEATURES failed\n",
 				vu_prog);
 			return -1;
 		}
 		/* Acknowledged only once the back-end knows it may */
 		if (vu_call_u64(conn, VU_SET_PROTOCOL_FEATURES,
-				offered & want_proto, NULL, 0)) {
+				*offered & want_proto, NULL, 0)) {
 			fprintf(stderr, "%s: SET_PROTOCOL_FEATURES failed\n",
 				vu_prog);
 			return -1;
 		}
-		conn->proto = offered & want_proto;
+		conn->proto = *offered & want_proto;
 	}
 
 	if (vu_call(conn, VU_SET_OWNER, NULL, 0, NULL, 0, NULL)) {
@@ -515,6 +515,32 @@ void vu_open(struct vu_conn *conn, const char *path, uint64_t want,
 			vu_die("the back-end does not serve us");
 		nanosleep(&pause, NULL);
 	}
+}
+
+/**
+ * vu_get_mtu() - Read the MTU from the device's configuration space, if
+ *		  VIRTIO_NET_F_MTU and the CONFIG protocol feature were
+ *		  negotiated
+ * @conn:	Connection
+ *
+ * Return: the MTU, 0 if not negotiated, -1 if the back-end failed to say
+ */
+int vu_get_mtu(struct vu_conn *conn)
+{
+	/* offset, size, flags, then virtio_net_config up to its mtu field */
+	struct {
+		uint32_t offset, size, flags;
+		uint8_t cfg[12];
+	} __attribute__((packed)) q = { .offset = 0, .size = 12 };
+	struct vu_msg reply;
+
+	if (!(conn->features & VU_BIT(VU_F_NET_MTU)) ||
+	    !(conn->proto & VU_BIT(VU_PF_CONFIG)))
+		return 0;
+	if (vu_call(conn, VU_GET_CONFIG, &q, sizeof(q), NULL, 0, &reply) ||
+	    reply.h.size != sizeof(q))
+		return -1;
+	return reply.p.raw[12 + 10] | reply.p.raw[12 + 11] << 8;
 }
 
 /**

@@ -141,12 +141,14 @@ struct vu_msg {
  * @fd:		Connected UNIX stream socket
  * @offered:	Features the back-end offered
  * @features:	Features negotiated (SET_FEATURES)
+ * @proto_offered: Protocol features the back-end offered
  * @proto:	Protocol features negotiated (SET_PROTOCOL_FEATURES)
  */
 struct vu_conn {
 	int fd;
 	uint64_t offered;
 	uint64_t features;
+	uint64_t proto_offered;
 	uint64_t proto;
 };
 
@@ -246,6 +248,7 @@ void vu_ring_used_peek(const struct vu_ring *r, uint16_t ahead,
 		       uint32_t *id, uint32_t *len);
 bool vu_ring_want_calls(struct vu_ring *r);
 void vu_ring_ack_call(const struct vu_ring *r);
+int vu_get_mtu(struct vu_conn *conn);
 int vu_state_transfer(struct vu_conn *conn, bool save, int file,
 		      uint64_t *bytes, uint64_t *result);
 

@@ -401,7 +401,8 @@ static bool h_arp_answered(struct hostile *h)
 
 			vu_ring_used_peek(&h->rx, 0, &id, &len);
 			h->rx.used_seen++;
-			if (id >= H_QSIZE || len > H_BUF || len < VU_NET_HDR_LEN)
+			if (id >= H_QSIZE || len > H_BUF ||
+			    len < VU_NET_HDR_LEN)
 				return false;
 			if (h_is_arp_reply(vu_gpa_ptr(&h->mem, H_RX_BUF +
 						      (uint64_t)id * H_BUF) +

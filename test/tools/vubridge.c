@@ -848,7 +848,7 @@ int main(int argc, char **argv)
 	vu_open(&b.conn, argv[1], want, want_proto);
 	if (b.layout == LAYOUT_INDIRECT &&
 	    !(b.conn.features & VU_BIT(VU_F_INDIRECT_DESC)))
-		vu_die("-L indirect: the daemon offers no indirect descriptors");
+		vu_die("-L indirect: no indirect descriptors offered");
 	if (load_path && state_file(&b.conn, false, load_path))
 		return 1;
 
@@ -857,10 +857,13 @@ int main(int argc, char **argv)
 	rx_post_all(&b);
 	b.tap = tap_open(b.ifname);
 	bridge_rings_start(&b);
-	fprintf(stderr, "vubridge: %s connected to %s (features %#llx, "
-		"protocol features %#llx)\n", b.ifname, argv[1],
+	fprintf(stderr, "vubridge: offered features %#llx, protocol features "
+		"%#llx; took %#llx, %#llx; device MTU %i\n",
+		(unsigned long long)b.conn.offered,
+		(unsigned long long)b.conn.proto_offered,
 		(unsigned long long)b.conn.features,
-		(unsigned long long)b.conn.proto);
+		(unsigned long long)b.conn.proto, vu_get_mtu(&b.conn));
+	fprintf(stderr, "vubridge: %s connected to %s\n", b.ifname, argv[1]);
 
 	bridge_run(&b, save_path);
 
