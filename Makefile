@@ -29,8 +29,11 @@ OBJS := $(SRCS:.c=.o)
 # Daemon objects without main(), linked into unit tests
 LIB_OBJS := $(filter-out passt.o,$(OBJS))
 
-# Test helpers: one program per file in test/tools/
-TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+# Test helpers: one program per file in test/tools/, but for the parts
+# of vubridge, linked into it
+VUBRIDGE_PARTS := test/tools/vu_front.c test/tools/vu_hostile.c \
+	test/tools/vnet_hdr.c
+TOOL_SRCS := $(filter-out $(VUBRIDGE_PARTS),$(sort $(wildcard test/tools/*.c)))
 TOOLS := $(TOOL_SRCS:.c=)
 
 # Unit tests: one program per file in test/unit/, linked with the daemon's
@@ -51,6 +54,10 @@ passt: $(OBJS)
 
 test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+test/tools/vubridge: test/tools/vubridge.c $(VUBRIDGE_PARTS) \
+		     $(wildcard test/tools/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VUBRIDGE_PARTS)
 
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)

@@ -4,6 +4,10 @@
 # The QEMU stream front end: socket paths and start-up hints, clients coming
 # and going, frames through tapbridge, and a client sending garbage: each
 # abuse case must leave the daemon running and serving the next client.
+#
+# Front ends: stream
+# (the stream socket's own framing and clients: vhost-user's are in
+# 11-vhost-user)
 
 . "${TEST_DIR}/lib/ns.sh"
 

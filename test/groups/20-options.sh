@@ -6,6 +6,10 @@
 # does (in the background, PID file, --one-off), dropping root, the log size
 # cap, and the defaults taken from the host (template interface, addresses,
 # gateway, DNS) with the options that override them.
+#
+# Front ends: stream
+# (the options hold for either front end; those of vhost-user alone are
+# in 11-vhost-user)
 
 . "${TEST_DIR}/lib/ns.sh"
 

@@ -6,6 +6,8 @@
 # gateway), 200 MiB each way through a forwarded port, connections
 # refused for excluded and unforwarded ports, bad specs refused at start,
 # and --freebind for an address the host lacks.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

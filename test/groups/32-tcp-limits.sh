@@ -5,6 +5,8 @@
 # a full table refuses new connections from either side cleanly (a RST,
 # and one log line), and once the connections close every entry and every
 # descriptor is back: the table fills to exactly 64 again.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

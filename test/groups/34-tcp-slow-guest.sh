@@ -12,6 +12,8 @@
 # resumed connections when the socket drained (debug log); and no
 # connection ever waited for its retransmission timer, that is, no
 # "timeout" in the debug log.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

@@ -10,6 +10,8 @@
 # exits, and a second guest must be served by the same daemon.
 #
 # A new guest step is one guest_run and one check of what it printed.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
@@ -36,9 +38,7 @@ lease_fields() {
 	done
 }
 
-# Web servers: one in NS_HOST, reached by the guest at the gateway address,
-# and one in the guest, reached from NS_HOST through -t
-HTTP_PORT=8080
+# The guest's web server, reached from NS_HOST through -t
 FWD_PORT=10080
 
 # qemu_boot() - Boot a guest on the daemon's socket, check it came up with
@@ -64,31 +64,6 @@ qemu_dhcp() {
 	t_expect_eq "$1dhcp" "$(lease_fields "${__out}")" "${LEASE_EXPECTED}"
 }
 
-# qemu_ipv6() - Check the guest's SLAAC address, derived from its MAC, and
-# its default route, through the daemon's link-local address
-qemu_ipv6() {
-	__out=$(guest_run 30 slaac6)
-	t_expect_eq slaac-address \
-		"$(echo "${__out}" | sed -n 's/.* inet6 \([^ ]*\) .*/\1/p')" \
-		"2001:db8:1:0:5054:ff:fe0d:e01/64"
-	t_expect_eq slaac-route \
-		"$(echo "${__out}" | grep '^default via fe80:' | cut -d' ' -f4-5)" \
-		"dev eth0"
-}
-
-# qemu_ping() - Ping an address from the guest, check the reply came from it
-# $1:	Test name
-# $2:	ping or ping6
-# $3:	Address
-qemu_ping() {
-	__out=$(guest_run 15 "$2" -c 1 -W 5 "$3")
-	if echo "${__out}" | grep -q "^64 bytes from $3: "; then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(echo "${__out}" | tail -n 2 | tr '\n' ' ')"
-	fi
-}
-
 # qemu_dns() - Resolve a name in the guest, check the answer: the query
 # goes to the forwarding address, the daemon sends it on to the host's
 # resolver
@@ -96,26 +71,6 @@ qemu_dns() {
 	__out=$(guest_run 20 nslookup -type=A "${DNS_NAME}")
 	t_expect_eq dns-forward "$(echo "${__out}" | sed -n 's/^Address: //p')" \
 		"${DNS_NAME_ADDR}"
-}
-
-# qemu_http_from_host() - Fetch a file from NS_HOST's web server in the
-# guest, through the gateway address: check the contents arrived whole
-qemu_http_from_host() {
-	__url="http://${GW4}:${HTTP_PORT}/data"
-	t_expect_eq http-from-host \
-		"$(guest_run 30 "wget -q -O - ${__url} | md5sum")" \
-		"$(md5sum < "${STATE}/www/data")"
-}
-
-# qemu_http_to_guest() - Fetch a file from the guest's web server, from
-# NS_HOST through the daemon's -t forward
-qemu_http_to_guest() {
-	guest_run 10 "mkdir -p /www && echo served-by-guest > /www/hello &&" \
-		     "httpd -p 80 -h /www" || { t_fail http-to-guest \
-		"can't start httpd in the guest"; return; }
-	t_expect_eq http-to-guest "$(ns_host timeout 10 \
-		"${GUEST_BUILD}/parts/busybox" wget -q -O - \
-		"http://127.0.0.1:${FWD_PORT}/hello")" "served-by-guest"
 }
 
 if ! __out=$(guest_build 2>&1); then
@@ -132,23 +87,19 @@ ns_net dnsmasq --no-resolv --no-hosts --bind-interfaces --user=root \
 	--address="/${DNS_NAME}/${DNS_NAME_ADDR}" ||
 	{ t_fail dns-server "can't start dnsmasq"; exit 0; }
 
-# 1 MiB that can't be told from noise, for the host's web server
-mkdir -p "${STATE}/www" &&
-head -c 1048576 /dev/urandom > "${STATE}/www/data" &&
-guest_host_httpd "${HTTP_PORT}" "${STATE}/www" ||
-	{ t_fail http-server "can't start httpd"; exit 0; }
+guest_host_httpd_start || { t_fail http-server "can't start httpd"; exit 0; }
 
 ns_passt_start --dns-forward "${DNS_FWD}" -t "${FWD_PORT}:80" ||
 	{ t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
 
 if qemu_boot ""; then
 	qemu_dhcp ""
-	qemu_ipv6
-	qemu_ping ping-gateway4 ping "${GW4}"
-	qemu_ping ping-gateway6 ping6 "${GW6}"
+	guest_check_slaac
+	guest_check_ping ping-gateway4 ping "${GW4}"
+	guest_check_ping ping-gateway6 ping6 "${GW6}"
 	qemu_dns
-	qemu_http_from_host
-	qemu_http_to_guest
+	guest_check_http_from_host
+	guest_check_http_to_guest "${FWD_PORT}" 80
 fi
 guest_cleanup
 

@@ -3,10 +3,14 @@
 #
 # Started the way libvirt starts it: the daemon gets libvirt's options
 # (--one-off --socket --pid, the guest's address and prefix length, the
-# template interface, port forwards, a log file) and no -f, so it must go
+# template interface, port forwards, a log file, and --vhost-user for an
+# interface of type vhostuser) and no -f, so it must go
 # to the background, with its pid file and socket in place by the time the
-# command returns. Then a guest is attached on that socket, and when QEMU
-# exits the daemon must exit too.
+# command returns. Then a guest is attached on that socket, gets its lease
+# and its IPv6 address, pings the gateway, fetches a file from the host and
+# serves one through -t; and when QEMU exits the daemon must exit too.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
@@ -21,13 +25,15 @@ fi
 ns_create || { t_fail netns "can't set up namespaces"; exit 0; }
 trap 'guest_cleanup; ns_teardown' EXIT
 
+guest_host_httpd_start || { t_fail http-server "can't start httpd"; exit 0; }
+
 PASST_SOCK="${STATE}/${VM}-net0.socket"
 PID_FILE="${STATE}/${VM}-net0-passt.pid"
 LOG_FILE="${STATE}/${VM}-net0.log"
 
 # A daemon that doesn't go to the background is stopped, and fails
-timeout 10 ip netns exec "${NS_HOST}" "${PASST}" --one-off \
-	--socket "${PASST_SOCK}" --pid "${PID_FILE}" \
+timeout 10 ip netns exec "${NS_HOST}" "${PASST}" $(ns_frontend_opts) \
+	--one-off --socket "${PASST_SOCK}" --pid "${PID_FILE}" \
 	--address 192.0.2.100 --netmask 24 --interface up0 \
 	--tcp-ports 10022:22 --log-file "${LOG_FILE}" > "${PASST_LOG}" 2>&1
 t_expect_eq start-status "$?" 0
@@ -66,6 +72,12 @@ else
 	t_expect_eq dhcp-address \
 		"$(echo "${__out}" | grep -E '^(ip|mask)=' | tr '\n' ' ')" \
 		"ip=192.0.2.100 mask=24 "
+	# And everything else a guest does, as when started by hand
+	guest_check_slaac
+	guest_check_ping ping-gateway4 ping "${GW4}"
+	guest_check_ping ping-gateway6 ping6 "${GW6}"
+	guest_check_http_from_host
+	guest_check_http_to_guest 10022 22
 fi
 guest_stop
 
