@@ -445,8 +445,11 @@ static size_t vu_lend(struct ctx *c, struct l2_room **rooms, size_t n,
 		}
 	}
 
-	if (!lent && none_out)
+	if (!lent && none_out && !vu_rx_refused) {
 		vu_rx_refused = true;
+		debug_ratelimit("vhost-user: no receive buffers, frames wait "
+				"for the guest");
+	}
 	return lent;
 }
 
