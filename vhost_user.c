@@ -421,6 +421,8 @@ static int vu_conn_start(struct ctx *c, int fd)
 /**
  * vu_conn_release() - Drop the front end and all it set up
  * @c:		Execution context
+ *
+ * #syscalls:vu close
  */
 static void vu_conn_release(struct ctx *c)
 {
@@ -572,6 +574,8 @@ void vu_listen_handler(struct ctx *c, uint32_t events)
 /**
  * vu_cleanup() - Drop the front end, close the socket, remove its path
  * @c:		Execution context
+ *
+ * #syscalls:vu close unlink
  */
 void vu_cleanup(struct ctx *c)
 {

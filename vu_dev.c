@@ -367,7 +367,7 @@ int vu_get_queue_num(struct ctx *c, struct vu_msg *m,
  *
  * Return: 0 on success, a positive errno on failure
  *
- * #syscalls:vu fstat mmap
+ * #syscalls:vu newfstatat|fstat mmap
  */
 static int vu_map_fd(int fd, uint64_t off, uint64_t len, void **map,
 		     size_t *map_len)
