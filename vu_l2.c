@@ -76,7 +76,7 @@ struct vu_room {
 	unsigned nhdr;
 	uint16_t head[VU_ROOM_CHAINS];
 	uint16_t pos[VU_ROOM_CHAINS];
-	uint32_t bytes[VU_ROOM_CHAINS];
+	size_t bytes[VU_ROOM_CHAINS];
 	unsigned nchains;
 };
 
@@ -497,7 +497,7 @@ static void vu_room_deliver(struct vu_room *r)
 			vu_spare_add(r->head[k], r->pos[k]);
 			continue;
 		}
-		n = MIN(left, (size_t)r->bytes[k]);
+		n = MIN(left, r->bytes[k]);
 		left -= n;
 		written[used++] = (uint32_t)n + (k ? 0 : VIRTIO_NET_HDR_LEN);
 	}
