@@ -644,8 +644,8 @@ int vu_set_vring_addr(struct ctx *c, struct vu_msg *m,
 	set.log_used = !!(flags & VHOST_VRING_F_LOG);
 	set.addr_set = true;
 
-	/* Without a size yet, we translate when the queue starts */
-	if (set.num) {
+	/* Without a size or memory yet, we translate when the queue starts */
+	if (set.num && vu_vdev.mem.count) {
 		int rc = virtq_map(&vu_vdev, &set);
 
 		if (rc)
