@@ -81,7 +81,7 @@ struct vu_handler {
 
 static int vu_listen_fd = -1;	/* Listening socket, -1 with --fd */
 static int vu_conn_fd = -1;	/* Connected front end, -1 if none */
-static bool vu_path_bound;	/* c->sock_path is ours to unlink */
+static struct path_at vu_path = PATH_AT_NONE;	/* Ours to remove */
 
 #define VU_HANDLE(req, fn_, size_, fds_, reply_)			\
 	[req] = { #req, fn_, size_, fds_, reply_ }
@@ -512,7 +512,10 @@ void vu_init(struct ctx *c)
 	}
 
 	vu_listen_fd = fe_sock_listen(c);
-	vu_path_bound = true;
+	rc = path_at_open(&vu_path, c->sock_path);
+	if (rc)
+		warn("%s won't be removed at exit: %s", c->sock_path,
+		     strerror(rc));
 
 	if (vu_listen_fd > EPOLL_REF_FD_MAX)
 		die("Listening descriptor %i too large", vu_listen_fd);
@@ -575,10 +578,12 @@ void vu_listen_handler(struct ctx *c, uint32_t events)
  * vu_cleanup() - Drop the front end, close the socket, remove its path
  * @c:		Execution context
  *
- * #syscalls:vu close unlink
+ * #syscalls:vu close
  */
 void vu_cleanup(struct ctx *c)
 {
+	int rc;
+
 	vu_conn_release(c);
 
 	if (vu_listen_fd >= 0) {
@@ -587,8 +592,7 @@ void vu_cleanup(struct ctx *c)
 		vu_listen_fd = -1;
 	}
 
-	if (vu_path_bound) {
-		unlink(c->sock_path);
-		vu_path_bound = false;
-	}
+	rc = path_at_unlink(&vu_path);
+	if (rc)
+		debug("Can't remove %s: %s", c->sock_path, strerror(rc));
 }
