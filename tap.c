@@ -234,32 +234,18 @@ void tap_init(struct ctx *c)
  * @c:		Execution context
  * @events:	EPOLL* events, unused: accept() tells what happened
  *
- * #syscalls:stream accept4 getsockopt close
+ * #syscalls:stream close
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
-	struct ucred cred = { .pid = 0 };
-	socklen_t cred_len = sizeof(cred);
 	char who[32];
 	int fd;
 
 	(void)events;
 
-	fd = accept4(tap_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			debug_ratelimit("accept: %s", strerror(errno));
+	fd = fe_sock_accept(tap_listen_fd, who, sizeof(who));
+	if (fd < 0)
 		return;
-	}
-
-	/* In the background, our PID namespace holds no one else: the
-	 * kernel gives 0 for a client's PID, which we can't know
-	 */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) ||
-	    cred.pid <= 0)
-		snprintf(who, sizeof(who), "pid unknown");
-	else
-		snprintf(who, sizeof(who), "pid %i", (int)cred.pid);
 
 	if (tap_client_fd >= 0) {
 		info("Refusing client (%s): one is already connected", who);

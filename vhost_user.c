@@ -538,40 +538,31 @@ void vu_init(struct ctx *c)
  * @c:		Execution context
  * @events:	EPOLL* events, unused: accept() tells what happened
  *
- * #syscalls:vu accept4 getsockopt close
+ * #syscalls:vu close
  */
 void vu_listen_handler(struct ctx *c, uint32_t events)
 {
-	struct ucred cred = { .pid = 0 };
-	socklen_t cred_len = sizeof(cred);
+	char who[32];
 	int fd, rc;
 
 	(void)events;
 
-	fd = accept4(vu_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			debug_ratelimit("accept: %s", strerror(errno));
+	fd = fe_sock_accept(vu_listen_fd, who, sizeof(who));
+	if (fd < 0)
 		return;
-	}
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len))
-		cred.pid = 0;
 
 	if (vu_conn_fd >= 0) {
-		info("Refusing client (pid %i): one is already connected",
-		     (int)cred.pid);
+		info("Refusing client (%s): one is already connected", who);
 		close(fd);
 		return;
 	}
 
 	rc = vu_conn_start(c, fd);
 	if (rc) {
-		warn("Can't serve client (pid %i): %s", (int)cred.pid,
-		     strerror(rc));
+		warn("Can't serve client (%s): %s", who, strerror(rc));
 		return;
 	}
-	info("Client connected (pid %i)", (int)cred.pid);
+	info("Client connected (%s)", who);
 }
 
 /**
