@@ -490,7 +490,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->seq_from_guest = conn->seq_ack_to_guest = s->seq + 1;
 	conn->seq_ack_from_guest = tcp_isn(c, &f->side[FLOW_SIDE_GUEST]);
 	conn->seq_to_guest = conn->seq_max_to_guest = conn->seq_ack_from_guest;
-	conn->active_s = (uint32_t)c->now.tv_sec;
+	conn->active_s = (uint16_t)c->now.tv_sec;
 	tcp_guest_opts(c, conn, s);
 	tcp_wnd_update(conn);
 
@@ -560,7 +560,7 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	conn->ws_to_guest = TCP_WS_TO_GUEST;
 	conn->mss = TCP_GUEST_MSS_DEFAULT;
 	conn->seq_ack_from_guest = tcp_isn(c, g);
-	conn->active_s = (uint32_t)c->now.tv_sec;
+	conn->active_s = (uint16_t)c->now.tv_sec;
 	tcp_wnd_update(conn);
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -616,7 +616,10 @@ static int tcp_to_sock(const struct ctx *c, struct tcp_conn *conn,
 			n = 0;
 		}
 		conn->seq_from_guest += (uint32_t)n;
-		tcp_wnd_update(conn);
+		if ((size_t)n < total)
+			tcp_wnd_update(conn);
+		else
+			tcp_wnd_took(conn, (uint32_t)n);
 	}
 
 	/* What the socket didn't take goes again: say so at once */
@@ -797,16 +800,14 @@ static int tcp_guest_conn(struct ctx *c, struct tcp_conn *conn,
 	size_t i, held = 0;
 	int rc;
 
-	conn->active_s = (uint32_t)c->now.tv_sec;
+	if (!n)
+		return 0;
+	conn->active_s = (uint16_t)c->now.tv_sec;
 
 	for (i = 0; i < n; i++) {
 		const struct tcp_seg_in *s = &segs[i];
 
 		later[i] = false;
-
-		/* An acceptable RST was handled before: this one isn't */
-		if (s->flags & TCP_RST)
-			continue;
 
 		if (conn->state != CONN_ESTABLISHED) {
 			bool go_on;
@@ -897,8 +898,8 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 {
 	static struct tcp_seg_in segs[TCP_BATCH_MAX];
 	struct flow_common *f;
+	size_t cnt, used, i, end;
 	struct tcp_conn *conn;
-	size_t cnt, used, i;
 	struct flowside fs;
 	int rc;
 
@@ -929,20 +930,25 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 		return 1;
 	}
 
+	/* Runs of segments up to each RST, in order: what came before a RST
+	 * reaches the socket before it is reset
+	 */
 	conn = tcp_conn_of(f);
-	for (i = 0; i < used; i++) {
-		if ((segs[i].flags & TCP_RST) &&
-		    tcp_rst_acceptable(conn, &segs[i])) {
-			/* Nothing before it in the batch matters any more */
+	for (i = 0; i < used; i = end + 1) {
+		for (end = i; end < used; end++) {
+			if (segs[end].flags & TCP_RST)
+				break;
+		}
+
+		rc = tcp_guest_conn(c, conn, segs + i, end - i);
+		if (rc) {
+			tcp_rst(c, conn, strerror(rc));
+			return cnt;
+		}
+		if (end < used && tcp_rst_acceptable(conn, &segs[end])) {
 			tcp_close(c, conn, true, "RST from guest");
 			return cnt;
 		}
-	}
-
-	rc = tcp_guest_conn(c, conn, segs, used);
-	if (rc) {
-		tcp_rst(c, conn, strerror(rc));
-		return cnt;
 	}
 
 	if (!tcp_close_check(c, conn)) {
@@ -968,7 +974,7 @@ static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
 {
 	int rc;
 
-	conn->active_s = (uint32_t)c->now.tv_sec;
+	conn->active_s = (uint16_t)c->now.tv_sec;
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		conn->fin |= TCP_SOCK_FIN_RCVD;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
@@ -1086,7 +1092,7 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 {
 	struct tcp_conn *conn = tcp_conn_of(f);
 	uint32_t now = tcp_now_ms(c);
-	uint32_t idle = (uint32_t)c->now.tv_sec - conn->active_s;
+	uint16_t idle = (uint16_t)((uint16_t)c->now.tv_sec - conn->active_s);
 	int rc = 0;
 
 	if (idle >= TCP_INACTIVE_S) {

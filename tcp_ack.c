@@ -4,8 +4,9 @@
  * the retransmission timer they drive
  *
  * Guest to host: the guest is acknowledged for what the socket took, and
- * its window is the free space of the socket's send buffer, computed where
- * the socket is written or drains (tcp_wnd_update()), never per segment.
+ * its window is the free space of the socket's send buffer, asked of the
+ * socket where it is written or drains (tcp_wnd_update()), never per
+ * segment, and shrunk by what the socket takes in between.
  * An ACK for less than a full-sized segment waits a little for our next
  * segment to carry it.
  *
@@ -94,6 +95,31 @@ void tcp_wnd_update(struct tcp_conn *conn)
 	}
 
 	conn->wnd_to_guest = (uint16_t)(MIN(wnd, max) >> conn->ws_to_guest);
+	conn->wnd_base = conn->wnd_to_guest;
+}
+
+/**
+ * tcp_wnd_took() - The socket took bytes from the guest: shrink the window
+ *		    by as much, so that its right edge stays where it was
+ * @conn:	Established connection
+ * @n:		Bytes the socket took
+ *
+ * The socket's free space is at least that (it only grows as the peer
+ * reads), so asking it again can wait until the window has shrunk to half
+ * of what it last said: a request/response exchange costs no system call
+ * here, most of the time.
+ */
+void tcp_wnd_took(struct tcp_conn *conn, uint32_t n)
+{
+	uint32_t wnd = (uint32_t)conn->wnd_to_guest << conn->ws_to_guest;
+	uint32_t base = (uint32_t)conn->wnd_base << conn->ws_to_guest;
+
+	if (wnd < n || wnd - n < base / 2) {
+		tcp_wnd_update(conn);
+		return;
+	}
+
+	conn->wnd_to_guest = (uint16_t)((wnd - n) >> conn->ws_to_guest);
 }
 
 /**

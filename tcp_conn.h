@@ -70,11 +70,13 @@ enum tcp_conn_state {
  * @ts_recent:		Guest's latest timestamp, echoed back (RFC 7323)
  * @timer_ms:		Deadline of the retransmission or SYN timer, in
  *			milliseconds since start, 0 if not running
- * @active_s:		Last activity, in seconds since start
+ * @active_s:		Last activity, in seconds since start, wrapping (idle
+ *			times we act on are far shorter)
  * @wnd_from_guest:	Guest's window, as in its header (unscaled)
  * @wnd_to_guest:	Window we advertise, as in our header: computed from
  *			the socket by tcp_wnd_update(), never while building
- *			a header
+ *			a header, and shrunk by what the socket takes
+ * @wnd_base:		@wnd_to_guest as tcp_wnd_update() last computed it
  * @mss:		Largest payload we send the guest
  * @flags:		TCP_F_* bits
  * @ws_from_guest:	Guest's window scale
@@ -94,9 +96,10 @@ struct tcp_conn {
 	uint32_t seq_ack_to_guest;
 	uint32_t ts_recent;
 	uint32_t timer_ms;
-	uint32_t active_s;
+	uint16_t active_s;
 	uint16_t wnd_from_guest;
 	uint16_t wnd_to_guest;
+	uint16_t wnd_base;
 	uint16_t mss;
 	uint16_t flags;
 	uint8_t ws_from_guest:4, ws_to_guest:4;
@@ -205,6 +208,7 @@ unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost);
 void tcp_ack_init(void);
 void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on);
 void tcp_wnd_update(struct tcp_conn *conn);
+void tcp_wnd_took(struct tcp_conn *conn, uint32_t n);
 void tcp_send_ack(struct ctx *c, struct tcp_conn *conn);
 int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit);
 int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,

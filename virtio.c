@@ -85,6 +85,29 @@ static void virtio_read_once(void *dst, const void *src, size_t len)
 }
 
 /**
+ * virtq_get16() - Read a 16-bit ring field, once
+ * @p:		Field in guest memory, aligned
+ *
+ * Return: value, host order
+ */
+static uint16_t virtq_get16(const uint8_t *p)
+{
+	return le16toh(__atomic_load_n((const uint16_t *)p, __ATOMIC_RELAXED));
+}
+
+/**
+ * virtq_put16() - Write a 16-bit ring field
+ * @p:		Field in guest memory, aligned
+ * @v:		Value, host order
+ */
+static void virtq_put16(uint8_t *p, uint16_t v)
+{
+	uint16_t le = htole16(v);
+
+	memcpy(p, &le, sizeof(le));
+}
+
+/**
  * virtio_gpa() - Translate a guest physical address
  * @m:		Guest memory map
  * @gpa:	Guest address
@@ -183,7 +206,8 @@ void virtio_log_write(struct virtio_dev *d, uint64_t gpa, uint64_t len)
 		}
 		/* The front end reads and clears the log concurrently */
 		__atomic_fetch_or(&d->log.bitmap[page / 8],
-				  (uint8_t)(1U << (page % 8)), __ATOMIC_RELAXED);
+				  (uint8_t)(1U << (page % 8)),
+				  __ATOMIC_RELAXED);
 	}
 	d->log.dirty = true;
 }
@@ -301,8 +325,7 @@ int virtq_map(const struct virtio_dev *d, struct virtq *vq)
  */
 void virtq_start(struct virtq *vq)
 {
-	uint16_t idx = le16toh(__atomic_load_n(
-		(const uint16_t *)(vq->used + VIRTQ_IDX_OFF), __ATOMIC_ACQUIRE));
+	uint16_t idx = virtq_get16(vq->used + VIRTQ_IDX_OFF);
 
 	vq->used_idx = vq->used_published = idx;
 	vq->signalled_valid = false;
@@ -347,7 +370,8 @@ int virtq_pending(struct virtq *vq, unsigned *count)
 {
 	/* Acquire: ring entries are read after the index that covers them */
 	uint16_t idx = le16toh(__atomic_load_n(
-		(const uint16_t *)(vq->avail + VIRTQ_IDX_OFF), __ATOMIC_ACQUIRE));
+		(const uint16_t *)(vq->avail + VIRTQ_IDX_OFF),
+		__ATOMIC_ACQUIRE));
 	unsigned n = (uint16_t)(idx - vq->last_avail);
 
 	if (n > vq->num) {
@@ -379,9 +403,7 @@ int virtq_pop(struct virtq *vq, uint16_t *head)
 		return ENOENT;
 
 	slot = vq->last_avail & (vq->num - 1);
-	h = le16toh(__atomic_load_n(
-		(const uint16_t *)(vq->avail + VIRTQ_RING_OFF + 2 * (size_t)slot),
-		__ATOMIC_RELAXED));
+	h = virtq_get16(vq->avail + VIRTQ_RING_OFF + 2 * (size_t)slot);
 	if (h >= vq->num) {
 		virtq_break(vq, "available ring names a descriptor past the "
 			    "table");
@@ -626,15 +648,12 @@ void virtq_signal(struct virtio_dev *d, struct virtq *vq)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 
 	if (virtio_has(d, VIRTIO_RING_F_EVENT_IDX)) {
-		const uint16_t *ev = (const uint16_t *)(vq->avail +
-			VIRTQ_RING_OFF + 2 * (size_t)vq->num);
-		uint16_t event = le16toh(__atomic_load_n(ev,
-							 __ATOMIC_RELAXED));
+		uint16_t event = virtq_get16(vq->avail + VIRTQ_RING_OFF +
+					     2 * (size_t)vq->num);
 
 		need = !valid || virtq_need_event(event, new_idx, old);
 	} else {
-		uint16_t flags = le16toh(__atomic_load_n(
-			(const uint16_t *)vq->avail, __ATOMIC_RELAXED));
+		uint16_t flags = virtq_get16(vq->avail);
 
 		need = !(flags & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	}
@@ -660,21 +679,15 @@ void virtq_kick_enable(struct virtio_dev *d, struct virtq *vq, bool on)
 	if (virtio_has(d, VIRTIO_RING_F_EVENT_IDX)) {
 		size_t off = VIRTQ_RING_OFF +
 			     (size_t)vq->num * VIRTQ_USED_ELEM_SIZE;
-		uint16_t idx = le16toh(__atomic_load_n(
-			(const uint16_t *)(vq->avail + VIRTQ_IDX_OFF),
-			__ATOMIC_RELAXED));
+		uint16_t idx = virtq_get16(vq->avail + VIRTQ_IDX_OFF);
 
 		if (!on)
 			return;
-		__atomic_store_n((uint16_t *)(vq->used + off), htole16(idx),
-				 __ATOMIC_RELAXED);
+		virtq_put16(vq->used + off, idx);
 		if (vq->log_used)
 			virtio_log_write(d, vq->log_gpa + off, 2);
 	} else {
-		uint16_t *flags = (uint16_t *)vq->used;
-		uint16_t v = on ? 0 : VIRTQ_USED_F_NO_NOTIFY;
-
-		__atomic_store_n(flags, htole16(v), __ATOMIC_RELAXED);
+		virtq_put16(vq->used, on ? 0 : VIRTQ_USED_F_NO_NOTIFY);
 		if (vq->log_used)
 			virtio_log_write(d, vq->log_gpa, 2);
 	}

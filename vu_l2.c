@@ -159,7 +159,8 @@ static unsigned vu_spare_age(const struct vu_spare *s)
  */
 static void vu_spare_rewind(void)
 {
-	while (vu_spare_count && vu_spare_age(&vu_spare[vu_spare_count - 1]) == 1) {
+	while (vu_spare_count &&
+	       vu_spare_age(&vu_spare[vu_spare_count - 1]) == 1) {
 		virtq_rewind(vu_rxq(), 1);
 		vu_spare_count--;
 	}
@@ -440,11 +441,15 @@ static size_t vu_lend(struct ctx *c, struct l2_room **rooms, size_t n,
 		if (dropped && vu_rx_usable()) {
 			virtq_used_publish(vu_dev, vu_rxq());
 			virtq_signal(vu_dev, vu_rxq());
+			virtio_log_signal(vu_dev);
 		}
 	}
 
-	if (!lent && none_out)
+	if (!lent && none_out && !vu_rx_refused) {
 		vu_rx_refused = true;
+		debug_ratelimit("vhost-user: no receive buffers, frames wait "
+				"for the guest");
+	}
 	return lent;
 }
 
@@ -633,7 +638,8 @@ static int vu_tx_frame(struct virtq *vq, uint16_t head, struct iovec *frame,
 	rc = virtq_chain(vu_dev, vq, head, vu_seg, VU_CHAIN_SEGS, &nseg);
 	if (rc) {
 		if (rc == EMSGSIZE)
-			debug_ratelimit("vhost-user: frame in too many buffers");
+			debug_ratelimit("vhost-user: frame in too many "
+					"buffers");
 		return -1;
 	}
 

@@ -357,9 +357,10 @@ static int open_from_guest(int lfd, uint32_t *isn)
  */
 static void tcp_outbound_life(void)
 {
+	uint32_t isn, edge = 0, seq = 1006;
+	static uint8_t big[1000];
 	int lfd, fd, one = 1;
 	char buf[16];
-	uint32_t isn;
 	size_t base;
 	struct seg s;
 
@@ -381,14 +382,32 @@ static void tcp_outbound_life(void)
 	end_pass();
 	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
 	UNIT_CHECK(s.flags == TCP_ACK && s.ack == 1006 && !s.len && s.wnd);
+	edge = s.ack + ((uint32_t)s.wnd << 8);
+
+	/* The socket took more: the window shrinks, its right edge stays
+	 * (within the rounding of the scale), and the window is not asked of
+	 * the socket again (the field would jump)
+	 */
+	base = capture_count;
+	guest_seg(TCP_ACK | TCP_PSH, 1006, isn + 1, 512, big, sizeof(big),
+		  false);
+	guest_send();
+	UNIT_CHECK(recv(fd, big, sizeof(big), MSG_WAITALL) == sizeof(big));
+	usleep(3000);
+	end_pass();
+	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
+	UNIT_CHECK(s.ack == 1006 + sizeof(big));
+	UNIT_CHECK(s.ack + ((uint32_t)s.wnd << 8) <= edge &&
+		   s.ack + ((uint32_t)s.wnd << 8) + 256 > edge);
+	seq = 1006 + sizeof(big);
 
 	/* Peer to guest: data with the acknowledgement */
 	base = capture_count;
 	UNIT_CHECK(send(fd, "world!", 6, 0) == 6);
 	UNIT_CHECK(events_until(base + 1) && cap_seg(base, &s));
-	UNIT_CHECK(s.seq == isn + 1 && s.ack == 1006 && s.len == 6 &&
+	UNIT_CHECK(s.seq == isn + 1 && s.ack == seq && s.len == 6 &&
 		   !memcmp(s.data, "world!", 6) && (s.flags & TCP_PSH));
-	guest_seg(TCP_ACK, 1006, isn + 7, 512, NULL, 0, false);
+	guest_seg(TCP_ACK, seq, isn + 7, 512, NULL, 0, false);
 	guest_send();
 	UNIT_CHECK(conn_now() && conn_now()->seq_ack_from_guest == isn + 7);
 
@@ -397,7 +416,7 @@ static void tcp_outbound_life(void)
 	shutdown(fd, SHUT_WR);
 	UNIT_CHECK(events_until(base + 1) && cap_seg(base, &s));
 	UNIT_CHECK(s.flags == (TCP_FIN | TCP_ACK) && s.seq == isn + 7);
-	guest_seg(TCP_ACK | TCP_FIN, 1006, isn + 8, 512, NULL, 0, false);
+	guest_seg(TCP_ACK | TCP_FIN, seq, isn + 8, 512, NULL, 0, false);
 	guest_send();
 	UNIT_CHECK(recv(fd, buf, sizeof(buf), 0) == 0);
 	UNIT_CHECK(flow_count() == 0);
@@ -485,8 +504,8 @@ static uint16_t guest_dport(void)
 
 /**
  * tcp_inbound_life() - A connection into the guest: SYN, SYN,ACK, ACK, data
- *			from the peer, then a RST from the guest resets the
- *			peer
+ *			from the peer, then data and a RST from the guest:
+ *			the peer gets the data, then the reset
  */
 static void tcp_inbound_life(void)
 {
@@ -513,10 +532,13 @@ static void tcp_inbound_life(void)
 	UNIT_CHECK(events_until(base + 1) && cap_seg(base, &s));
 	UNIT_CHECK(s.len == 3 && !memcmp(s.data, "abc", 3));
 
-	guest_seg(TCP_RST, 5001, 0, 512, NULL, 0, false);
+	/* Data, then a RST, in one batch: the data goes first */
+	guest_seg(TCP_ACK | TCP_PSH, 5001, isn + 4, 512, "zz", 2, false);
+	guest_seg(TCP_RST, 5003, 0, 512, NULL, 0, false);
 	guest_port_swap(dport);
 	guest_send();
 	UNIT_CHECK(flow_count() == 0);
+	UNIT_CHECK(recv(cfd, buf, sizeof(buf), 0) == 2 && !memcmp(buf, "zz", 2));
 	UNIT_CHECK(recv(cfd, buf, sizeof(buf), 0) < 0 && errno == ECONNRESET);
 
 	close(cfd);
