@@ -24,10 +24,13 @@ static_vu_handled() {
 		vhost_user.c | sort -u
 }
 
-# static_vu_listed() - The requests doc/vhost-user.md's tables list: the
-# first request name in each row, without the VHOST_USER_ prefix
+# static_vu_listed() - The requests doc/vhost-user.md's message table (the
+# one whose first column is "Request") lists: the first request name in
+# each row, without the VHOST_USER_ prefix
 static_vu_listed() {
-	grep '^|' doc/vhost-user.md | sed -n \
+	awk '/^\|/ { if (t) print; else if ($0 ~ /^\| *Request *\|/) t = 1
+		     next }
+	     { t = 0 }' doc/vhost-user.md | sed -n \
 		's/^[^A-Z]*\(VHOST_USER_\)\{0,1\}\([A-Z][A-Z]*_[A-Z_]*\).*/\2/p' |
 		sort -u
 }
