@@ -32,10 +32,11 @@ OBJS := $(SRCS:.c=.o)
 LIB_OBJS := $(filter-out passt.o,$(OBJS))
 
 # Test helpers: one program per file in test/tools/, but for the parts
-# of vubridge, linked into it
+# linked into the bridges: vnet_hdr.c into both, vu_*.c into vubridge
 VUBRIDGE_PARTS := test/tools/vu_front.c test/tools/vu_hostile.c \
 	test/tools/vnet_hdr.c
-TOOL_SRCS := $(filter-out $(VUBRIDGE_PARTS),$(sort $(wildcard test/tools/*.c)))
+TOOL_PARTS := $(VUBRIDGE_PARTS)
+TOOL_SRCS := $(filter-out $(TOOL_PARTS),$(sort $(wildcard test/tools/*.c)))
 TOOLS := $(TOOL_SRCS:.c=)
 
 # Unit tests: one program per file in test/unit/, linked with the daemon's
@@ -90,6 +91,10 @@ test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 test/tools/vubridge: test/tools/vubridge.c $(VUBRIDGE_PARTS) \
 		     $(wildcard test/tools/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VUBRIDGE_PARTS)
+
+test/tools/tapbridge: test/tools/tapbridge.c test/tools/vnet_hdr.c \
+		      $(wildcard test/tools/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< test/tools/vnet_hdr.c
 
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)

@@ -277,7 +277,6 @@ enum vu_wait vu_wait_reply(const struct vu_conn *conn, uint32_t request,
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
-	enum vu_wait rc;
 	ssize_t n;
 
 	if (fd)
@@ -296,8 +295,10 @@ enum vu_wait vu_wait_reply(const struct vu_conn *conn, uint32_t request,
 	vu_take_fds(&mh, fd);
 
 	if ((size_t)n < sizeof(msg->h)) {
-		rc = vu_read_full(conn->fd, (char *)&msg->h + n,
-				  sizeof(msg->h) - (size_t)n, VU_REPLY_MS);
+		enum vu_wait rc = vu_read_full(conn->fd, (char *)&msg->h + n,
+					       sizeof(msg->h) - (size_t)n,
+					       VU_REPLY_MS);
+
 		if (rc != VU_REPLIED)
 			return rc;
 	}

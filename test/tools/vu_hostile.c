@@ -397,6 +397,7 @@ static bool h_arp_answered(struct hostile *h)
 		struct pollfd pfd = { .fd = h->rx.call, .events = POLLIN };
 
 		while (vu_ring_used_pending(&h->rx)) {
+			const uint8_t *f;
 			uint32_t id, len;
 
 			vu_ring_used_peek(&h->rx, 0, &id, &len);
@@ -404,9 +405,9 @@ static bool h_arp_answered(struct hostile *h)
 			if (id >= H_QSIZE || len > H_BUF ||
 			    len < VU_NET_HDR_LEN)
 				return false;
-			if (h_is_arp_reply(vu_gpa_ptr(&h->mem, H_RX_BUF +
-						      (uint64_t)id * H_BUF) +
-					   VU_NET_HDR_LEN,
+			f = vu_gpa_ptr(&h->mem, H_RX_BUF +
+					       (uint64_t)id * H_BUF);
+			if (h_is_arp_reply(f + VU_NET_HDR_LEN,
 					   len - VU_NET_HDR_LEN))
 				return true;
 			vu_ring_post(&h->rx, (uint16_t)id);
@@ -962,7 +963,6 @@ static int c_indirect(struct hostile *h, const struct hcase *c)
 	const char *rule = strchr(c->name + 3, '-') + 1;
 	uint32_t len = 2 * sizeof(*t);
 	uint64_t table = H_TABLE;
-	unsigned int i;
 	int rc;
 
 	if ((rc = h_start_for(h, c)))
@@ -972,6 +972,8 @@ static int c_indirect(struct hostile *h, const struct hcase *c)
 	h_desc(&t[1], buf + 64, 64, f, 0);
 
 	if (!strcmp(rule, "too-long")) {
+		unsigned int i;
+
 		/* One more than the queue size, linked in order */
 		for (i = 0; i <= H_QSIZE; i++)
 			h_desc(&t[i], buf + i * 64, 64,
