@@ -911,6 +911,16 @@ static void device_state(void)
 	UNIT_CHECK(fe_reply(VHOST_USER_SET_DEVICE_STATE_FD, &r, 8) == 8);
 	UNIT_CHECK(fe_get_u64(VHOST_USER_CHECK_DEVICE_STATE) != 0);
 
+	/* A front end that never ends the stream: the daemon gives up */
+	UNIT_CHECK(!pipe(pfd));
+	UNIT_CHECK(write(pfd[1], stream, len) == len);
+	fe_send(VHOST_USER_SET_DEVICE_STATE_FD, 0, p, 8, 8, &pfd[0], 1);
+	close(pfd[0]);
+	run_events(100);
+	UNIT_CHECK(fe_reply(VHOST_USER_SET_DEVICE_STATE_FD, &r, 8) == 8);
+	UNIT_CHECK(fe_get_u64(VHOST_USER_CHECK_DEVICE_STATE) == ETIMEDOUT);
+	close(pfd[1]);
+
 	/* Bad direction, a phase other than stopped, no descriptor, two */
 	UNIT_CHECK(!pipe(two));
 	p[0] = 2;
