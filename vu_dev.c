@@ -1054,10 +1054,11 @@ static int vu_state_wait(int fd, short events, const struct timespec *deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
 	struct timespec now;
-	int64_t left;
 	int n;
 
 	do {
+		int64_t left;
+
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		left = timespec_diff_ms(deadline, &now);
 		if (left <= 0)
