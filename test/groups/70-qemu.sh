@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# QEMU guests on the stream socket: the test guest (test/guest/) boots in
-# QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
+# QEMU guests: the test guest (test/guest/) boots in QEMU attached to the
+# daemon in NS_HOST with -netdev stream, or over vhost-user (-netdev
+# vhost-user, guest memory in a shared memfd: see guest_netdev()), and each step
 # is checked by what the guest prints: its virtio link, the DHCP lease, the
 # SLAAC address and route, pings to the gateway, a name resolved through
 # --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST through
