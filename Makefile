@@ -22,9 +22,11 @@ override CPPFLAGS := $(BASE_CPPFLAGS) $(CPPFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 override LDFLAGS := $(BASE_LDFLAGS) $(LDFLAGS)
 
-# Every top-level source belongs to the daemon
+# Every top-level source belongs to the daemon. isolation_syscalls.h is
+# generated, from the "#syscalls" comments in the others.
+SYSCALLS_H := isolation_syscalls.h
 SRCS := $(sort $(wildcard *.c))
-HDRS := $(sort $(wildcard *.h))
+HDRS := $(sort $(filter-out $(SYSCALLS_H),$(wildcard *.h))) $(SYSCALLS_H)
 OBJS := $(SRCS:.c=.o)
 # Daemon objects without main(), linked into unit tests
 LIB_OBJS := $(filter-out passt.o,$(OBJS))
@@ -42,16 +44,46 @@ TOOLS := $(TOOL_SRCS:.c=)
 UNIT_SRCS := $(sort $(wildcard test/unit/*.c))
 UNITS := $(UNIT_SRCS:.c=)
 
+# System calls the seccomp filters allow beyond those the sources list,
+# separated by spaces, for every mode: a daemon run under a debugger or a
+# sanitizer makes calls of its own. For instance:
+#   make EXTRA_SYSCALLS='$(SANITIZER_SYSCALLS)' CC=clang \
+#	CFLAGS=-fsanitize=address,undefined \
+#	LDFLAGS=-fsanitize=address,undefined
+# SANITIZER_SYSCALLS is what an ASan+UBSan build needs once isolated: its
+# allocator maps, advises and unmaps memory, and a report needs a few more.
+# Run such a build with ASAN_OPTIONS=detect_leaks=0: LeakSanitizer's check
+# at exit needs threads, ptrace and /proc, which the isolated daemon lacks.
+EXTRA_SYSCALLS ?=
+SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
+	getpid gettid rt_sigprocmask sched_yield futex
+export EXTRA_SYSCALLS
+
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf demo
+	perf demo FORCE
 
 all: passt
 
 passt: $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS)
 
+# Checked on every build, replaced only if it changed: a new "#syscalls"
+# comment or another EXTRA_SYSCALLS rebuilds what includes it
+$(SYSCALLS_H): FORCE
+	@sh isolation_syscalls.sh $(filter-out $(SYSCALLS_H),$(SRCS) $(HDRS)) \
+		> $@.tmp && \
+	if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
 %.o: %.c $(HDRS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The daemon for make check: a forbidden system call on SIGUSR2, to see
+# the filter kill it (test/groups/15-isolation.sh). Never installed.
+passt.test: $(filter-out isolation.o,$(OBJS)) isolation.test.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+isolation.test.o: isolation.c $(HDRS)
+	$(CC) $(CPPFLAGS) -DPASST_TEST_SECCOMP $(CFLAGS) -c -o $@ $<
 
 test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -70,7 +102,7 @@ test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 tools: $(TOOLS)
 units: $(UNITS)
 
-check: passt tools units
+check: passt passt.test tools units
 	sh test/run
 
 perf: passt tools
@@ -94,7 +126,7 @@ uninstall:
 #   follow calls through the ops tables
 # - unusedStructMember: structures that mirror a file or protocol format
 #   have fields we write once and never read
-cppcheck:
+cppcheck: $(SYSCALLS_H)
 	cppcheck --std=c11 --error-exitcode=1 --enable=all --inconclusive \
 		--library=posix --quiet --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=unusedFunction --suppress=unusedStructMember \
@@ -102,9 +134,10 @@ cppcheck:
 		$(SRCS) $(HDRS)
 
 # clang-tidy: the checks are chosen in .clang-tidy, with the reasons there
-clang-tidy:
+clang-tidy: $(SYSCALLS_H)
 	clang-tidy --quiet --warnings-as-errors='*' $(SRCS) -- \
 		$(BASE_CPPFLAGS) -std=c11 -Wall -Wextra
 
 clean:
-	rm -f passt *.o $(TOOLS) $(UNITS)
+	rm -f passt passt.test *.o $(SYSCALLS_H) $(SYSCALLS_H).tmp $(TOOLS) \
+		$(UNITS)

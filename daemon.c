@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* daemon.c - files opened at start-up (log, PID, capture), dropping root
- * privileges, and going to the background
+/* daemon.c - files opened at start-up (log, PID, capture), and going to the
+ * background
  *
  * The order matters, and main() keeps it: options are checked (conf.c),
- * then the files here are opened, then every socket is created, then root
- * gives up its privileges, and only then does the daemon go to the
+ * then the files here are opened, then every socket is created, then the
+ * daemon isolates itself (isolation.c), and only then does it go to the
  * background. The PID file is written last, by the parent once the child
  * confirms it runs, so that a PID file means "listening and ready": that is
  * what libvirt waits for.
+ *
+ * Whatever needs a path is opened here, before the host's filesystem goes
+ * out of reach: /dev/null for the background, and syslog's socket.
  */
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,9 +26,21 @@
 #include "daemon.h"
 #include "log.h"
 #include "pcap.h"
+#include "util.h"
 
 /* PID file to remove on exit, set once it is created */
-static const char *daemon_pid_path;
+static struct path_at daemon_pid_path = PATH_AT_NONE;
+
+/* /dev/null, for the standard streams in the background */
+static int daemon_null_fd = -1;
+
+/* Write end of the pipe a waiting parent reads, -1 in the foreground */
+static int daemon_ready_fd = -1;
+
+/* Our PID in the foreground, for the PID file, read before the system call
+ * filter (isolation.c) leaves getpid() out
+ */
+static pid_t daemon_own_pid;
 
 /**
  * daemon_pid_remove() - Remove the PID file at exit, if we may
@@ -36,13 +50,16 @@ static const char *daemon_pid_path;
  */
 static void daemon_pid_remove(void)
 {
-	if (daemon_pid_path && unlink(daemon_pid_path) && errno != ENOENT)
-		debug("Can't remove PID file %s: %s", daemon_pid_path,
-		      strerror(errno));
+	int rc = path_at_unlink(&daemon_pid_path);
+
+	if (rc)
+		debug("Can't remove the PID file: %s", strerror(rc));
 }
 
 /**
- * daemon_files_open() - Open the log, PID and capture files
+ * daemon_files_open() - Open the log, PID and capture files, and what the
+ *			 background needs: /dev/null, and syslog without a
+ *			 log file
  * @c:		Execution context, c->pid_fd set
  *
  * Done before privileges are dropped, so the files may be anywhere root can
@@ -62,6 +79,11 @@ void daemon_files_open(struct ctx *c)
 	}
 
 	if (c->pid_file[0]) {
+		/* Its directory stays open: no path may lead there at exit */
+		rc = path_at_open(&daemon_pid_path, c->pid_file);
+		if (rc)
+			die("--pid: can't open %s: %s", c->pid_file,
+			    strerror(rc));
 		c->pid_fd = open(c->pid_file,
 				 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				 0644);
@@ -69,7 +91,6 @@ void daemon_files_open(struct ctx *c)
 			die("--pid: can't open %s: %s", c->pid_file,
 			    strerror(errno));
 		/* From now on, any exit but the parent's success removes it */
-		daemon_pid_path = c->pid_file;
 		atexit(daemon_pid_remove);
 	}
 
@@ -80,39 +101,15 @@ void daemon_files_open(struct ctx *c)
 			    strerror(rc));
 		info("Capturing frames to %s", c->pcap_file);
 	}
-}
 
-/**
- * daemon_drop_privileges() - Run as --runas (nobody by default) if root
- * @c:		Execution context
- *
- * Called once every file and socket that may need root is open. Without
- * root there is nothing to drop: conf.c refused --runas to someone else.
- */
-void daemon_drop_privileges(const struct ctx *c)
-{
-	if (geteuid())
+	if (c->foreground)
 		return;
 
-	/* The socket is ours to remove at exit, also as the new user in a
-	 * sticky directory such as /tmp
-	 */
-	if (c->sock_path[0] &&
-	    lchown(c->sock_path, c->runas_uid, c->runas_gid))
-		warn("Can't hand %s over to user %u: %s", c->sock_path,
-		     (unsigned)c->runas_uid, strerror(errno));
-
-	if (setgroups(0, NULL))
-		die("Can't drop supplementary groups: %s", strerror(errno));
-	if (setgid(c->runas_gid))
-		die("Can't switch to group %u: %s", (unsigned)c->runas_gid,
-		    strerror(errno));
-	if (setuid(c->runas_uid))
-		die("Can't switch to user %u: %s", (unsigned)c->runas_uid,
-		    strerror(errno));
-
-	debug("Running as user %u, group %u", (unsigned)c->runas_uid,
-	      (unsigned)c->runas_gid);
+	daemon_null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (daemon_null_fd < 0)
+		die("Can't open /dev/null: %s", strerror(errno));
+	if (!c->log_file[0])
+		log_syslog_open();
 }
 
 /**
@@ -121,6 +118,8 @@ void daemon_drop_privileges(const struct ctx *c)
  * @pid:	PID to write
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: write close
  */
 static int daemon_pid_write(struct ctx *c, pid_t pid)
 {
@@ -155,10 +154,14 @@ static void daemon_parent(struct ctx *c, pid_t child, int ready_fd)
 
 	if (read(ready_fd, &ok, 1) != 1) {
 		/* The child exited before confirming: report why */
-		if (waitpid(child, &status, 0) == child &&
-		    WIFEXITED(status))
-			die("Daemon failed to start (exit status %d)",
-			    WEXITSTATUS(status));
+		if (waitpid(child, &status, 0) == child) {
+			if (WIFEXITED(status))
+				die("Daemon failed to start (exit status %d)",
+				    WEXITSTATUS(status));
+			if (WIFSIGNALED(status))
+				die("Daemon failed to start (killed by signal"
+				    " %d)", WTERMSIG(status));
+		}
 		die("Daemon failed to start");
 	}
 
@@ -173,31 +176,25 @@ static void daemon_parent(struct ctx *c, pid_t child, int ready_fd)
 }
 
 /**
- * daemon_start() - Go to the background, or stay in the foreground with -f
+ * daemon_start() - Go to the background, unless -f keeps us in the
+ *		    foreground
  * @c:		Execution context
  *
  * In the background the parent exits 0 only after the child has detached
  * (new session, standard descriptors on /dev/null, logging to the log file
- * or syslog) and the PID file holds the child's PID. In the foreground the
- * PID file gets our own PID.
+ * or syslog), confirmed with daemon_ready() that it serves, and the PID
+ * file holds the child's PID.
  */
 void daemon_start(struct ctx *c)
 {
-	int ready[2], null_fd, fd;
+	int ready[2], fd;
 	pid_t pid;
 
 	if (c->foreground) {
-		int rc = daemon_pid_write(c, getpid());
-
-		if (rc)
-			die("--pid: can't write %s: %s", c->pid_file,
-			    strerror(rc));
+		daemon_own_pid = getpid();
 		return;
 	}
 
-	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null_fd < 0)
-		die("Can't open /dev/null: %s", strerror(errno));
 	if (pipe2(ready, O_CLOEXEC))
 		die("Can't create a pipe: %s", strerror(errno));
 
@@ -211,6 +208,7 @@ void daemon_start(struct ctx *c)
 	}
 
 	close(ready[0]);
+	daemon_ready_fd = ready[1];
 	if (c->pid_fd >= 0) {
 		close(c->pid_fd);
 		c->pid_fd = -1;
@@ -221,16 +219,38 @@ void daemon_start(struct ctx *c)
 
 	/* A descriptor passed with --fd may be one of these: keep it */
 	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
-		if (fd != c->fd_tap && dup2(null_fd, fd) < 0)
+		if (fd != c->fd_tap && dup2(daemon_null_fd, fd) < 0)
 			die("Can't redirect descriptor %d: %s", fd,
 			    strerror(errno));
 	}
-	close(null_fd);
+	close(daemon_null_fd);
+	daemon_null_fd = -1;
 
 	log_stderr_off();
 	log_to_syslog();
+}
 
-	if (write(ready[1], "", 1) != 1)
+/**
+ * daemon_ready() - Say that the daemon serves, isolated: write our PID to
+ *		    the PID file in the foreground, or confirm to the waiting
+ *		    parent in the background, which then writes it
+ * @c:		Execution context
+ *
+ * #syscalls: write close
+ */
+void daemon_ready(struct ctx *c)
+{
+	if (c->foreground) {
+		int rc = daemon_pid_write(c, daemon_own_pid);
+
+		if (rc)
+			die("--pid: can't write %s: %s", c->pid_file,
+			    strerror(rc));
+		return;
+	}
+
+	if (write(daemon_ready_fd, "", 1) != 1)
 		die("Can't confirm start-up: %s", strerror(errno));
-	close(ready[1]);
+	close(daemon_ready_fd);
+	daemon_ready_fd = -1;
 }

@@ -16,6 +16,8 @@
  * @ref:	Reference, with type and descriptor set
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: epoll_ctl
  */
 int epoll_ref_add(int epollfd, uint32_t events, union epoll_ref ref)
 {
@@ -33,6 +35,8 @@ int epoll_ref_add(int epollfd, uint32_t events, union epoll_ref ref)
  * @ref:	Reference, with type and descriptor set
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: epoll_ctl
  */
 int epoll_ref_mod(int epollfd, uint32_t events, union epoll_ref ref)
 {
@@ -47,6 +51,8 @@ int epoll_ref_mod(int epollfd, uint32_t events, union epoll_ref ref)
  * epoll_ref_del() - Stop watching a descriptor
  * @epollfd:	epoll instance
  * @fd:		Descriptor
+ *
+ * #syscalls: epoll_ctl
  */
 void epoll_ref_del(int epollfd, int fd)
 {

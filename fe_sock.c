@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fe_sock.c - the UNIX domain socket a front end listens on, whichever
  * front end it is: the path given with -s, or the first free default path,
- * with a stale socket file left by a daemon that died removed first
+ * with a stale socket file left by a daemon that died removed first; and
+ * accepting its clients
  */
 
 #include <errno.h>
@@ -118,4 +119,39 @@ int fe_sock_listen(struct ctx *c)
 
 	die("No free socket path from " FE_SOCK_FMT " to " FE_SOCK_FMT,
 	    1U, FE_SOCK_MAX);
+}
+
+/**
+ * fe_sock_accept() - Accept a client on a front end's listening socket
+ * @listen_fd:	Listening socket
+ * @who:	Who connected, for the log ("pid N"), filled in
+ * @len:	Room in @who
+ *
+ * Return: connected socket, -1 if there was nobody to accept
+ *
+ * #syscalls: accept4 getsockopt
+ */
+int fe_sock_accept(int listen_fd, char *who, size_t len)
+{
+	struct ucred cred = { .pid = 0 };
+	socklen_t cred_len = sizeof(cred);
+	int fd;
+
+	fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			debug_ratelimit("accept: %s", strerror(errno));
+		return -1;
+	}
+
+	/* In the background, our PID namespace holds no one else: the
+	 * kernel gives 0 for a client's PID, which we can't know
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) ||
+	    cred.pid <= 0)
+		snprintf(who, len, "pid unknown");
+	else
+		snprintf(who, len, "pid %i", (int)cred.pid);
+
+	return fd;
 }

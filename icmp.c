@@ -67,6 +67,8 @@ static uint8_t icmp_buf[L2_MAX_LEN];
  *			 closed, through flow_close()
  * @c:		Execution context
  * @f:		Flow of type PING
+ *
+ * #syscalls: close
  */
 static void icmp_flow_release(const struct ctx *c, struct flow_common *f)
 {
@@ -87,6 +89,8 @@ const struct flow_ops icmp_flow_ops = {
  * @host:	Host side of the flow, from fwd_nat_outbound()
  *
  * Return: the socket, -1 on failure (logged)
+ *
+ * #syscalls: socket close bind
  */
 static int icmp_sock_open(const struct ctx *c, const struct flowside *host)
 {
@@ -190,6 +194,8 @@ static struct icmp_flow *icmp_flow_new(struct ctx *c,
  * @p:		Parsed ICMP or ICMPv6 packet
  *
  * Return: true if the packet was an echo request and is consumed
+ *
+ * #syscalls: sendto
  */
 bool icmp_guest_handler(struct ctx *c, const struct pkt *p)
 {
@@ -234,6 +240,8 @@ bool icmp_guest_handler(struct ctx *c, const struct pkt *p)
  * @c:		Execution context
  * @ref:	Reference of the ping socket
  * @events:	EPOLL* events
+ *
+ * #syscalls: recvfrom
  */
 void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -30,6 +30,12 @@ static uint64_t log_file_written;
 static uint64_t log_file_hdr;
 static struct timespec log_start;
 
+/* glibc builds a syslog line in a 1 KiB buffer, and allocates memory for a
+ * longer one: the isolated daemon may not (no brk() or mmap()), so messages
+ * are cut to fit with glibc's header (priority, time, "passt: ")
+ */
+#define LOG_SYSLOG_MAX		960
+
 /**
  * log_set_level() - Set the least important priority that is logged
  * @pri:	LOG_WARNING, LOG_INFO or LOG_DEBUG
@@ -88,13 +94,23 @@ int log_open_file(const char *path, uint64_t size_cap)
 }
 
 /**
+ * log_syslog_open() - Connect to syslog and load the time zone, while the
+ *		       host's filesystem is in reach: the isolated daemon has
+ *		       no /dev/log and no /etc/localtime to open
+ */
+void log_syslog_open(void)
+{
+	tzset();
+	openlog("passt", LOG_NDELAY, LOG_DAEMON);
+}
+
+/**
  * log_to_syslog() - Send messages to syslog when there is no log file
  */
 void log_to_syslog(void)
 {
 	if (log_file_fd >= 0)
 		return;
-	openlog("passt", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_syslog = true;
 }
 
@@ -123,6 +139,8 @@ void log_stderr_off(void)
  *
  * Return: offset just past the first newline at or after @off, or the end
  *	   of the file if there is none
+ *
+ * #syscalls: pread64
  */
 static uint64_t log_file_line_after(uint64_t off)
 {
@@ -149,6 +167,8 @@ static uint64_t log_file_line_after(uint64_t off)
  *
  * A third of the file goes at least, so that this happens rarely; the
  * header line stays, and the cut ends at a line boundary.
+ *
+ * #syscalls: pread64 pwrite64 ftruncate
  */
 static void log_file_cut(size_t len)
 {
@@ -180,6 +200,8 @@ static void log_file_cut(size_t len)
  *		      oldest messages if it would grow past its cap
  * @line:	Text, with its newline
  * @len:	Length of @line
+ *
+ * #syscalls: pwrite64
  */
 static void log_file_write(const char *line, size_t len)
 {
@@ -198,6 +220,8 @@ static void log_file_write(const char *line, size_t len)
  * @pri:	Syslog priority
  * @fmt:	Format string
  * @ap:		Arguments
+ *
+ * #syscalls: clock_gettime write sendto socket connect close
  */
 __attribute__((format(printf, 2, 0)))
 static void vlogmsg(int pri, const char *fmt, va_list ap)
@@ -236,7 +260,7 @@ static void vlogmsg(int pri, const char *fmt, va_list ap)
 	if (log_file_fd >= 0)
 		log_file_write(line, (size_t)n);
 	else if (log_syslog)
-		syslog(pri, "%s", msg);
+		syslog(pri, "%.*s", LOG_SYSLOG_MAX, msg);
 
 	if (log_stderr || (log_stderr_errors && pri <= LOG_ERR))
 		(void)!write(STDERR_FILENO, line, (size_t)n);
@@ -259,6 +283,8 @@ void logmsg(int pri, const char *fmt, ...)
 /**
  * die() - Log an error and exit with status 1
  * @fmt:	Format string, then arguments
+ *
+ * #syscalls: exit_group
  */
 void die(const char *fmt, ...)
 {
@@ -277,6 +303,8 @@ void die(const char *fmt, ...)
  * @suppressed:	Messages held back since then, updated
  *
  * Return: true if the message should be logged
+ *
+ * #syscalls: clock_gettime
  */
 bool log_ratelimit_pass(time_t *last, unsigned *suppressed)
 {

@@ -62,6 +62,7 @@ bool log_ratelimit_pass(time_t *last, unsigned *suppressed);
 void log_set_level(int pri);
 bool log_enabled(int pri);
 int log_open_file(const char *path, uint64_t size_cap);
+void log_syslog_open(void);
 void log_to_syslog(void);
 void log_stderr_errors_only(void);
 void log_stderr_off(void);

@@ -543,6 +543,8 @@ static int migrate_header_read(int fd, const struct migrate_version **v)
  *
  * Return: 0 at end of stream, EINVAL if data follows, a positive errno if
  *	   reading fails
+ *
+ * #syscalls: read
  */
 static int migrate_end_read(int fd)
 {

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "migrate_ctl.h"
+#include "util.h"
 
 /* Longest command we accept, "save" or "load" */
 #define MIGRATE_CTL_CMD_MAX	8
@@ -36,6 +37,8 @@
 #define MIGRATE_CTL_TIMEOUT_S	2
 
 static int migrate_ctl_fd = -1;
+/* Socket file, ours to remove at exit */
+static struct path_at migrate_ctl_sock = PATH_AT_NONE;
 
 /**
  * migrate_ctl_init() - Listen on the test interface's socket, if configured
@@ -72,6 +75,10 @@ void migrate_ctl_init(struct ctx *c)
 		warn("Can't hand %s over to user %u: %s", path,
 		     (unsigned)c->runas_uid, strerror(errno));
 
+	rc = path_at_open(&migrate_ctl_sock, path);
+	if (rc)
+		warn("%s won't be removed at exit: %s", path, strerror(rc));
+
 	ref.fd = (uint32_t)fd;
 	rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
 	if (rc)
@@ -88,6 +95,8 @@ void migrate_ctl_init(struct ctx *c)
  * @fd:		Descriptor received, -1 if none, set on any return
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: recvmsg
  */
 static int migrate_ctl_recv(int conn, bool *save, int *fd)
 {
@@ -138,6 +147,8 @@ static int migrate_ctl_recv(int conn, bool *save, int *fd)
  * migrate_ctl_handler() - Serve one request on the test interface
  * @c:		Execution context
  * @events:	EPOLL* events, unused: the listening socket only reads
+ *
+ * #syscalls: accept4 setsockopt sendto close
  */
 void migrate_ctl_handler(struct ctx *c, uint32_t events)
 {
@@ -177,6 +188,8 @@ void migrate_ctl_handler(struct ctx *c, uint32_t events)
 /**
  * migrate_ctl_cleanup() - Close the test interface and remove its socket
  * @c:		Execution context
+ *
+ * #syscalls: close
  */
 void migrate_ctl_cleanup(const struct ctx *c)
 {
@@ -185,5 +198,6 @@ void migrate_ctl_cleanup(const struct ctx *c)
 
 	close(migrate_ctl_fd);
 	migrate_ctl_fd = -1;
-	unlink(c->migrate_ctl_path);
+	if (path_at_unlink(&migrate_ctl_sock))
+		debug("Can't remove %s", c->migrate_ctl_path);
 }

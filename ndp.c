@@ -425,6 +425,8 @@ void ndp_probe_guest(struct ctx *c)
  * ndp_ra_interval_ms() - Random interval until the next unsolicited RA
  *
  * Return: milliseconds in [RA_INTERVAL_MIN_S, RA_INTERVAL_MAX_S) seconds
+ *
+ * #syscalls: getrandom clock_gettime
  */
 static int64_t ndp_ra_interval_ms(void)
 {

@@ -23,6 +23,7 @@
 #include "epoll_ref.h"
 #include "flow.h"
 #include "icmp.h"
+#include "isolation.h"
 #include "l2.h"
 #include "log.h"
 #include "migrate_ctl.h"
@@ -40,6 +41,8 @@ static volatile sig_atomic_t passt_quit;
 /**
  * passt_signal() - Ask the main loop to end, on SIGTERM or SIGINT
  * @sig:	Signal number, unused
+ *
+ * #syscalls: rt_sigreturn
  */
 static void passt_signal(int sig)
 {
@@ -80,6 +83,8 @@ static void passt_timer_init(struct ctx *c)
  * passt_timer() - Run the protocols' periodic work
  * @c:		Execution context
  * @fd:		Timer descriptor, to be read
+ *
+ * #syscalls: read
  */
 static void passt_timer(struct ctx *c, int fd)
 {
@@ -169,6 +174,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
  * @argv:	Options
  *
  * Return: 0 on a clean exit; errors exit with 1 from die()
+ *
+ * #syscalls: epoll_wait|epoll_pwait clock_gettime exit_group
  */
 int main(int argc, char **argv)
 {
@@ -181,6 +188,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	conf(&c, argc, argv);
+	isolation_fds_close(&c);
 	daemon_files_open(&c);
 	conf_summary(&c);
 	dhcpv6_init(&c);
@@ -202,8 +210,11 @@ int main(int argc, char **argv)
 	passt_timer_init(&c);
 
 	/* Every socket and file that may need root is open by now */
-	daemon_drop_privileges(&c);
+	isolation_user(&c);
+	isolation_prefork(&c);
 	daemon_start(&c);
+	isolation_postfork(&c);
+	daemon_ready(&c);
 
 	while (!passt_quit && !c.quit) {
 		int n, i;

@@ -86,6 +86,8 @@ int pcap_open(const char *path)
  * pcap_frame_iov() - Capture one frame held in several buffers
  * @iov:	Buffers making up the Ethernet frame
  * @n:		Number of buffers
+ *
+ * #syscalls: clock_gettime writev
  */
 void pcap_frame_iov(const struct iovec *iov, size_t n)
 {

@@ -62,7 +62,7 @@ static size_t tap_buf_partial;
 
 static int tap_listen_fd = -1;	/* Listening socket, -1 with --fd */
 static int tap_client_fd = -1;	/* Connected client, -1 if none */
-static bool tap_path_bound;	/* c->sock_path is ours to unlink */
+static struct path_at tap_path = PATH_AT_NONE;	/* Ours to remove */
 
 /* The unwritten rest of a frame cut by a short write: at most a length
  * prefix and a whole frame
@@ -115,6 +115,8 @@ static size_t tap_frame_max(const struct ctx *c)
 /**
  * tap_sock_bufs() - Ask for large socket buffers, for bursts of frames
  * @fd:		Connected socket
+ *
+ * #syscalls:stream setsockopt
  */
 static void tap_sock_bufs(int fd)
 {
@@ -167,6 +169,8 @@ static void tap_client_start(struct ctx *c, int fd)
  * @c:		Execution context
  *
  * With --fd or --one-off there is no next client: the main loop ends.
+ *
+ * #syscalls:stream close
  */
 static void tap_client_stop(struct ctx *c)
 {
@@ -207,7 +211,10 @@ void tap_init(struct ctx *c)
 	}
 
 	tap_listen_fd = fe_sock_listen(c);
-	tap_path_bound = true;
+	rc = path_at_open(&tap_path, c->sock_path);
+	if (rc)
+		warn("%s won't be removed at exit: %s", c->sock_path,
+		     strerror(rc));
 
 	if (tap_listen_fd > EPOLL_REF_FD_MAX)
 		die("Listening descriptor %i too large", tap_listen_fd);
@@ -226,33 +233,27 @@ void tap_init(struct ctx *c)
  * tap_listen_handler() - Accept a client, or turn away an extra one
  * @c:		Execution context
  * @events:	EPOLL* events, unused: accept() tells what happened
+ *
+ * #syscalls:stream close
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
-	struct ucred cred = { .pid = 0 };
-	socklen_t cred_len = sizeof(cred);
+	char who[32];
 	int fd;
 
 	(void)events;
 
-	fd = accept4(tap_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			debug_ratelimit("accept: %s", strerror(errno));
+	fd = fe_sock_accept(tap_listen_fd, who, sizeof(who));
+	if (fd < 0)
 		return;
-	}
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len))
-		cred.pid = 0;
 
 	if (tap_client_fd >= 0) {
-		info("Refusing client (pid %i): one is already connected",
-		     (int)cred.pid);
+		info("Refusing client (%s): one is already connected", who);
 		close(fd);
 		return;
 	}
 
-	info("Client connected (pid %i)", (int)cred.pid);
+	info("Client connected (%s)", who);
 	tap_client_start(c, fd);
 }
 
@@ -343,6 +344,8 @@ static int tap_out_watch(const struct ctx *c, bool on)
  *
  * Return: 0 if done or to be continued at the next EPOLLOUT, a positive
  *	   errno if the client is gone
+ *
+ * #syscalls:stream sendto
  */
 static int tap_rest_write(struct ctx *c)
 {
@@ -374,6 +377,8 @@ static int tap_rest_write(struct ctx *c)
  * The outcome of recv() alone decides whether the client left: this also
  * reads what it sent just before closing, and an event left over from a
  * previous client can do no harm.
+ *
+ * #syscalls:stream recvfrom
  */
 void tap_handler(struct ctx *c, uint32_t events)
 {
@@ -498,6 +503,8 @@ static void tap_rest_keep(const uint8_t *buf, size_t len, size_t done)
  *
  * Return: number of frames written, in order; the rest were not, and
  *	   l2_writable() follows once the client reads again
+ *
+ * #syscalls:stream sendmsg
  */
 static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
 			  size_t n)
@@ -566,9 +573,13 @@ static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
 /**
  * tap_cleanup() - Close the front end's sockets and remove its path
  * @c:		Execution context
+ *
+ * #syscalls:stream close
  */
 void tap_cleanup(struct ctx *c)
 {
+	int rc;
+
 	if (tap_client_fd >= 0) {
 		l2_detach(c);
 		close(tap_client_fd);
@@ -581,8 +592,7 @@ void tap_cleanup(struct ctx *c)
 		tap_listen_fd = -1;
 	}
 
-	if (tap_path_bound) {
-		unlink(c->sock_path);
-		tap_path_bound = false;
-	}
+	rc = path_at_unlink(&tap_path);
+	if (rc)
+		debug("Can't remove %s: %s", c->sock_path, strerror(rc));
 }

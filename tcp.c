@@ -209,6 +209,8 @@ static int tcp_epoll(const struct ctx *c, const struct tcp_conn *conn,
  *			is closed, through flow_close()
  * @c:		Execution context
  * @f:		Flow of type TCP
+ *
+ * #syscalls: close
  */
 static void tcp_flow_release(const struct ctx *c, struct flow_common *f)
 {
@@ -229,6 +231,8 @@ const struct flow_ops tcp_flow_ops = {
  * @conn:	Connection
  * @reset:	Close with a zero linger time: the peer gets a RST
  * @why:	What happened, for the debug log
+ *
+ * #syscalls: setsockopt
  */
 static void tcp_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
 		      const char *why)
@@ -323,6 +327,8 @@ static int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
  * @c:		Execution context
  * @conn:	Connection
  * @ack:	Guest's acknowledgement of our SYN
+ *
+ * #syscalls: setsockopt
  */
 static void tcp_established(const struct ctx *c, struct tcp_conn *conn,
 			    uint32_t ack)
@@ -386,6 +392,8 @@ static void tcp_guest_opts(const struct ctx *c, struct tcp_conn *conn,
  * @conn:	Connection
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: getsockname
  */
 static int tcp_connected(struct ctx *c, struct tcp_conn *conn)
 {
@@ -412,6 +420,8 @@ static int tcp_connected(struct ctx *c, struct tcp_conn *conn)
  * @h:		Host side of the flow
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: setsockopt bind
  */
 static int tcp_sock_bind_out(const struct ctx *c, int fd,
 			     const struct flowside *h)
@@ -441,6 +451,8 @@ static int tcp_sock_bind_out(const struct ctx *c, int fd,
  * @c:		Execution context
  * @p:		Parsed frame
  * @s:		Parsed segment: SYN without ACK
+ *
+ * #syscalls: socket close setsockopt connect
  */
 static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 				const struct tcp_seg_in *s)
@@ -522,6 +534,8 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
  * @c:		Execution context
  * @fd:		Accepted socket, non-blocking; closed on failure
  * @rule:	Forwarding rule of the listening port
+ *
+ * #syscalls: getpeername getsockname setsockopt close
  */
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 {
@@ -597,6 +611,8 @@ refuse:
  * socket's buffer.
  *
  * Return: 0 on success, a positive errno if the socket failed
+ *
+ * #syscalls: sendmsg shutdown
  */
 static int tcp_to_sock(const struct ctx *c, struct tcp_conn *conn,
 		       struct iovec *iov, size_t cnt, bool fin)
@@ -704,6 +720,8 @@ static bool tcp_rst_acceptable(const struct tcp_conn *conn,
  *			host connection alive too.
  * @conn:	Connection
  * @s:		Segment, before @conn->seq_from_guest
+ *
+ * #syscalls: setsockopt
  */
 static void tcp_keepalive_in(struct tcp_conn *conn, const struct tcp_seg_in *s)
 {
@@ -1006,6 +1024,8 @@ static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
  * @c:		Execution context
  * @ref:	Reference: flow index and socket
  * @events:	EPOLL* events
+ *
+ * #syscalls: getsockopt
  */
 void tcp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -70,6 +70,8 @@ void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on)
  * Sets TCP_F_WND_LOW when the window is so low that the socket must tell
  * us when it drains (EPOLLOUT), clears it otherwise. Before the connection
  * is established, the window is the largest without scaling.
+ *
+ * #syscalls: getsockopt ioctl
  */
 void tcp_wnd_update(struct tcp_conn *conn)
 {
@@ -162,6 +164,8 @@ int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
  * @n:		Bytes
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: recvfrom
  */
 static int tcp_discard(const struct tcp_conn *conn, uint32_t n)
 {

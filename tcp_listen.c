@@ -40,6 +40,8 @@ void tcp_listen_init(struct ctx *c)
  * @c:		Execution context
  * @ref:	Reference: socket and rule index
  * @events:	EPOLL* events
+ *
+ * #syscalls: accept4
  */
 void tcp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -223,6 +223,8 @@ unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost)
  * tcp_seg_rewind() - Send again from an earlier sequence number
  * @conn:	Established connection
  * @seq:	Sequence number, not before the guest's last ACK
+ *
+ * #syscalls: setsockopt
  */
 void tcp_seg_rewind(struct tcp_conn *conn, uint32_t seq)
 {
@@ -357,6 +359,8 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
  *
  * Return: bytes read, 0 at the end of the peer's data, or -1 with errno
  *	   set
+ *
+ * #syscalls: recvmsg
  */
 static ssize_t tcp_seg_read(const struct tcp_conn *conn,
 			    struct l2_room *const *rooms, size_t n,
@@ -396,6 +400,8 @@ static ssize_t tcp_seg_read(const struct tcp_conn *conn,
  * When the socket's data ends and its peer has closed, our FIN follows.
  *
  * Return: 0 on success, a positive errno if the socket failed
+ *
+ * #syscalls: recvmsg
  */
 int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 {

@@ -188,6 +188,8 @@ static void udp_refuse_log(const char *what, int rc)
 /**
  * udp_sock_bufs() - Ask for large socket buffers, as far as the host allows
  * @s:		Socket
+ *
+ * #syscalls: setsockopt
  */
 static void udp_sock_bufs(int s)
 {
@@ -207,6 +209,8 @@ static void udp_sock_bufs(int s)
  * @any_port:	If binding @oport fails, let the kernel pick a port
  *
  * Return: the socket, or a negative errno
+ *
+ * #syscalls: socket close setsockopt bind connect getsockname
  */
 static int udp_sock_open(const struct ctx *c, struct flowside *host,
 			 bool any_port)
@@ -310,6 +314,8 @@ static int udp_flow_activate(struct ctx *c, struct udp_flow *uf)
  * @guest:	Guest side: the guest's address and port, and the destination
  *
  * Return: the flow, NULL if it can't be created
+ *
+ * #syscalls: close
  */
 static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
 					      const struct flowside *guest)
@@ -373,6 +379,8 @@ static struct udp_flow *udp_flow_new_outbound(struct ctx *c,
  * @host:	Host side: the sender, and the address and port it sent to
  *
  * Return: the flow, NULL if it can't be created
+ *
+ * #syscalls: close
  */
 static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
 					     int listen_s,
@@ -437,6 +445,8 @@ static struct udp_flow *udp_flow_new_inbound(struct ctx *c, unsigned rule_idx,
  *			flow_close()
  * @c:		Execution context
  * @f:		Flow of type UDP
+ *
+ * #syscalls: close
  */
 static void udp_flow_release(const struct ctx *c, struct flow_common *f)
 {
@@ -523,6 +533,8 @@ static bool udp_same_flow(const struct pkt *a, const struct pkt *b)
  *		   that traceroute from the guest works
  * @uf:		Flow
  * @ttl:	TTL or hop limit of the guest's datagram
+ *
+ * #syscalls: setsockopt
  */
 static void udp_set_ttl(struct udp_flow *uf, uint8_t ttl)
 {
@@ -550,6 +562,8 @@ static void udp_set_ttl(struct udp_flow *uf, uint8_t ttl)
  * datagram (an ICMP error, which the error queue reports), so a datagram
  * is tried again once before it is dropped. A full socket buffer drops the
  * rest, as a full link would.
+ *
+ * #syscalls: sendmmsg
  */
 static void udp_send_batch(const struct udp_flow *uf, size_t n)
 {
@@ -710,6 +724,8 @@ size_t udp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
  * Return: datagrams read, each in udp_rooms[i] after frame_udp_off() bytes,
  *	   with its length in udp_recv_mh[i].msg_len; 0 if none or on error.
  *	   Without room, they are read and dropped, and 0 is returned.
+ *
+ * #syscalls: recvmmsg
  */
 static unsigned udp_recv_batch(struct ctx *c, int s, bool v4, bool with_dst)
 {
@@ -981,6 +997,8 @@ static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
  * @uf:		Flow
  *
  * Return: 0, or a positive errno if the socket is unusable
+ *
+ * #syscalls: recvmsg getsockopt
  */
 static int udp_sock_errors(struct ctx *c, struct udp_flow *uf)
 {
@@ -1134,6 +1152,8 @@ static bool udp_recv_dst(struct msghdr *mh, union inany_addr *dst)
  * @c:		Execution context
  * @ref:	Reference of the listening socket: rule, family and port
  * @events:	EPOLL* events
+ *
+ * #syscalls: getsockopt
  */
 void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* util.c - small helpers shared by every layer: time arithmetic and blocking
- * read and write loops that survive short transfers and signals
+/* util.c - small helpers shared by every layer: time arithmetic, blocking
+ * read and write loops that survive short transfers and signals, and files
+ * to remove at exit
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -30,6 +32,8 @@ int64_t timespec_diff_ms(const struct timespec *a, const struct timespec *b)
  * @len:	Number of bytes wanted
  *
  * Return: 0 on success, a positive errno on failure, EIO on early end of file
+ *
+ * #syscalls: read
  */
 int read_all(int fd, void *buf, size_t len)
 {
@@ -59,6 +63,8 @@ int read_all(int fd, void *buf, size_t len)
  * @len:	Number of bytes to write
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: write
  */
 int write_all(int fd, const void *buf, size_t len)
 {
@@ -107,6 +113,8 @@ int write_file_line(const char *path, const char *line)
  * @fd:		Descriptor
  *
  * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: fcntl
  */
 int fd_set_nonblock(int fd)
 {
@@ -116,4 +124,65 @@ int fd_set_nonblock(int fd)
 		return errno;
 
 	return 0;
+}
+
+/**
+ * path_at_open() - Open the directory of a file we will remove at exit
+ * @p:		Filled in: the directory and the file's name in it
+ * @path:	Path of the file, absolute or relative
+ *
+ * Return: 0 on success, a positive errno on failure, @p then unset
+ */
+int path_at_open(struct path_at *p, const char *path)
+{
+	const char *slash = strrchr(path, '/'), *name = path;
+	char dir[PATH_MAX] = ".";
+	size_t len;
+
+	p->dirfd = -1;
+	if (slash) {
+		/* "/name" is in "/" */
+		len = slash == path ? 1 : (size_t)(slash - path);
+		if (len >= sizeof(dir))
+			return ENAMETOOLONG;
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+		name = slash + 1;
+	}
+
+	len = strlen(name);
+	if (!len)
+		return EISDIR;
+	if (len >= sizeof(p->name))
+		return ENAMETOOLONG;
+
+	p->dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (p->dirfd < 0)
+		return errno;
+	memcpy(p->name, name, len + 1);
+
+	return 0;
+}
+
+/**
+ * path_at_unlink() - Remove a file opened by path_at_open(), once
+ * @p:		Directory and name, unset on return
+ *
+ * Return: 0 on success or if there is nothing to remove, a positive errno
+ *
+ * #syscalls: unlinkat close
+ */
+int path_at_unlink(struct path_at *p)
+{
+	int rc = 0;
+
+	if (p->dirfd < 0)
+		return 0;
+
+	if (unlinkat(p->dirfd, p->name, 0) && errno != ENOENT)
+		rc = errno;
+	close(p->dirfd);
+	p->dirfd = -1;
+
+	return rc;
 }

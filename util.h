@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* util.h - small helpers shared by every layer: sizes, byte order, time,
- * blocking I/O loops
+ * blocking I/O loops, files to remove at exit
  *
  * This is the bottom layer: it includes nothing of the project's own.
  */
@@ -8,6 +8,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -84,10 +85,26 @@ static inline void put_be64(void *p, uint64_t v)
 	put_be32((uint8_t *)p + 4, (uint32_t)v);
 }
 
+/**
+ * struct path_at - A file we created and remove at exit, named from its
+ *		    directory, which stays open: once the daemon has left the
+ *		    host's filesystem (isolation.c), no path leads there
+ * @dirfd:	The directory, an O_PATH descriptor, -1 if none
+ * @name:	Name of the file in it
+ */
+struct path_at {
+	int dirfd;
+	char name[NAME_MAX + 1];
+};
+
+#define PATH_AT_NONE		{ .dirfd = -1 }
+
 int64_t timespec_diff_ms(const struct timespec *a, const struct timespec *b);
 int read_all(int fd, void *buf, size_t len);
 int write_all(int fd, const void *buf, size_t len);
 int write_file_line(const char *path, const char *line);
 int fd_set_nonblock(int fd);
+int path_at_open(struct path_at *p, const char *path);
+int path_at_unlink(struct path_at *p);
 
 #endif /* UTIL_H */

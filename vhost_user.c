@@ -81,7 +81,7 @@ struct vu_handler {
 
 static int vu_listen_fd = -1;	/* Listening socket, -1 with --fd */
 static int vu_conn_fd = -1;	/* Connected front end, -1 if none */
-static bool vu_path_bound;	/* c->sock_path is ours to unlink */
+static struct path_at vu_path = PATH_AT_NONE;	/* Ours to remove */
 
 #define VU_HANDLE(req, fn_, size_, fds_, reply_)			\
 	[req] = { #req, fn_, size_, fds_, reply_ }
@@ -421,6 +421,8 @@ static int vu_conn_start(struct ctx *c, int fd)
 /**
  * vu_conn_release() - Drop the front end and all it set up
  * @c:		Execution context
+ *
+ * #syscalls:vu close
  */
 static void vu_conn_release(struct ctx *c)
 {
@@ -510,7 +512,10 @@ void vu_init(struct ctx *c)
 	}
 
 	vu_listen_fd = fe_sock_listen(c);
-	vu_path_bound = true;
+	rc = path_at_open(&vu_path, c->sock_path);
+	if (rc)
+		warn("%s won't be removed at exit: %s", c->sock_path,
+		     strerror(rc));
 
 	if (vu_listen_fd > EPOLL_REF_FD_MAX)
 		die("Listening descriptor %i too large", vu_listen_fd);
@@ -533,48 +538,43 @@ void vu_init(struct ctx *c)
  * @c:		Execution context
  * @events:	EPOLL* events, unused: accept() tells what happened
  *
- * #syscalls:vu accept4 getsockopt close
+ * #syscalls:vu close
  */
 void vu_listen_handler(struct ctx *c, uint32_t events)
 {
-	struct ucred cred = { .pid = 0 };
-	socklen_t cred_len = sizeof(cred);
+	char who[32];
 	int fd, rc;
 
 	(void)events;
 
-	fd = accept4(vu_listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			debug_ratelimit("accept: %s", strerror(errno));
+	fd = fe_sock_accept(vu_listen_fd, who, sizeof(who));
+	if (fd < 0)
 		return;
-	}
-
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len))
-		cred.pid = 0;
 
 	if (vu_conn_fd >= 0) {
-		info("Refusing client (pid %i): one is already connected",
-		     (int)cred.pid);
+		info("Refusing client (%s): one is already connected", who);
 		close(fd);
 		return;
 	}
 
 	rc = vu_conn_start(c, fd);
 	if (rc) {
-		warn("Can't serve client (pid %i): %s", (int)cred.pid,
-		     strerror(rc));
+		warn("Can't serve client (%s): %s", who, strerror(rc));
 		return;
 	}
-	info("Client connected (pid %i)", (int)cred.pid);
+	info("Client connected (%s)", who);
 }
 
 /**
  * vu_cleanup() - Drop the front end, close the socket, remove its path
  * @c:		Execution context
+ *
+ * #syscalls:vu close
  */
 void vu_cleanup(struct ctx *c)
 {
+	int rc;
+
 	vu_conn_release(c);
 
 	if (vu_listen_fd >= 0) {
@@ -583,8 +583,7 @@ void vu_cleanup(struct ctx *c)
 		vu_listen_fd = -1;
 	}
 
-	if (vu_path_bound) {
-		unlink(c->sock_path);
-		vu_path_bound = false;
-	}
+	rc = path_at_unlink(&vu_path);
+	if (rc)
+		debug("Can't remove %s: %s", c->sock_path, strerror(rc));
 }

@@ -16,6 +16,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -38,6 +39,12 @@
 #define VU_MEM_HDR_LEN		8
 #define VU_REGION_LEN		32
 #define VU_CONFIG_HDR_LEN	12
+
+/* Device state transfer: the longest it may take, and the largest stream
+ * we take (a stream without flows is a few hundred bytes)
+ */
+#define VU_STATE_TIMEOUT_S	5
+#define VU_STATE_MAX		(1ULL << 30)
 
 /* virtio-net configuration space: status, link up; one queue pair; MTU */
 #define VU_CONFIG_STATUS	6
@@ -367,7 +374,7 @@ int vu_get_queue_num(struct ctx *c, struct vu_msg *m,
  *
  * Return: 0 on success, a positive errno on failure
  *
- * #syscalls:vu fstat mmap
+ * #syscalls:vu newfstatat|fstat mmap
  */
 static int vu_map_fd(int fd, uint64_t off, uint64_t len, void **map,
 		     size_t *map_len)
@@ -644,8 +651,8 @@ int vu_set_vring_addr(struct ctx *c, struct vu_msg *m,
 	set.log_used = !!(flags & VHOST_VRING_F_LOG);
 	set.addr_set = true;
 
-	/* Without a size yet, we translate when the queue starts */
-	if (set.num) {
+	/* Without a size or memory yet, we translate when the queue starts */
+	if (set.num && vu_vdev.mem.count) {
 		int rc = virtq_map(&vu_vdev, &set);
 
 		if (rc)
@@ -1033,32 +1040,138 @@ int vu_check_device_state(struct ctx *c, struct vu_msg *m,
 }
 
 /**
+ * vu_state_wait() - Wait until the front end's end of the transfer is
+ *		     ready, or the deadline passes
+ * @fd:		The front end's descriptor, non-blocking
+ * @events:	POLLIN or POLLOUT
+ * @deadline:	CLOCK_MONOTONIC time the transfer must end by
+ *
+ * Return: 0 once ready, ETIMEDOUT, or an error from poll()
+ *
+ * #syscalls:vu poll|ppoll clock_gettime
+ */
+static int vu_state_wait(int fd, short events, const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	struct timespec now;
+	int64_t left;
+	int n;
+
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = timespec_diff_ms(deadline, &now);
+		if (left <= 0)
+			return ETIMEDOUT;
+		n = poll(&pfd, 1, (int)left);
+	} while (n < 0 && errno == EINTR);
+
+	if (n < 0)
+		return errno;
+	return n ? 0 : ETIMEDOUT;
+}
+
+/**
+ * vu_state_copy() - Copy the stream between the front end's descriptor
+ *		     and our own buffer file, by a deadline
+ * @in:		Descriptor to read, to its end
+ * @out:	Descriptor to write
+ * @fe:		The one of @in and @out that is the front end's
+ * @max:	Most bytes to take
+ * @deadline:	CLOCK_MONOTONIC time the copy must end by
+ *
+ * Return: 0 on success, ETIMEDOUT, EFBIG past @max, or an I/O error
+ *
+ * #syscalls:vu read write
+ */
+static int vu_state_copy(int in, int out, int fe, uint64_t max,
+			 const struct timespec *deadline)
+{
+	static uint8_t buf[1 << 16];
+	uint64_t total = 0;
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf)), off = 0;
+		int rc = 0;
+
+		if (n < 0) {
+			if (errno == EAGAIN && in == fe)
+				rc = vu_state_wait(fe, POLLIN, deadline);
+			else if (errno != EINTR)
+				rc = errno;
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (!n)
+			return 0;
+		total += (uint64_t)n;
+		if (total > max)
+			return EFBIG;
+
+		while (off < n) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+
+			if (w >= 0)
+				off += w;
+			else if (errno == EAGAIN && out == fe)
+				rc = vu_state_wait(fe, POLLOUT, deadline);
+			else if (errno != EINTR)
+				rc = errno;
+			if (rc)
+				return rc;
+		}
+	}
+}
+
+/**
  * vu_state_transfer() - Write our state into the pipe the front end gave
  *			 us, or read it from there, then close it
  * @c:		Execution context
  *
- * Synchronous: the front end is stopped, and waits for the end of the
- * stream before it asks how it went.
+ * The stream goes through a buffer file of ours, and the front end's end is
+ * non-blocking, with a deadline: a front end that doesn't read, or doesn't
+ * close what it writes, can't stall the daemon for longer than that. The
+ * front end is stopped meanwhile, and waits for the end of the stream
+ * before it asks how it went.
  *
- * #syscalls:vu fcntl close
+ * #syscalls:vu memfd_create lseek close
  */
 static void vu_state_transfer(struct ctx *c)
 {
-	int fd = vu_state_fd, flags;
 	bool save = vu_state_dir == VHOST_USER_STATE_SAVE;
+	int fd = vu_state_fd, buf, rc;
+	struct timespec deadline;
 
 	vu_state_fd = -1;
 
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += VU_STATE_TIMEOUT_S;
 
-	vu_state_result = save ? migrate_source(c, fd) : migrate_target(c, fd);
+	buf = memfd_create("passt-state", MFD_CLOEXEC);
+	rc = buf < 0 ? errno : fd_set_nonblock(fd);
+
+	if (!rc && save) {
+		rc = migrate_source(c, buf);
+		if (!rc && lseek(buf, 0, SEEK_SET))
+			rc = errno;
+		if (!rc)
+			rc = vu_state_copy(buf, fd, fd, UINT64_MAX, &deadline);
+	} else if (!rc) {
+		rc = vu_state_copy(fd, buf, fd, VU_STATE_MAX, &deadline);
+		if (!rc && lseek(buf, 0, SEEK_SET))
+			rc = errno;
+		if (!rc)
+			rc = migrate_target(c, buf);
+	}
+
+	if (buf >= 0)
+		close(buf);
 	close(fd);
 
-	if (vu_state_result)
+	vu_state_result = rc;
+	if (rc)
 		warn("vhost-user: device state %s failed: %s",
-		     save ? "save" : "load", strerror(vu_state_result));
+		     save ? "save" : "load", strerror(rc));
 	else
 		info("vhost-user: device state %s", save ? "saved" : "loaded");
 }

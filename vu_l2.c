@@ -61,22 +61,22 @@
  * struct vu_room - A room and the receive chains it is made of
  * @room:	What the protocols see: must come first
  * @gpa:	Guest address of each buffer in @room.iov, for the log
+ * @bytes:	Bytes of @room each chain holds
  * @hdr:	Where the virtio-net header goes: the first bytes of the
  *		first chain, in at most one segment per byte
- * @nhdr:	Segments in @hdr
  * @head:	First descriptor of each chain
  * @pos:	Entry of the available ring each chain came from
- * @bytes:	Bytes of @room each chain holds
+ * @nhdr:	Segments in @hdr
  * @nchains:	Chains in the room
  */
 struct vu_room {
 	struct l2_room room;
 	uint64_t gpa[L2_ROOM_IOV_MAX];
+	size_t bytes[VU_ROOM_CHAINS];
 	struct virtq_seg hdr[VIRTIO_NET_HDR_LEN];
-	unsigned nhdr;
 	uint16_t head[VU_ROOM_CHAINS];
 	uint16_t pos[VU_ROOM_CHAINS];
-	uint32_t bytes[VU_ROOM_CHAINS];
+	unsigned nhdr;
 	unsigned nchains;
 };
 
@@ -497,7 +497,7 @@ static void vu_room_deliver(struct vu_room *r)
 			vu_spare_add(r->head[k], r->pos[k]);
 			continue;
 		}
-		n = MIN(left, (size_t)r->bytes[k]);
+		n = MIN(left, r->bytes[k]);
 		left -= n;
 		written[used++] = (uint32_t)n + (k ? 0 : VIRTIO_NET_HDR_LEN);
 	}

@@ -18,8 +18,8 @@ HOLDERS=
 # lim_build() - Build the daemon with a small flow table in a scratch copy
 lim_build() {
 	LIM_DIR=$(mktemp -d "${TMPDIR:-/tmp}/passt-lim.XXXXXX") || return 1
-	cp "${BASE_DIR}"/*.c "${BASE_DIR}"/*.h "${BASE_DIR}/Makefile" \
-		"${LIM_DIR}" &&
+	cp "${BASE_DIR}"/*.c "${BASE_DIR}"/*.h "${BASE_DIR}"/*.sh \
+		"${BASE_DIR}/Makefile" "${LIM_DIR}" &&
 	make -s -C "${LIM_DIR}" CPPFLAGS="-DFLOW_MAX=${FLOWS}U" passt
 }
 

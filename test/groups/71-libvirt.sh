@@ -65,8 +65,10 @@ elif ! guest_connected "${PASST_SOCK}"; then
 	t_fail attach "QEMU is not connected to the daemon"
 else
 	t_ok attach
+	# In the background the daemon has a PID namespace of its own,
+	# where QEMU's PID doesn't exist
 	t_check client-logged t_wait_for 50 grep -q \
-		"Client connected (pid ${GUEST_PID})" "${LOG_FILE}"
+		"Client connected (pid unknown)" "${LOG_FILE}"
 	# The guest gets the address and prefix length libvirt gave
 	__out=$(guest_run 30 dhcp4)
 	t_expect_eq dhcp-address \

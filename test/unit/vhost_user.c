@@ -911,6 +911,16 @@ static void device_state(void)
 	UNIT_CHECK(fe_reply(VHOST_USER_SET_DEVICE_STATE_FD, &r, 8) == 8);
 	UNIT_CHECK(fe_get_u64(VHOST_USER_CHECK_DEVICE_STATE) != 0);
 
+	/* A front end that never ends the stream: the daemon gives up */
+	UNIT_CHECK(!pipe(pfd));
+	UNIT_CHECK(write(pfd[1], stream, len) == len);
+	fe_send(VHOST_USER_SET_DEVICE_STATE_FD, 0, p, 8, 8, &pfd[0], 1);
+	close(pfd[0]);
+	run_events(100);
+	UNIT_CHECK(fe_reply(VHOST_USER_SET_DEVICE_STATE_FD, &r, 8) == 8);
+	UNIT_CHECK(fe_get_u64(VHOST_USER_CHECK_DEVICE_STATE) == ETIMEDOUT);
+	close(pfd[1]);
+
 	/* Bad direction, a phase other than stopped, no descriptor, two */
 	UNIT_CHECK(!pipe(two));
 	p[0] = 2;
@@ -1199,6 +1209,37 @@ static void one_off(void)
 }
 
 /**
+ * fd_given() - With --fd, the front end is there from the start, and the
+ *		main loop ends when it goes
+ */
+static void fd_given(void)
+{
+	int sv[2];
+
+	if (fe >= 0)
+		close(fe);
+	fe = -1;
+	run_events(50);
+	vu_cleanup(&c);
+
+	UNIT_CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	fe = sv[0];
+	c.fd_tap = sv[1];
+	vu_init(&c);
+	UNIT_CHECK(fe_get_u64(VHOST_USER_GET_QUEUE_NUM) == 1);
+	UNIT_CHECK(c.l2 && !c.quit);
+
+	close(fe);
+	fe = -1;
+	run_events(100);
+	UNIT_CHECK(c.quit && !c.l2);
+
+	c.quit = false;
+	c.fd_tap = -1;
+	vu_cleanup(&c);
+}
+
+/**
  * setup_daemon() - Configure the context, listen, share guest memory
  *
  * Return: 0 on success
@@ -1270,6 +1311,7 @@ int main(void)
 	UNIT_RUN(front_end_leaves);
 	UNIT_RUN(rarp);
 	UNIT_RUN(one_off);
+	UNIT_RUN(fd_given);
 
 	vu_cleanup(&c);
 	rmdir(dir);
