@@ -50,13 +50,6 @@ static void passt_signal(int sig)
 	passt_quit = 1;
 }
 
-/* How the flow table closes each type of flow */
-static const struct flow_ops *const passt_flow_ops[FLOW_TYPE_MAX] = {
-	[FLOW_TYPE_TCP] = &tcp_flow_ops,
-	[FLOW_TYPE_PING] = &icmp_flow_ops,
-	[FLOW_TYPE_UDP] = &udp_flow_ops,
-};
-
 /**
  * passt_timer_init() - Start the periodic protocol timer
  * @c:		Execution context
@@ -169,7 +162,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 }
 
 /**
- * main() - Start up, then run the main loop until a signal ends it
+ * main() - Start up, then run the main loop until a signal or a handler
+ *	    (through @quit in the context) ends it, and clean up
  * @argc:	Argument count
  * @argv:	Options
  *
@@ -179,6 +173,12 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
  */
 int main(int argc, char **argv)
 {
+	/* How the flow table closes each type of flow */
+	static const struct flow_ops *const flow_ops[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = &tcp_flow_ops,
+		[FLOW_TYPE_PING] = &icmp_flow_ops,
+		[FLOW_TYPE_UDP] = &udp_flow_ops,
+	};
 	struct epoll_event events[EPOLL_EVENTS_MAX];
 	struct sigaction sa = { .sa_handler = passt_signal };
 	static struct ctx c;
@@ -199,7 +199,7 @@ int main(int argc, char **argv)
 		die("Can't create epoll instance: %s", strerror(errno));
 
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
-	flow_init(passt_flow_ops);
+	flow_init(flow_ops);
 	tcp_init(&c);
 	if (c.vhost_user)
 		vu_init(&c);
@@ -229,7 +229,8 @@ int main(int argc, char **argv)
 		}
 
 		clock_gettime(CLOCK_MONOTONIC, &c.now);
-		for (i = 0; i < n; i++) {
+		/* Nothing more is handled once a handler ended the loop */
+		for (i = 0; i < n && !c.quit; i++) {
 			union epoll_ref ref = { .u64 = events[i].data.u64 };
 
 			passt_dispatch(&c, ref, events[i].events);

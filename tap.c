@@ -165,10 +165,13 @@ static void tap_client_start(struct ctx *c, int fd)
 }
 
 /**
- * tap_client_stop() - Drop the client, then wait for the next one or exit
+ * tap_client_stop() - Drop the client, then wait for the next one or end
+ *		       the main loop
  * @c:		Execution context
  *
- * With --fd or --one-off there is no next client: the main loop ends.
+ * With --fd or --one-off there is no next client: the main loop ends, and
+ * main() runs every cleanup (our socket path, the --migrate-ctl one, the
+ * PID file) before the daemon exits.
  *
  * #syscalls:stream close
  */
@@ -493,6 +496,63 @@ static void tap_rest_keep(const uint8_t *buf, size_t len, size_t done)
 }
 
 /**
+ * tap_write_frames() - Write frames, each behind its length prefix, with
+ *			one sendmsg()
+ * @c:		Execution context
+ * @rooms:	Rooms holding the frames, prefixes written
+ * @count:	Number of frames, 1 to TAP_IOV_MAX
+ * @full:	Set if the socket took less than all of them
+ *
+ * Return: frames written, a frame cut short included (its rest is kept, to
+ *	   go first once the client reads)
+ *
+ * #syscalls:stream sendmsg
+ */
+static size_t tap_write_frames(struct ctx *c, struct l2_room *const *rooms,
+			       size_t count, bool *full)
+{
+	static struct iovec iov[TAP_IOV_MAX];
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = count };
+	size_t i, done;
+	ssize_t w;
+
+	for (i = 0; i < count; i++) {
+		const struct l2_room *r = rooms[i];
+
+		iov[i].iov_base = (uint8_t *)r->iov[0].iov_base - TAP_HDR_LEN;
+		iov[i].iov_len = TAP_HDR_LEN + r->len;
+	}
+
+	do
+		w = sendmsg(tap_client_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+
+	*full = true;
+	if (w < 0) {
+		if (errno == EAGAIN)
+			tap_out_watch(c, true);
+		else
+			debug_ratelimit("Write to client: %s", strerror(errno));
+		return 0;
+	}
+
+	/* Count whole frames, and keep the rest of one cut */
+	for (done = (size_t)w, i = 0; i < count; i++) {
+		if (done < iov[i].iov_len) {
+			if (done)
+				tap_rest_keep(iov[i].iov_base, iov[i].iov_len,
+					      done);
+			tap_out_watch(c, true);
+			return i + !!done;
+		}
+		done -= iov[i].iov_len;
+	}
+
+	*full = false;
+	return count;
+}
+
+/**
  * tap_deliver() - Write committed frames to the client, see struct l2_ops
  * @c:		Execution context
  * @rooms:	Rooms from tap_lend(), each holding a frame
@@ -503,14 +563,12 @@ static void tap_rest_keep(const uint8_t *buf, size_t len, size_t done)
  *
  * Return: number of frames written, in order; the rest were not, and
  *	   l2_writable() follows once the client reads again
- *
- * #syscalls:stream sendmsg
  */
 static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
 			  size_t n)
 {
-	static struct iovec iov[TAP_IOV_MAX];
-	size_t i, sent = 0;
+	bool full = false;
+	size_t i, sent;
 
 	ASSERT(tap_rooms_out >= n);
 	tap_rooms_out -= n;
@@ -525,46 +583,9 @@ static size_t tap_deliver(struct ctx *c, struct l2_room *const *rooms,
 		put_be32(frame - TAP_HDR_LEN, (uint32_t)rooms[i]->len);
 	}
 
-	while (sent < n) {
-		size_t count = MIN(n - sent, ARRAY_SIZE(iov)), done;
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = count };
-		ssize_t w;
-
-		for (i = 0; i < count; i++) {
-			const struct l2_room *r = rooms[sent + i];
-
-			iov[i].iov_base = (uint8_t *)r->iov[0].iov_base -
-					  TAP_HDR_LEN;
-			iov[i].iov_len = TAP_HDR_LEN + r->len;
-		}
-
-		w = sendmsg(tap_client_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN)
-				tap_out_watch(c, true);
-			else
-				debug_ratelimit("Write to client: %s",
-						strerror(errno));
-			return sent;
-		}
-
-		/* Count whole frames, and keep the rest of one cut */
-		done = (size_t)w;
-		for (i = 0; i < count; i++) {
-			if (done < iov[i].iov_len) {
-				if (done) {
-					tap_rest_keep(iov[i].iov_base,
-						      iov[i].iov_len, done);
-					sent++;
-				}
-				tap_out_watch(c, true);
-				return sent;
-			}
-			done -= iov[i].iov_len;
-			sent++;
-		}
+	for (sent = 0; sent < n && !full;) {
+		sent += tap_write_frames(c, rooms + sent,
+					 MIN(n - sent, TAP_IOV_MAX), &full);
 	}
 
 	return sent;

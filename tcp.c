@@ -457,12 +457,10 @@ static int tcp_sock_bind_out(const struct ctx *c, int fd,
 static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 				const struct tcp_seg_in *s)
 {
-	union sockaddr_inany sa;
 	struct flow_common *f;
 	struct tcp_conn *conn;
 	int fd, rc, one = 1;
 	struct flowside *h;
-	socklen_t sl;
 
 	f = flow_alloc();
 	if (!f) {
@@ -514,7 +512,10 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	if (!rc)
 		rc = tcp_sock_bind_out(c, fd, h);
 	if (!rc) {
-		sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport, c->ip6.ifi);
+		union sockaddr_inany sa;
+		socklen_t sl = inany_to_sockaddr(&sa, &h->eaddr, h->eport,
+						 c->ip6.ifi);
+
 		if (!connect(fd, &sa.sa, sl))
 			rc = tcp_connected(c, conn);
 		else if (errno != EINPROGRESS)
@@ -990,8 +991,6 @@ size_t tcp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
 			  uint32_t events)
 {
-	int rc;
-
 	conn->active_s = (uint16_t)c->now.tv_sec;
 	if (events & (EPOLLRDHUP | EPOLLHUP))
 		conn->fin |= TCP_SOCK_FIN_RCVD;
@@ -1007,7 +1006,8 @@ static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
 		tcp_wnd_update(conn);
 		tcp_send_ack(c, conn);
 		if (!(conn->flags & TCP_F_WND_LOW)) {
-			rc = tcp_epoll(c, conn, false);
+			int rc = tcp_epoll(c, conn, false);
+
 			if (rc)
 				return rc;
 		}

@@ -480,7 +480,8 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		/* One set of header fields, each segment its own numbers */
 		tcp_seg_hdr(conn, TCP_ACK, seq, opt_len, &th);
 		for (got = (size_t)r, i = 0; got; i++) {
-			size_t plen = MIN(got, mss);
+			bool last = got <= mss;
+			size_t plen = last ? got : mss;
 			const struct l2_tag tag = {
 				.refused = tcp_seg_refused,
 				.flow = flow_idx(&conn->f),
@@ -489,7 +490,7 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 			};
 
 			th.seq = conn->seq_to_guest;
-			th.flags = plen == got ? TCP_ACK | TCP_PSH : TCP_ACK;
+			th.flags = last ? TCP_ACK | TCP_PSH : TCP_ACK;
 			l2_commit(c, rooms[i],
 				  tcp_seg_frame(c, rooms[i], fs, &th, opt, plen),
 				  &tag);
