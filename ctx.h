@@ -118,8 +118,6 @@ struct fam_ctx {
  * @quit:		Set by a handler to end the main loop after this pass
  *			(the last client left): main() then cleans up
  * @l2:			Front end operations, set by the front end
- * @quit:		Set by a front end whose only client left (--fd,
- *			--one-off): the main loop ends after this pass
  */
 struct ctx {
 	bool foreground;
@@ -179,7 +177,6 @@ struct ctx {
 	struct timespec now;
 	bool quit;
 	const struct l2_ops *l2;
-	bool quit;
 };
 
 #endif /* CTX_H */
