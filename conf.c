@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include "conf.h"
 #include "conf_host.h"
 #include "ctx.h"
+#include "dname.h"
 #include "fwd.h"
 #include "fwd_spec.h"
 #include "log.h"
@@ -204,25 +204,6 @@ struct conf_args {
 #define CONF_ADDR_ALLOW_LINKLOCAL	(1U << 1)
 
 /**
- * conf_fail() - Report a bad command line in one line and exit with 1
- * @fmt:	Format string, then arguments
- *
- * Nothing has been opened or created when this is called.
- */
-void conf_fail(const char *fmt, ...)
-{
-	char msg[BUFSIZ];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-
-	fprintf(stderr, "passt: %s\n", msg);
-	exit(EXIT_FAILURE);
-}
-
-/**
  * conf_usage() - Print the option summary
  * @f:		Where to print it
  */
@@ -391,31 +372,12 @@ static void conf_ifname(const char *opt, const char *arg, char *dst)
  */
 static void conf_name(const char *opt, const char *arg, char *dst)
 {
-	size_t len = strlen(arg), label = 0, i;
+	const char *why = dname_check(arg);
 
-	if (!len || len > DOMAIN_NAME_MAX - 1)
-		conf_fail("%s: name must have 1 to %d characters", opt,
-			  DOMAIN_NAME_MAX - 1);
+	if (why)
+		conf_fail("%s: '%s' %s", opt, arg, why);
 
-	for (i = 0; i <= len; i++) {
-		unsigned char ch = (unsigned char)arg[i];
-
-		if (ch == '.' || !ch) {
-			/* Empty labels are invalid, except a final dot */
-			if (!label && !(ch == '.' && i == len - 1 && i))
-				conf_fail("%s: '%s' has an empty label", opt,
-					  arg);
-			label = 0;
-			continue;
-		}
-		if (!isalnum(ch) && ch != '-' && ch != '_')
-			conf_fail("%s: invalid character in '%s'", opt, arg);
-		if (++label > 63)
-			conf_fail("%s: label longer than 63 characters in '%s'",
-				  opt, arg);
-	}
-
-	memcpy(dst, arg, len + 1);
+	memcpy(dst, arg, strlen(arg) + 1);
 }
 
 /**

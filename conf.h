@@ -7,7 +7,5 @@
 struct ctx;
 
 void conf(struct ctx *c, int argc, char **argv);
-void conf_fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* CONF_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* conf_host.c - defaults taken from the host: template interface, its
  * addresses and gateway, DNS servers and search list, and the start-up
- * summary of the configuration
+ * summary of the configuration; and conf_fail(), how both halves report a
+ * bad command line
  *
  * Per family, the template interface is -i, else --outbound-if4/6, else
  * the interface of the default route. Unless -a gave the family an address,
@@ -14,9 +15,9 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "conf_host.h"
 #include "ctx.h"
 #include "fwd.h"
@@ -24,6 +25,26 @@
 #include "netlink.h"
 
 #define RESOLV_CONF		"/etc/resolv.conf"
+
+/**
+ * conf_fail() - Report a bad command line in one line and exit with 1
+ * @fmt:	Format string, then arguments
+ *
+ * Nothing has been opened or created when this is called. It lives here,
+ * below conf.c, as both halves of the configuration report with it.
+ */
+void conf_fail(const char *fmt, ...)
+{
+	char msg[BUFSIZ];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	fprintf(stderr, "passt: %s\n", msg);
+	exit(EXIT_FAILURE);
+}
 
 /**
  * conf_fam_name() - Name of a family, for messages

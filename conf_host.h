@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* conf_host.h - defaults taken from the host: template interface, its
  * addresses and gateway, DNS servers and search list, and the start-up
- * summary of the configuration
+ * summary of the configuration; and conf_fail(), which conf.c shares
  */
 
 #ifndef CONF_HOST_H
@@ -28,6 +28,8 @@ struct conf_resolv {
 	unsigned search_count;
 };
 
+void conf_fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 void conf_resolv_read(const char *path, struct conf_resolv *r);
 void conf_host(struct ctx *c, int netmask);
 void conf_summary(const struct ctx *c);

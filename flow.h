@@ -132,6 +132,9 @@ struct flow_common {
 	struct flowside side[2];
 };
 
+/* Period of the main loop's protocol timer, which runs flow_timer() */
+#define TIMER_INTERVAL_MS	100
+
 /**
  * struct flow_ops - What the flow table needs of each protocol
  * @release:	Close and unregister every descriptor the flow owns; the

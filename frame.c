@@ -86,8 +86,8 @@ size_t frame_l3(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		put_be16(ip + 6, 0x4000);	/* Don't Fragment */
 		ip[8] = ttl;
 		ip[9] = proto;
-		memcpy(ip + 12, inany_v4(src), 4);
-		memcpy(ip + 16, inany_v4(dst), 4);
+		memcpy(ip + 12, &src->v4mapped.a4, 4);
+		memcpy(ip + 16, &dst->v4mapped.a4, 4);
 		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
 		memcpy(ip + 10, &csum, sizeof(csum));
 		return FRAME_ETH_HLEN + FRAME_IP4_HLEN;
@@ -116,8 +116,10 @@ size_t frame_l3(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
  * @buf:	Frame, with the transport header and payload already at
  *		frame_l4_off(), and room for at least FRAME_MIN_LEN bytes
  * @dst_mac:	Destination MAC address, NULL as for frame_l3()
+ * @v4:		IPv4 header, from the last four bytes of each address;
+ *		otherwise IPv6
  * @src:	Source address
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @proto:	Transport protocol: ICMP and ICMPv6 get their checksum
  *		computed, with the checksum field in @buf ignored
  * @ttl:	TTL or hop limit
@@ -126,10 +128,10 @@ size_t frame_l3(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
  * Return: length of the frame, padded to FRAME_MIN_LEN
  */
 size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		const union inany_addr *src, const union inany_addr *dst,
-		uint8_t proto, uint8_t ttl, size_t l4_len)
+		bool v4, const union inany_addr *src,
+		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
+		size_t l4_len)
 {
-	bool v4 = !!inany_v4(src);
 	size_t l4_off = frame_l4_off(v4), csum_off, len;
 	uint8_t *l4 = buf + l4_off;
 
@@ -141,7 +143,7 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		if (proto == IPPROTO_ICMP)
 			csum = csum_fold(csum_partial(l4, l4_len, 0));
 		else
-			csum = csum_l4(src, dst, proto, l4, l4_len);
+			csum = csum_l4(v4, src, dst, proto, l4, l4_len);
 		memcpy(l4 + csum_off, &csum, sizeof(csum));
 	}
 
@@ -187,8 +189,7 @@ void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
 	put_be16(buf + 14, th->wnd);
 	memset(buf + 16, 0, 4);
 
-	(void)v4;
-	sum = csum_pseudo(src, dst, IPPROTO_TCP, hlen + plen);
+	sum = csum_pseudo(v4, src, dst, IPPROTO_TCP, hlen + plen);
 	sum = csum_partial(buf, hlen, sum);
 	sum = csum_iov(payload, cnt, sum);
 	memcpy(buf + 16, &(uint16_t){ csum_fold(sum) }, 2);
@@ -200,9 +201,10 @@ void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
  * @c:		Execution context
  * @buf:	Frame, at least frame_udp_off() bytes for the headers
  * @dst_mac:	Destination MAC address, NULL as for frame_l3()
+ * @v4:		IPv4, as for frame_ip(); otherwise IPv6
  * @src:	Source address
  * @sport:	Source port, host order
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @dport:	Destination port, host order
  * @payload:	Payload buffers, in order
  * @cnt:	Number of buffers
@@ -210,11 +212,11 @@ void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
  * Return: length of the frame, headers and payload
  */
 size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
-		     const uint8_t *dst_mac, const union inany_addr *src,
-		     uint16_t sport, const union inany_addr *dst,
-		     uint16_t dport, const struct iovec *payload, size_t cnt)
+		     const uint8_t *dst_mac, bool v4,
+		     const union inany_addr *src, uint16_t sport,
+		     const union inany_addr *dst, uint16_t dport,
+		     const struct iovec *payload, size_t cnt)
 {
-	bool v4 = !!inany_v4(src);
 	uint8_t *uh = buf + frame_l4_off(v4);
 	size_t len = FRAME_UDP_HLEN, i;
 	uint16_t csum;
@@ -228,7 +230,7 @@ size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
 	put_be16(uh + 4, (uint16_t)len);
 	memset(uh + 6, 0, 2);
 
-	sum = csum_pseudo(src, dst, IPPROTO_UDP, len);
+	sum = csum_pseudo(v4, src, dst, IPPROTO_UDP, len);
 	sum = csum_partial(uh, FRAME_UDP_HLEN, sum);
 	csum = csum_fold(csum_iov(payload, cnt, sum));
 	/* RFC 768: a computed zero is sent as all ones */
@@ -247,25 +249,26 @@ size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
  * @buf:	Frame, with the payload already at frame_udp_off(), and room
  *		for at least FRAME_MIN_LEN bytes
  * @dst_mac:	Destination MAC address, NULL as for frame_l3()
+ * @v4:		IPv4, as for frame_ip(); otherwise IPv6
  * @src:	Source address
  * @sport:	Source port, host order
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @dport:	Destination port, host order
  * @len:	Length of the payload
  *
  * Return: length of the frame, padded to FRAME_MIN_LEN
  */
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		 const union inany_addr *src, uint16_t sport,
+		 bool v4, const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len)
 {
 	const struct iovec payload = {
-		.iov_base = buf + frame_udp_off(!!inany_v4(src)),
+		.iov_base = buf + frame_udp_off(v4),
 		.iov_len = len,
 	};
 	size_t flen;
 
-	flen = frame_udp_hdr(c, buf, dst_mac, src, sport, dst, dport,
+	flen = frame_udp_hdr(c, buf, dst_mac, v4, src, sport, dst, dport,
 			     &payload, 1);
 	if (flen < FRAME_MIN_LEN) {
 		memset(buf + flen, 0, FRAME_MIN_LEN - flen);

@@ -75,14 +75,16 @@ size_t frame_l3(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
 		size_t l4_len);
 size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		const union inany_addr *src, const union inany_addr *dst,
-		uint8_t proto, uint8_t ttl, size_t l4_len);
+		bool v4, const union inany_addr *src,
+		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
+		size_t l4_len);
 size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
-		     const uint8_t *dst_mac, const union inany_addr *src,
-		     uint16_t sport, const union inany_addr *dst,
-		     uint16_t dport, const struct iovec *payload, size_t cnt);
+		     const uint8_t *dst_mac, bool v4,
+		     const union inany_addr *src, uint16_t sport,
+		     const union inany_addr *dst, uint16_t dport,
+		     const struct iovec *payload, size_t cnt);
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		 const union inany_addr *src, uint16_t sport,
+		 bool v4, const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len);
 
 void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,

@@ -162,7 +162,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 }
 
 /**
- * main() - Start up, then run the main loop until a signal ends it
+ * main() - Start up, then run the main loop until a signal or a handler
+ *	    (through @quit in the context) ends it, and clean up
  * @argc:	Argument count
  * @argv:	Options
  *
@@ -228,7 +229,8 @@ int main(int argc, char **argv)
 		}
 
 		clock_gettime(CLOCK_MONOTONIC, &c.now);
-		for (i = 0; i < n; i++) {
+		/* Nothing more is handled once a handler ended the loop */
+		for (i = 0; i < n && !c.quit; i++) {
 			union epoll_ref ref = { .u64 = events[i].data.u64 };
 
 			passt_dispatch(&c, ref, events[i].events);

@@ -165,10 +165,13 @@ static void tap_client_start(struct ctx *c, int fd)
 }
 
 /**
- * tap_client_stop() - Drop the client, then wait for the next one or exit
+ * tap_client_stop() - Drop the client, then wait for the next one or end
+ *		       the main loop
  * @c:		Execution context
  *
- * With --fd or --one-off there is no next client: the main loop ends.
+ * With --fd or --one-off there is no next client: the main loop ends, and
+ * main() runs every cleanup (our socket path, the --migrate-ctl one, the
+ * PID file) before the daemon exits.
  *
  * #syscalls:stream close
  */

@@ -263,9 +263,13 @@ static int udp_sock_open(const struct ctx *c, struct flowside *host,
 		goto fail;
 
 	sl = sizeof(sa);
-	if (getsockname(s, &sa.sa, &sl) ||
-	    !inany_from_sockaddr(&host->oaddr, &host->oport, &sa))
+	if (getsockname(s, &sa.sa, &sl))
 		goto fail;
+	/* Another family than the one we opened: nothing set errno */
+	if (!inany_from_sockaddr(&host->oaddr, &host->oport, &sa)) {
+		close(s);
+		return -EAFNOSUPPORT;
+	}
 
 	return s;
 
@@ -502,7 +506,8 @@ static bool udp_parse(const struct pkt *p, uint16_t *sport, uint16_t *dport,
 		return false;
 
 	if (!p->v4 || get_be16(p->l4 + 6)) {
-		uint32_t sum = csum_pseudo(&p->src, &p->dst, IPPROTO_UDP, ulen);
+		uint32_t sum = csum_pseudo(p->v4, &p->src, &p->dst,
+					   IPPROTO_UDP, ulen);
 
 		if (csum_fold(csum_partial(p->l4, ulen, sum)))
 			return false;
@@ -790,12 +795,13 @@ static void udp_rooms_done(struct ctx *c, unsigned used)
  *		     the guest, or give its room back
  * @c:		Execution context
  * @i:		Index of the datagram in the receive batch
+ * @v4:		Family the batch was read for, which placed the payload
  * @gs:		Guest side of its flow, NULL to drop the datagram
  *
  * Return: true if queued, false if dropped (no flow, or too long for the
  *	   guest)
  */
-static bool udp_frame_add(struct ctx *c, unsigned i,
+static bool udp_frame_add(struct ctx *c, unsigned i, bool v4,
 			  const struct flowside *gs)
 {
 	const struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
@@ -814,9 +820,9 @@ static bool udp_frame_add(struct ctx *c, unsigned i,
 		return false;
 	}
 
-	cnt = l2_room_iov(room, frame_udp_off(!!inany_v4(&gs->eaddr)),
-			  udp_recv_mh[i].msg_len, payload, ARRAY_SIZE(payload));
-	len = frame_udp_hdr(c, room->iov[0].iov_base, NULL, &gs->oaddr,
+	cnt = l2_room_iov(room, frame_udp_off(v4), udp_recv_mh[i].msg_len,
+			  payload, ARRAY_SIZE(payload));
+	len = frame_udp_hdr(c, room->iov[0].iov_base, NULL, v4, &gs->oaddr,
 			    gs->oport, &gs->eaddr, gs->eport, payload, cnt);
 	l2_commit(c, room, len, NULL);
 	return true;
@@ -958,8 +964,8 @@ static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
 					    len));
 		ip[8] = uf->ttl ? uf->ttl : 64;
 		ip[9] = IPPROTO_UDP;
-		memcpy(ip + 12, inany_v4(&gs->eaddr), 4);
-		memcpy(ip + 16, inany_v4(&gs->oaddr), 4);
+		memcpy(ip + 12, &gs->eaddr.v4mapped.a4, 4);
+		memcpy(ip + 16, &gs->oaddr.v4mapped.a4, 4);
 		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
 		memcpy(ip + 10, &csum, sizeof(csum));
 	} else {
@@ -984,7 +990,7 @@ static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
 		put_be32(icmp + 4, mtu);
 
 	l4_len = UDP_ICMP_HLEN + ip_hlen + FRAME_UDP_HLEN + len;
-	l4_len = frame_ip(c, udp_icmp_frame, NULL, &src, &gs->eaddr,
+	l4_len = frame_ip(c, udp_icmp_frame, NULL, v4, &src, &gs->eaddr,
 			  v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 64, l4_len);
 	l2_send_single(c, udp_icmp_frame, l4_len);
 	flow_log(&uf->f, LOG_DEBUG, "ICMP error type %u code %u to guest",
@@ -1102,9 +1108,9 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		/* Queued before connect() took effect: not our peer's */
 		if (!inany_from_sockaddr(&from, &port, &udp_recv_from[i]) ||
 		    port != hs->eport || !inany_equals(&from, &hs->eaddr))
-			udp_frame_add(c, i, NULL);
+			udp_frame_add(c, i, v4, NULL);
 		else
-			udp_frame_add(c, i, gs);
+			udp_frame_add(c, i, v4, gs);
 	}
 	udp_rooms_done(c, n);
 
@@ -1179,7 +1185,7 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 					 &udp_recv_from[i]) ||
 		    !udp_recv_dst(&udp_recv_mh[i].msg_hdr, &host.oaddr) ||
 		    inany_is_multicast(&host.oaddr)) {
-			udp_frame_add(c, i, NULL);
+			udp_frame_add(c, i, v4, NULL);
 			continue;
 		}
 
@@ -1188,11 +1194,11 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 			 udp_flow_new_inbound(c, FWD_LISTEN_RULE(ref.index),
 					      (int)ref.fd, &host);
 		if (!uf) {
-			udp_frame_add(c, i, NULL);
+			udp_frame_add(c, i, v4, NULL);
 			continue;
 		}
 
-		if (udp_frame_add(c, i, &uf->f.side[FLOW_SIDE_GUEST]))
+		if (udp_frame_add(c, i, v4, &uf->f.side[FLOW_SIDE_GUEST]))
 			uf->active_s = (uint32_t)c->now.tv_sec;
 	}
 	udp_rooms_done(c, n);

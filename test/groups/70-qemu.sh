@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# QEMU guests on the stream socket: the test guest (test/guest/) boots in
-# QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
-# is checked by what the guest prints: its virtio link, the DHCP lease, the
-# SLAAC address and route, pings to the gateway, a name resolved through
-# --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST through
-# the gateway address, and one fetched from the guest through -t. Then QEMU
-# exits, and a second guest must be served by the same daemon.
+# QEMU guests: the test guest (test/guest/) boots in QEMU attached to the
+# daemon in NS_HOST with -netdev stream, or over vhost-user (-netdev
+# vhost-user, guest memory in a shared memfd: see guest_netdev()), and each
+# step is checked by what the guest prints: its virtio link, the DHCP lease,
+# the SLAAC address and route, pings to the gateway, a name resolved
+# through --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST
+# through the gateway address, and one fetched from the guest through -t.
+# Then QEMU exits, and a second guest must be served by the same daemon.
 #
 # A new guest step is one guest_run and one check of what it printed.
 #
@@ -38,7 +39,9 @@ lease_fields() {
 	done
 }
 
-# The guest's web server, reached from NS_HOST through -t
+# Web servers: one in NS_HOST, reached by the guest at the gateway address,
+# and one in the guest, reached from NS_HOST through -t
+HTTP_PORT=8080
 FWD_PORT=10080
 
 # qemu_boot() - Boot a guest on the daemon's socket, check it came up with
@@ -73,6 +76,27 @@ qemu_dns() {
 		"${DNS_NAME_ADDR}"
 }
 
+# qemu_http_from_host() - Fetch a file from NS_HOST's web server in the
+# guest, through the gateway address: check the contents arrived whole
+qemu_http_from_host() {
+	t_expect_eq http-from-host \
+		"$(guest_fetch_md5 "http://${GW4}:${HTTP_PORT}/data")" \
+		"$(md5sum < "${STATE}/www/data")"
+}
+
+# qemu_http_to_guest() - Fetch a file from the guest's web server, from
+# NS_HOST through the daemon's -t forward
+qemu_http_to_guest() {
+	if ! guest_httpd 80 ||
+	   ! guest_run 10 "echo served-by-guest > /www/hello"; then
+		t_fail http-to-guest "can't start httpd in the guest"
+		return
+	fi
+	t_expect_eq http-to-guest \
+		"$(guest_host_fetch "http://127.0.0.1:${FWD_PORT}/hello")" \
+		"served-by-guest"
+}
+
 if ! __out=$(guest_build 2>&1); then
 	t_fail guest-image "$(echo "${__out}" | tail -n 3 | tr '\n' ' ')"
 	exit 0
@@ -87,7 +111,11 @@ ns_net dnsmasq --no-resolv --no-hosts --bind-interfaces --user=root \
 	--address="/${DNS_NAME}/${DNS_NAME_ADDR}" ||
 	{ t_fail dns-server "can't start dnsmasq"; exit 0; }
 
-guest_host_httpd_start || { t_fail http-server "can't start httpd"; exit 0; }
+# 1 MiB that can't be told from noise, for the host's web server
+mkdir -p "${STATE}/www" &&
+head -c 1048576 /dev/urandom > "${STATE}/www/data" &&
+guest_host_httpd "${HTTP_PORT}" "${STATE}/www" ||
+	{ t_fail http-server "can't start httpd"; exit 0; }
 
 ns_passt_start --dns-forward "${DNS_FWD}" -t "${FWD_PORT}:80" ||
 	{ t_fail daemon "$(tail -n 3 "${PASST_LOG}")"; exit 0; }
@@ -98,8 +126,8 @@ if qemu_boot ""; then
 	guest_check_ping ping-gateway4 ping "${GW4}"
 	guest_check_ping ping-gateway6 ping6 "${GW6}"
 	qemu_dns
-	guest_check_http_from_host
-	guest_check_http_to_guest "${FWD_PORT}" 80
+	qemu_http_from_host
+	qemu_http_to_guest
 fi
 guest_cleanup
 

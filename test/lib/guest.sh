@@ -12,8 +12,6 @@
 
 GUEST_BUILD="${GUEST_BUILD:-${BASE_DIR}/build/guest}"
 GUEST_MAC="52:54:00:0d:0e:01"
-# The port of NS_HOST's web server, which the guest reaches at the gateway
-GUEST_HTTP_PORT=8080
 GUEST_RUN=""
 GUEST_PID=""
 GUEST_CAT_PID=""
@@ -72,12 +70,24 @@ guest_host_httpd() {
 	ns_host "${GUEST_BUILD}/parts/busybox" httpd -p "127.0.0.1:$1" -h "$2"
 }
 
-# guest_host_httpd_start() - Serve 1 MiB that can't be told from noise from
-# NS_HOST's loopback, at GUEST_HTTP_PORT, for guest_check_http_from_host()
-guest_host_httpd_start() {
-	mkdir -p "${STATE}/www" &&
-	head -c 1048576 /dev/urandom > "${STATE}/www/data" &&
-	guest_host_httpd "${GUEST_HTTP_PORT}" "${STATE}/www"
+# guest_host_fetch() - Fetch a URL from NS_HOST with the guest build's
+# busybox wget, and print what arrived
+# $1:	URL
+guest_host_fetch() {
+	ns_host timeout 30 "${GUEST_BUILD}/parts/busybox" wget -q -O - "$1"
+}
+
+# guest_fetch_md5() - Fetch a URL in the guest, and print the MD5 sum of
+# what arrived, as md5sum prints it for its input
+# $1:	URL
+guest_fetch_md5() {
+	guest_run 30 "wget -q -O - $1 | md5sum"
+}
+
+# guest_httpd() - Start a web server in the guest, serving /www on a port
+# $1:	Port
+guest_httpd() {
+	guest_run 10 "mkdir -p /www && httpd -p $1 -h /www"
 }
 
 # guest_check_slaac() - Check the guest's SLAAC address, derived from its
@@ -103,28 +113,6 @@ guest_check_ping() {
 	else
 		t_fail "$1" "$(echo "${__out}" | tail -n 2 | tr '\n' ' ')"
 	fi
-}
-
-# guest_check_http_from_host() - Fetch the file of guest_host_httpd_start()
-# in the guest, through the gateway address: check it arrived whole
-guest_check_http_from_host() {
-	__url="http://${GW4}:${GUEST_HTTP_PORT}/data"
-	t_expect_eq http-from-host \
-		"$(guest_run 30 "wget -q -O - ${__url} | md5sum")" \
-		"$(md5sum < "${STATE}/www/data")"
-}
-
-# guest_check_http_to_guest() - Fetch a file from a web server in the guest,
-# from NS_HOST through the daemon's -t forward
-# $1:	Port forwarded on the host
-# $2:	Port it goes to in the guest
-guest_check_http_to_guest() {
-	guest_run 10 "mkdir -p /www && echo served-by-guest > /www/hello &&" \
-		     "httpd -p $2 -h /www" || { t_fail http-to-guest \
-		"can't start httpd in the guest"; return; }
-	t_expect_eq http-to-guest "$(ns_host timeout 10 \
-		"${GUEST_BUILD}/parts/busybox" wget -q -O - \
-		"http://127.0.0.1:$1/hello")" "served-by-guest"
 }
 
 # guest_console() - Print the guest's console output so far, without the

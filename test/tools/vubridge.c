@@ -41,7 +41,14 @@
  * bound what a guest keeps queued: a TAP frees each frame as soon as it is
  * read, and without the bound a benchmark measures an overrun.
  *
- * The bridge exits when the daemon closes the connection.
+ * The bridge exits when the daemon closes the connection. On standard
+ * error, for the tests to wait for, it says:
+ *   "offered features F, protocol features P; took F, P; device MTU N"
+ *   "IFNAME connected to SOCKPATH"	rings started, frames flow
+ *   "saved N bytes of device state, CHECK_DEVICE_STATE R"	(or "loaded")
+ *   "rings stopped, IFNAME released"	after a save on SIGUSR1
+ *   "rings started again, IFNAME taken"	after SIGUSR2
+ * --save and --load exit with 0 if CHECK_DEVICE_STATE said 0, 1 otherwise.
  */
 
 #include <errno.h>

@@ -255,7 +255,7 @@ static bool cap_seg(size_t i, struct seg *s)
 
 	if (!capture_parse(i, &p) || p.proto != IPPROTO_TCP ||
 	    p.l4_len < 20 || !inany_equals(&p.dst, &guest_ip) ||
-	    csum_l4(&p.src, &p.dst, IPPROTO_TCP, p.l4, p.l4_len))
+	    csum_l4(p.v4, &p.src, &p.dst, IPPROTO_TCP, p.l4, p.l4_len))
 		return false;
 
 	th = p.l4;
