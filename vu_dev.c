@@ -30,7 +30,6 @@
 #include "migrate.h"
 #include "ndp.h"
 #include "util.h"
-#include "vhost_user.h"
 #include "virtio.h"
 #include "vu_dev.h"
 #include "vu_l2.h"

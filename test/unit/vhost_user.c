@@ -35,6 +35,7 @@
 #include "util.h"
 #include "vhost_user.h"
 #include "virtio.h"
+#include "vu_dev.h"
 #include "vu_l2.h"
 
 /* Guest memory, and where things are in it (guest address = offset) */
