@@ -38,9 +38,14 @@ OBJS := $(SRCS:.c=.o)
 # Daemon objects without main(), linked into unit tests
 LIB_OBJS := $(filter-out passt.o,$(OBJS))
 
-# Test helpers: one program per file in test/tools/; repair-set drives the
-# daemon's side of the repair protocol, so it links the daemon's objects
-TOOL_SRCS := $(sort $(wildcard test/tools/*.c))
+# Test helpers: one program per file in test/tools/, but for the parts
+# linked into the bridges: vnet_hdr.c into both, vu_*.c into vubridge;
+# repair-set drives the daemon's side of the repair protocol, so it links
+# the daemon's objects
+VUBRIDGE_PARTS := test/tools/vu_front.c test/tools/vu_hostile.c \
+	test/tools/vnet_hdr.c
+TOOL_PARTS := $(VUBRIDGE_PARTS)
+TOOL_SRCS := $(filter-out $(TOOL_PARTS),$(sort $(wildcard test/tools/*.c)))
 TOOLS := $(TOOL_SRCS:.c=)
 TOOLS_WITH_OBJS := test/tools/repair-set
 
@@ -114,6 +119,14 @@ test/tools/%: test/tools/%.c $(wildcard test/tools/*.h)
 
 $(TOOLS_WITH_OBJS): test/tools/%: test/tools/%.c $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
+
+test/tools/vubridge: test/tools/vubridge.c $(VUBRIDGE_PARTS) \
+		     $(wildcard test/tools/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(VUBRIDGE_PARTS)
+
+test/tools/tapbridge: test/tools/tapbridge.c test/tools/vnet_hdr.c \
+		      $(wildcard test/tools/*.h)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< test/tools/vnet_hdr.c
 
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)

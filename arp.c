@@ -92,3 +92,45 @@ void arp_handle(struct ctx *c, const struct pkt *p)
 
 	l2_send_single(c, reply, sizeof(reply));
 }
+
+/**
+ * arp_probe_guest() - Send an ARP request for each IPv4 address of the guest
+ * @c:		Execution context
+ *
+ * The request comes from the gateway address (the guest's replies then
+ * also fill its own cache for it), broadcast: a new guest may have a MAC
+ * address we don't know yet.
+ */
+void arp_probe_guest(struct ctx *c)
+{
+	static const uint8_t bcast[ETH_ALEN] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	const struct in_addr *gw = inany_v4(&c->ip4.gw);
+	const struct guest_addr *a;
+
+	if (!c->ip4.enabled)
+		return;
+
+	for_each_addr(a, c, CONF_ADDR_ANY) {
+		const struct in_addr *v4 = inany_v4(&a->addr);
+		uint8_t req[FRAME_MIN_LEN] = { 0 };
+		uint8_t *r = req + FRAME_ETH_HLEN;
+
+		if (!v4 || inany_is_unspecified(&a->addr))
+			continue;
+
+		frame_eth(c, req, bcast, ETHERTYPE_ARP);
+		put_be16(r, ARPHRD_ETHER);
+		put_be16(r + 2, ETHERTYPE_IP);
+		r[4] = ETH_ALEN;
+		r[5] = 4;
+		put_be16(r + 6, ARPOP_REQUEST);
+		memcpy(r + ARP_SHA, c->our_mac, ETH_ALEN);
+		if (gw)
+			memcpy(r + ARP_SPA, gw, 4);
+		memcpy(r + ARP_TPA, v4, 4);
+
+		l2_send_single(c, req, sizeof(req));
+	}
+}

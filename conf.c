@@ -240,7 +240,7 @@ static void conf_usage(FILE *f)
 "  -p, --pcap FILE            capture every frame to FILE (pcap format)\n"
 "      --runas UID[:GID]      run as this user and group, numbers or names\n"
 "                             (default when started as root: nobody)\n"
-"      --vhost-user           vhost-user front end (not supported yet)\n"
+"      --vhost-user           speak vhost-user on the -s or --fd socket\n"
 "  -h, --help                 print this text and exit\n"
 "      --version              print the version and exit\n"
 "\n"
@@ -1061,8 +1061,6 @@ static void conf_check(const struct ctx *c, const struct conf_args *args)
 	bool repair_wanted = c->vhost_user || c->migrate_ctl_path[0];
 	unsigned i, bare4 = 0, all4 = 0;
 
-	if (c->vhost_user)
-		conf_fail("--vhost-user: not supported yet");
 	if (args->v4_only && args->v6_only)
 		conf_fail("--ipv4-only and --ipv6-only: conflicting options");
 	if (c->quiet && c->debug)

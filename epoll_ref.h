@@ -21,6 +21,7 @@ enum epoll_type {
 	EPOLL_TYPE_MIGRATE_CTL,		/* test interface: migration control */
 	EPOLL_TYPE_REPAIR_LISTEN,	/* listening socket for passt-repair */
 	EPOLL_TYPE_REPAIR,		/* connected passt-repair helper */
+	EPOLL_TYPE_VHOST_LISTEN,	/* listening socket for vhost-user */
 	EPOLL_TYPE_VHOST_CMD,		/* vhost-user control socket */
 	EPOLL_TYPE_VHOST_KICK,		/* vhost-user queue kick eventfd */
 	EPOLL_TYPE_MAX,

@@ -7,6 +7,10 @@
  * SLAAC, RFC 4862), the MTU, DNS servers and search list (RFC 8106), and
  * point it to DHCPv6 for its address (the M flag).
  *
+ * When a front end connects, we send neighbour solicitations for the guest's
+ * addresses: the advertisements that answer them tell us its MAC address
+ * before it sends anything itself.
+ *
  * With --no-ndp, NDP messages are consumed and dropped without a reply, so
  * that nothing else looks at them either.
  */
@@ -380,6 +384,42 @@ bool ndp_handle(struct ctx *c, const struct pkt *p)
 	}
 
 	return true;
+}
+
+/**
+ * ndp_probe_guest() - Send a neighbour solicitation for each IPv6 address of
+ *		       the guest
+ * @c:		Execution context
+ *
+ * Each goes to the target's solicited-node multicast address (RFC 4861,
+ * 7.2.2), from our link-local address, with our link-layer address.
+ */
+void ndp_probe_guest(struct ctx *c)
+{
+	const struct guest_addr *a;
+
+	if (c->no_ndp || !c->ip6.enabled ||
+	    inany_is_unspecified(&c->ip6.our_ll))
+		return;
+
+	for_each_addr(a, c, CONF_ADDR_ANY) {
+		uint8_t *ns = ndp_buf + frame_l4_off(false);
+		union inany_addr dst = {
+			.a6.s6_addr = { 0xff, 0x02, [11] = 0x01, [12] = 0xff },
+		};
+
+		if (inany_v4(&a->addr) || inany_is_unspecified(&a->addr) ||
+		    inany_is_multicast(&a->addr))
+			continue;
+
+		memcpy(&dst.a6.s6_addr[13], &a->addr.a6.s6_addr[13], 3);
+		memset(ns, 0, NS_LEN);
+		ns[0] = ND_NEIGHBOR_SOLICIT;
+		memcpy(ns + 8, &a->addr.a6, sizeof(a->addr.a6));
+		ndp_put_lladdr(c, ns + NS_LEN, OPT_SRC_LLADDR);
+
+		ndp_send(c, &dst, NULL, NS_LEN + OPT_UNIT);
+	}
 }
 
 /**

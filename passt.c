@@ -36,6 +36,8 @@
 #include "tcp_restore.h"
 #include "udp.h"
 #include "util.h"
+#include "vhost_user.h"
+#include "vu_l2.h"
 
 #define EPOLL_EVENTS_MAX	64
 
@@ -203,6 +205,15 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 	case EPOLL_TYPE_REPAIR:
 		repair_handler(events);
 		break;
+	case EPOLL_TYPE_VHOST_LISTEN:
+		vu_listen_handler(c, events);
+		break;
+	case EPOLL_TYPE_VHOST_CMD:
+		vu_cmd_handler(c, ref, events);
+		break;
+	case EPOLL_TYPE_VHOST_KICK:
+		vu_l2_kick(c, ref);
+		break;
 	default:
 		debug("Event for unexpected type %u, fd %u", ref.type, ref.fd);
 		break;
@@ -256,7 +267,10 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init(flow_ops);
 	tcp_init(&c);
-	tap_init(&c);
+	if (c.vhost_user)
+		vu_init(&c);
+	else
+		tap_init(&c);
 	migrate_ctl_init(&c);
 	repair_init(&c);
 	udp_init(&c);
@@ -300,6 +314,9 @@ int main(int argc, char **argv)
 	}
 
 	migrate_ctl_cleanup(&c);
-	tap_cleanup(&c);
+	if (c.vhost_user)
+		vu_cleanup(&c);
+	else
+		tap_cleanup(&c);
 	return EXIT_SUCCESS;
 }

@@ -24,17 +24,19 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/ethernet.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "arp.h"
 #include "ctx.h"
 #include "epoll_ref.h"
+#include "fe_sock.h"
 #include "ingress.h"
 #include "l2.h"
 #include "log.h"
+#include "ndp.h"
 #include "tap.h"
 #include "util.h"
 
@@ -46,10 +48,6 @@
 
 /* Frames handed to ingress in one batch */
 #define TAP_BATCH		1024
-
-/* Default socket paths: /tmp/passt_1.socket to /tmp/passt_99.socket */
-#define TAP_SOCK_FMT		"/tmp/passt_%u.socket"
-#define TAP_SOCK_MAX		99
 
 /* Largest iovec count for one sendmsg() (the kernel's UIO_MAXIOV) */
 #define TAP_IOV_MAX		1024
@@ -159,6 +157,10 @@ static void tap_client_start(struct ctx *c, int fd)
 
 	/* What waited for a front end goes to this one */
 	l2_writable(c);
+
+	/* Find the guest at once, even if it has nothing to say */
+	arp_probe_guest(c);
+	ndp_probe_guest(c);
 }
 
 /**
@@ -196,42 +198,6 @@ static void tap_client_stop(struct ctx *c)
 }
 
 /**
- * tap_listen() - Open the listening socket at the given or first free path
- * @c:		Execution context, c->sock_path filled in if it was empty
- *
- * Return: listening socket; failures are fatal
- */
-static int tap_listen(struct ctx *c)
-{
-	unsigned i;
-	int fd;
-
-	if (*c->sock_path) {
-		fd = unix_sock_listen(c->sock_path);
-		if (fd < 0)
-			die("Can't listen on %s: %s", c->sock_path,
-			    strerror(errno));
-		return fd;
-	}
-
-	for (i = 1; i <= TAP_SOCK_MAX; i++) {
-		char path[UNIX_PATH_MAX];
-
-		snprintf(path, sizeof(path), TAP_SOCK_FMT, i);
-		fd = unix_sock_listen(path);
-		if (fd >= 0) {
-			memcpy(c->sock_path, path, sizeof(path));
-			return fd;
-		}
-		if (errno != EADDRINUSE)
-			debug("Can't use %s: %s", path, strerror(errno));
-	}
-
-	die("No free socket path from " TAP_SOCK_FMT " to " TAP_SOCK_FMT,
-	    1U, TAP_SOCK_MAX);
-}
-
-/**
  * tap_init() - Open the front end's socket, or adopt the one from --fd
  * @c:		Execution context
  */
@@ -246,7 +212,7 @@ void tap_init(struct ctx *c)
 		return;
 	}
 
-	tap_listen_fd = tap_listen(c);
+	tap_listen_fd = fe_sock_listen(c);
 	rc = path_at_open(&tap_path, c->sock_path);
 	if (rc)
 		warn("%s won't be removed at exit: %s", c->sock_path,
@@ -270,34 +236,18 @@ void tap_init(struct ctx *c)
  * @c:		Execution context
  * @events:	EPOLL* events, unused: accept() tells what happened
  *
- * #syscalls:stream accept4 getsockopt close
+ * #syscalls:stream close
  */
 void tap_listen_handler(struct ctx *c, uint32_t events)
 {
-	struct ucred cred = { .pid = 0 };
-	socklen_t cred_len = sizeof(cred);
 	char who[32];
 	int fd;
 
 	(void)events;
 
-	fd = fd_accept(tap_listen_fd, SOCK_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ECONNREFUSED)
-			warn_ratelimit("Refusing client: out of descriptors");
-		else if (errno != EAGAIN && errno != EINTR)
-			debug_ratelimit("accept: %s", strerror(errno));
+	fd = fe_sock_accept(tap_listen_fd, who, sizeof(who));
+	if (fd < 0)
 		return;
-	}
-
-	/* In the background, our PID namespace holds no one else: the
-	 * kernel gives 0 for a client's PID, which we can't know
-	 */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) ||
-	    cred.pid <= 0)
-		snprintf(who, sizeof(who), "pid unknown");
-	else
-		snprintf(who, sizeof(who), "pid %i", (int)cred.pid);
 
 	if (tap_client_fd >= 0) {
 		info("Refusing client (%s): one is already connected", who);

@@ -4,6 +4,10 @@
 # The QEMU stream front end: socket paths and start-up hints, clients coming
 # and going, frames through tapbridge, and a client sending garbage: each
 # abuse case must leave the daemon running and serving the next client.
+#
+# Front ends: stream
+# (the stream socket's own framing and clients: vhost-user's are in
+# 11-vhost-user)
 
 . "${TEST_DIR}/lib/ns.sh"
 
@@ -148,6 +152,19 @@ t_check extra-client-logged t_wait_for 30 fe_log_has "Refusing client"
 
 # From here on, streamclient is the only client
 ns_guest_disconnect
+
+# On connect, the daemon asks for the guest's addresses itself: an ARP
+# request for 192.0.2.2 from the gateway, a neighbour solicitation for
+# 2001:db8:1::2 to its solicited-node address
+PROBE_ARP_RE="^ffffffffffff[0-9a-f]{12}08060001080006040001[0-9a-f]{12}\
+c0000201000000000000c0000202"
+PROBE_NS_RE="^3333ff000002[0-9a-f]{12}86dd6[0-9a-f]{7}00203aff[0-9a-f]{32}\
+ff0200000000000000000001ff0000028700[0-9a-f]{4}0000000020010db80001\
+000000000000000000020101"
+t_check connect-arp-request "${SC}" "${PASST_SOCK}" \
+	"match:1:3000:${PROBE_ARP_RE}"
+t_check connect-neighbour-solicitation "${SC}" "${PASST_SOCK}" \
+	"match:1:3000:${PROBE_NS_RE}"
 
 t_check arp-reply fe_arp_answered
 # A frame split across reads, in the middle of its source MAC, is put

@@ -6,6 +6,10 @@
 # does (in the background, PID file, --one-off), dropping root, the log size
 # cap, and the defaults taken from the host (template interface, addresses,
 # gateway, DNS) with the options that override them.
+#
+# Front ends: stream
+# (the options hold for either front end; those of vhost-user alone are
+# in 11-vhost-user)
 
 . "${TEST_DIR}/lib/ns.sh"
 
@@ -162,7 +166,6 @@ unknown-in-cluster|-Z: unknown option|-1Z
 missing-argument-long|--mtu: missing argument|--mtu
 missing-argument-short|-a: missing argument|-a
 stray-argument|unexpected argument 'stray'|stray
-vhost-user|--vhost-user: not supported yet|--vhost-user
 mtu-high|--mtu: 65521 out of range|--mtu 65521
 mtu-low|--mtu: 67 out of range|-m 67
 mtu-text|--mtu: '1500x' is not a number|-m 1500x

@@ -6,6 +6,8 @@
 # the gateway, echo to the gateway through the host's loopback, options
 # that override what the host has, and malformed DHCP that must leave the
 # daemon serving. Every check compares content with what was configured.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 

@@ -10,6 +10,8 @@
 # The remote host is NS_NET, at addresses of its own (198.51.100.1 and
 # 2001:db8:2::1) that NS_HOST routes through it: the guest reaches them
 # with no address translation.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

@@ -7,6 +7,8 @@
 # refused for excluded and unforwarded ports, bad specs refused at start,
 # --freebind for an address the host lacks, and listening sockets with the
 # longest accept queue the host allows.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

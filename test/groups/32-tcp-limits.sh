@@ -7,6 +7,8 @@
 # side cleanly (a RST, and one log line), and once the connections close
 # every entry and every descriptor is back: the table fills to exactly as
 # many again.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

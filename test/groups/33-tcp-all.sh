@@ -15,6 +15,8 @@
 # The test raises its descriptor limit so that every port of the kernel's
 # default ephemeral range fits. Where it can't (no CAP_SYS_RESOURCE), it
 # narrows the host's ephemeral range instead, so that "all" still fits.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/xfer.sh"

@@ -9,6 +9,8 @@
 # minimum retransmission time), and the guest never sends it twice; and
 # with a bulk transfer as well, no ACK comes so late that the guest sends
 # anything again.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 

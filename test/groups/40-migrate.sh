@@ -10,6 +10,8 @@
 # observed addresses and the MAC address and keeps its own entries; broken
 # streams change nothing in it. A third daemon, told to write version 2,
 # passes the state on in that format.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/migrate.sh"

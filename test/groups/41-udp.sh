@@ -7,6 +7,8 @@
 # datagrams, 500 flows at once, expiry, port unreachable reported to the
 # guest, and malformed datagrams dropped while the daemon serves on.
 # Payloads are checked byte for byte by udptool.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 

@@ -8,6 +8,8 @@
 # gateway. busybox nslookup in the guest asks for A and AAAA records; the
 # resolver is our dnsd, on addresses of the test's own namespaces, and logs
 # where each query came from.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 

@@ -1,15 +1,18 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# QEMU guests on the stream socket: the test guest (test/guest/) boots in
-# QEMU attached with -netdev stream to the daemon in NS_HOST, and each step
-# is checked by what the guest prints: its virtio link, the DHCP lease, the
-# SLAAC address and route, pings to the gateway, a name resolved through
-# --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST through
-# the gateway address, and one fetched from the guest through -t. Then QEMU
-# exits, and a second guest must be served by the same daemon.
+# QEMU guests: the test guest (test/guest/) boots in QEMU attached to the
+# daemon in NS_HOST with -netdev stream, or over vhost-user (-netdev
+# vhost-user, guest memory in a shared memfd: see guest_netdev()), and each
+# step is checked by what the guest prints: its virtio link, the DHCP lease,
+# the SLAAC address and route, pings to the gateway, a name resolved
+# through --dns-forward (by a dnsmasq outside), a file fetched from NS_HOST
+# through the gateway address, and one fetched from the guest through -t.
+# Then QEMU exits, and a second guest must be served by the same daemon.
 #
 # A new guest step is one guest_run and one check of what it printed.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
@@ -62,31 +65,6 @@ qemu_boot() {
 qemu_dhcp() {
 	__out=$(guest_run 30 dhcp4)
 	t_expect_eq "$1dhcp" "$(lease_fields "${__out}")" "${LEASE_EXPECTED}"
-}
-
-# qemu_ipv6() - Check the guest's SLAAC address, derived from its MAC, and
-# its default route, through the daemon's link-local address
-qemu_ipv6() {
-	__out=$(guest_run 30 slaac6)
-	t_expect_eq slaac-address \
-		"$(echo "${__out}" | sed -n 's/.* inet6 \([^ ]*\) .*/\1/p')" \
-		"2001:db8:1:0:5054:ff:fe0d:e01/64"
-	t_expect_eq slaac-route \
-		"$(echo "${__out}" | grep '^default via fe80:' | cut -d' ' -f4-5)" \
-		"dev eth0"
-}
-
-# qemu_ping() - Ping an address from the guest, check the reply came from it
-# $1:	Test name
-# $2:	ping or ping6
-# $3:	Address
-qemu_ping() {
-	__out=$(guest_run 15 "$2" -c 1 -W 5 "$3")
-	if echo "${__out}" | grep -q "^64 bytes from $3: "; then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(echo "${__out}" | tail -n 2 | tr '\n' ' ')"
-	fi
 }
 
 # qemu_dns() - Resolve a name in the guest, check the answer: the query
@@ -144,9 +122,9 @@ ns_passt_start --dns-forward "${DNS_FWD}" -t "${FWD_PORT}:80" ||
 
 if qemu_boot ""; then
 	qemu_dhcp ""
-	qemu_ipv6
-	qemu_ping ping-gateway4 ping "${GW4}"
-	qemu_ping ping-gateway6 ping6 "${GW6}"
+	guest_check_slaac
+	guest_check_ping ping-gateway4 ping "${GW4}"
+	guest_check_ping ping-gateway6 ping6 "${GW6}"
 	qemu_dns
 	qemu_http_from_host
 	qemu_http_to_guest

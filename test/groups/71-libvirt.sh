@@ -3,14 +3,18 @@
 #
 # Started the way libvirt starts it: the daemon gets libvirt's options
 # (--one-off --socket --pid, the guest's address and prefix length, the
-# template interface, port forwards, a log file) and no -f, so it must go
+# template interface, port forwards, a log file, and --vhost-user for an
+# interface of type vhostuser) and no -f, so it must go
 # to the background, with its pid file and socket in place by the time the
-# command returns. Then a guest is attached on that socket, and when QEMU
-# exits the daemon must exit too.
+# command returns. Then a guest is attached on that socket, gets its lease
+# and its IPv6 address and pings the gateway, and when QEMU exits the
+# daemon must exit too.
 #
 # Then libvirt 9.0's command line, which also gives the daemon the guest's
 # own MAC address as --mac-addr: TCP must work both ways, with the guest
-# in a namespace behind tapbridge and with the QEMU guest.
+# in a namespace behind the bridge and with the QEMU guest.
+#
+# Front ends: stream vhost-user
 
 . "${TEST_DIR}/lib/ns.sh"
 . "${TEST_DIR}/lib/guest.sh"
@@ -31,8 +35,8 @@ PID_FILE="${STATE}/${VM}-net0-passt.pid"
 LOG_FILE="${STATE}/${VM}-net0.log"
 
 # A daemon that doesn't go to the background is stopped, and fails
-timeout 10 ip netns exec "${NS_HOST}" "${PASST}" --one-off \
-	--socket "${PASST_SOCK}" --pid "${PID_FILE}" \
+timeout 10 ip netns exec "${NS_HOST}" "${PASST}" $(ns_frontend_opts) \
+	--one-off --socket "${PASST_SOCK}" --pid "${PID_FILE}" \
 	--address 192.0.2.100 --netmask 24 --interface up0 \
 	--tcp-ports 10022:22 --log-file "${LOG_FILE}" > "${PASST_LOG}" 2>&1
 t_expect_eq start-status "$?" 0
@@ -73,6 +77,9 @@ else
 	t_expect_eq dhcp-address \
 		"$(echo "${__out}" | grep -E '^(ip|mask)=' | tr '\n' ' ')" \
 		"ip=192.0.2.100 mask=24 "
+	guest_check_slaac
+	guest_check_ping ping-gateway4 ping "${GW4}"
+	guest_check_ping ping-gateway6 ping6 "${GW6}"
 fi
 guest_stop
 
@@ -92,8 +99,9 @@ XFER_TIMEOUT=20
 # to go to the background with its socket in place
 # $1:	Socket path
 libvirt9_start() {
-	timeout 10 ip netns exec "${NS_HOST}" "${PASST}" --one-off \
-		--socket "$1" --mac-addr "${GUEST_MAC}" --interface up0 \
+	timeout 10 ip netns exec "${NS_HOST}" "${PASST}" $(ns_frontend_opts) \
+		--one-off --socket "$1" --mac-addr "${GUEST_MAC}" \
+		--interface up0 \
 		--address "${L9_ADDR}" --netmask 24 --tcp-ports "${L9_FWD}" \
 		> "${STATE}/libvirt9.log" 2>&1 && test -S "$1"
 }

@@ -8,7 +8,9 @@
 #   FAIL GROUP/NAME: reason
 #   skip GROUP/NAME: reason
 
-PASST="${BASE_DIR}/passt"
+# The daemon under test; another build (upstream passt's, for instance) may
+# be given in PASST_UNDER_TEST, but make check tests ours
+PASST="${PASST_UNDER_TEST:-${BASE_DIR}/passt}"
 TOOLS="${BASE_DIR}/test/tools"
 
 # t_ok() - Record a passed test

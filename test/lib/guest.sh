@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/lib/guest.sh - boot the test guest (test/guest/) in QEMU attached to a
-# daemon's UNIX socket with -netdev stream, and run commands in it through
-# the agent on its serial console
+# daemon's UNIX socket with -netdev stream, or with FRONTEND=vhost-user with
+# -netdev vhost-user and guest memory in a shared memfd, and run commands in
+# it through the agent on its serial console
 #
 # One guest at a time per shell. The console goes through a FIFO pair: we
 # keep the input end open on fd 8 and copy the output to ${GUEST_RUN}/console,
@@ -89,6 +90,31 @@ guest_httpd() {
 	guest_run 10 "mkdir -p /www && httpd -p $1 -h /www"
 }
 
+# guest_check_slaac() - Check the guest's SLAAC address, derived from its
+# MAC, and its default route, through the daemon's link-local address
+guest_check_slaac() {
+	__out=$(guest_run 30 slaac6)
+	t_expect_eq slaac-address \
+		"$(echo "${__out}" | sed -n 's/.* inet6 \([^ ]*\) .*/\1/p')" \
+		"2001:db8:1:0:5054:ff:fe0d:e01/64"
+	t_expect_eq slaac-route "$(echo "${__out}" |
+		grep '^default via fe80:' | cut -d' ' -f4-5)" "dev eth0"
+}
+
+# guest_check_ping() - Ping an address from the guest, check the reply came
+# from it
+# $1:	Test name
+# $2:	ping or ping6
+# $3:	Address
+guest_check_ping() {
+	__out=$(guest_run 15 "$2" -c 1 -W 5 "$3")
+	if echo "${__out}" | grep -q "^64 bytes from $3: "; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$(echo "${__out}" | tail -n 2 | tr '\n' ' ')"
+	fi
+}
+
 # guest_console() - Print the guest's console output so far, without the
 # carriage returns the serial line adds
 guest_console() {
@@ -131,6 +157,24 @@ guest_connected() {
 	t_wait_for 50 guest_socket_connected "$1"
 }
 
+# guest_netdev() - Print QEMU's options for the guest's link to a daemon:
+# the stream socket, or vhost-user (the daemon maps guest memory, so it
+# must be a shared memfd, of the guest's whole size; no MSI-X vectors, as
+# the daemon has no use for them)
+# $1:	Path of the daemon's UNIX domain socket
+guest_netdev() {
+	if [ "${FRONTEND:-stream}" = "vhost-user" ]; then
+		echo "-object memory-backend-memfd,id=m,size=256M,share=on" \
+		     "-numa node,memdev=m -chardev socket,id=c,path=$1" \
+		     "-netdev vhost-user,id=n0,chardev=c -device" \
+		     "virtio-net-pci,netdev=n0,mac=${GUEST_MAC},vectors=0"
+	else
+		__stream="stream,id=n0,server=off,addr.type=unix"
+		echo "-netdev ${__stream},addr.path=$1" \
+		     "-device virtio-net-pci,netdev=n0,mac=${GUEST_MAC}"
+	fi
+}
+
 # guest_start() - Boot the guest attached to a daemon's socket, and wait
 # until its agent takes commands
 # $1:	Path of the daemon's UNIX domain socket
@@ -148,9 +192,7 @@ guest_start() {
 		-initrd "${GUEST_BUILD}/initramfs.gz" \
 		-append "console=ttyS0 quiet panic=-1" \
 		-chardev "pipe,id=con,path=${GUEST_RUN}/con" \
-		-serial chardev:con \
-		-netdev "stream,id=n0,server=off,addr.type=unix,addr.path=$1" \
-		-device "virtio-net-pci,netdev=n0,mac=${GUEST_MAC}" \
+		-serial chardev:con $(guest_netdev "$1") \
 		> "${GUEST_RUN}/qemu.log" 2>&1 &
 	GUEST_PID=$!
 

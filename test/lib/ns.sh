@@ -3,18 +3,24 @@
 #
 # test/lib/ns.sh - network namespaces for tests: an outside network, a host
 # running the daemon, and a guest whose link is a TAP device bridged to the
-# daemon's socket by test/tools/tapbridge
+# daemon's socket by test/tools/tapbridge, or with FRONTEND=vhost-user by
+# test/tools/vubridge (the daemon then runs with --vhost-user)
 #
 #   NS_NET                  NS_HOST                    NS_GUEST
 #   net0 192.0.2.1/24 ---- up0 192.0.2.2/24            tap0 (persistent TAP)
 #        2001:db8:1::1/64      2001:db8:1::2/64          |
-#                              passt -s PASST_SOCK <---- tapbridge
+#                              passt -s PASST_SOCK <---- tapbridge|vubridge
 #
 # Source it after common.sh, then call ns_setup. Names are unique per run,
 # and ns_setup installs ns_teardown as the EXIT trap, so a failing group
 # still removes its namespaces, processes and files.
 #
 # Without root, ns_setup records a skip for the whole group and exits it.
+
+# The front end the harness uses: stream (QEMU's -netdev stream socket,
+# the default) or vhost-user
+FRONTEND="${FRONTEND:-stream}"
+export FRONTEND
 
 HOST_ADDR4=192.0.2.2
 GW4=192.0.2.1
@@ -95,21 +101,38 @@ ns_dad_done() {
 	! ip netns exec "$1" ip -6 addr show | grep -q tentative
 }
 
-# ns_bridge_start() - Start tapbridge in the guest namespace, as a new
-# client of the daemon, and wait until it is connected. Sets BRIDGE_PID:
-# call it directly, not in a subshell.
+# ns_bridge_name() - Print the bridge the front end uses
+ns_bridge_name() {
+	if [ "${FRONTEND}" = "vhost-user" ]; then
+		echo vubridge
+	else
+		echo tapbridge
+	fi
+}
+
+# ns_frontend_opts() - Print the daemon's options for the front end
+ns_frontend_opts() {
+	[ "${FRONTEND}" = "vhost-user" ] && echo --vhost-user
+	return 0
+}
+
+# ns_bridge_start() - Start the bridge (tapbridge, or vubridge with
+# FRONTEND=vhost-user) in the guest namespace, as a new client of the
+# daemon, and wait until it is connected. Sets BRIDGE_PID: call it
+# directly, not in a subshell.
 # BRIDGE_OPTS, if set, goes before the bridge's arguments (the benchmark
-# passes -c)
-# $@:	Optional impairment for tapbridge: loss and reorder, per thousand
+# passes -c, which both bridges take)
+# $@:	Optional impairment for the bridge: loss and reorder, per thousand
 ns_bridge_start() {
+	__bridge=$(ns_bridge_name)
 	: > "${STATE}/bridge.log"
 	# No inherited stdout: a caller's command substitution would wait
-	ip netns exec "${NS_GUEST}" "${TOOLS}/tapbridge" ${BRIDGE_OPTS:-} tap0 \
-		"${PASST_SOCK}" "$@" >/dev/null 2>>"${STATE}/bridge.log" &
+	ip netns exec "${NS_GUEST}" "${TOOLS}/${__bridge}" ${BRIDGE_OPTS:-} \
+		tap0 "${PASST_SOCK}" "$@" >/dev/null 2>>"${STATE}/bridge.log" &
 	BRIDGE_PID=$!
 	export BRIDGE_PID
 	if ! t_wait_for 50 grep -q connected "${STATE}/bridge.log"; then
-		echo "ns_setup: tapbridge did not connect:" \
+		echo "ns_setup: ${__bridge} did not connect:" \
 			"$(cat "${STATE}/bridge.log")" >&2
 		return 1
 	fi
@@ -150,8 +173,8 @@ ns_guest_static() {
 # $@:	Options for the daemon, after the harness's own
 ns_passt_start() {
 	rm -f "${PASST_SOCK}"
-	ip netns exec "${NS_HOST}" "${PASST}" -f -d -s "${PASST_SOCK}" "$@" \
-		>"${PASST_LOG}" 2>&1 &
+	ip netns exec "${NS_HOST}" "${PASST}" -f -d $(ns_frontend_opts) \
+		-s "${PASST_SOCK}" "$@" >"${PASST_LOG}" 2>&1 &
 	PASST_PID=$!
 	export PASST_PID
 	if ! t_wait_for 50 test -S "${PASST_SOCK}"; then

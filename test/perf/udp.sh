@@ -3,17 +3,19 @@
 #
 # test/perf/udp.sh - UDP rows for test/perf/run, which sources this file
 # and calls perf_udp with its helpers (ns_passt_start, perf_pid_cpu,
-# perf_guest_setup, perf_addrs, CPU_GUEST, CPU_DAEMON, SECS) in place
+# perf_want, perf_guest_setup, perf_addrs, CPU_GUEST, CPU_DAEMON, SECS,
+# OURS, PEER) in place
 #
 # iperf3 -u, guest to host (the guest sends to the gateway, which reaches
 # the host's loopback) and host to guest (-R), IPv4, MTU 65520, each
-# datagram filling one frame: through our daemon, Debian's passt, and a
-# veth pair. Each direction runs first with -b 0 (as fast as the sender
-# can), giving the rate the receiver got and the loss there; then paced,
-# from that rate down by 15% at a time, until under 1% is lost. The
-# rate found there is what the path carries without loss to speak of, and
-# the daemon's CPU seconds per GB are taken over that run. Receivers ask
-# for 4 MiB socket buffers (-w), as far as net.core.rmem_max allows.
+# datagram filling one frame: through our daemon and upstream passt over
+# both front ends, Debian's passt, and a veth pair. Each direction runs
+# first with -b 0 (as fast as the sender can), giving the rate the receiver
+# got and the loss there; then paced, from that rate down by 15% at a time,
+# until under 1% is lost. The rate found there is what the path carries
+# without loss to speak of, and the daemon's CPU seconds per GB are taken
+# over that run. Receivers ask for 4 MiB socket buffers (-w), as far as
+# net.core.rmem_max allows.
 # iperf3's control connection is TCP.
 
 UDP_MTU=65520
@@ -111,12 +113,13 @@ perf_udp_dir() {
 
 # perf_udp_daemon() - Both directions through a daemon
 # $1:	Name in the table
-# $2:	Daemon binary
+# $2:	Front end: stream or vhost-user
+# $3:	Daemon binary
 # $@:	Extra options, after the binary
 perf_udp_daemon() {
-	__name="$1"
-	PASST="$2"
-	shift 2
+	__name="$1" FRONTEND="$2" PASST="$3"
+	shift 3
+	perf_want "${__name}" && [ -x "${PASST}" ] || return 0
 	ns_setup -m "${UDP_MTU}" "$@" || return 1
 	taskset -pc "${CPU_DAEMON}" "${PASST_PID}" >/dev/null
 	taskset -pc "${CPU_GUEST}" "${BRIDGE_PID}" >/dev/null
@@ -127,10 +130,12 @@ perf_udp_daemon() {
 		"${NS_GUEST}" "${GW4}" -R
 	trap - EXIT
 	ns_teardown
+	FRONTEND=stream
 }
 
 # perf_udp_veth() - The kernel's limit: a veth pair between two namespaces
 perf_udp_veth() {
+	perf_want veth || return 0
 	__a="pfu$$-a" __b="pfu$$-b"
 	ip netns add "${__a}" && ip netns add "${__b}" || return 1
 	ip -n "${__a}" link add v0 type veth peer name v1 netns "${__b}"
@@ -148,8 +153,10 @@ perf_udp() {
 	: > "${UDP_TABLE}"
 	perf_udp_row setup dir fam mtu "Gbit/s" "loss%" "<1%Gbit/s" "loss%" \
 		"cpu-s/GB"
-	perf_udp_daemon ours "${OURS}"
-	[ -x /usr/bin/passt ] &&
-		perf_udp_daemon debian-passt /usr/bin/passt --runas 0
+	perf_udp_daemon ours stream "${OURS}"
+	perf_udp_daemon ours-vu vhost-user "${OURS}"
+	perf_udp_daemon passt-vu vhost-user "${PEER}" --runas 0
+	perf_udp_daemon passt stream "${PEER}" --runas 0
+	perf_udp_daemon debian-passt stream /usr/bin/passt --runas 0
 	perf_udp_veth
 }
