@@ -517,8 +517,8 @@ static int tcp_migrate_queue_copy(int s, int q, uint32_t len, int fd)
 		return rc;
 
 	/* Anonymous: -1 is the descriptor it takes */
-	/* cppcheck-suppress invalidFunctionArg */
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   /* cppcheck-suppress invalidFunctionArg */
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return errno;
