@@ -20,6 +20,14 @@
  * their sockets stay in repair mode (they send nothing when closed) until
  * the front end goes away, or close at once with --migrate-no-linger. If
  * the migration is cancelled, they leave repair mode and carry on.
+ *
+ * A socket in repair mode still takes in what the peer sends, and
+ * acknowledges it: bytes that arrived after the save would be lost, the
+ * peer never sending them again to the target. So before its state is
+ * read, each socket gets a filter that drops every segment (the peer sends
+ * again what the target hasn't acknowledged), and loses it only if the
+ * migration is cancelled. The socket still exists meanwhile, so the peer's
+ * segments don't draw a RST from this host either.
  */
 
 #include <errno.h>
@@ -392,6 +400,37 @@ bool tcp_migrate_fin_rcvd(uint8_t state)
 }
 
 /**
+ * tcp_migrate_deaf() - Make a socket drop, or take again, what comes in
+ * @s:		Socket
+ * @deaf:	Drop every segment, or stop dropping
+ *
+ * The minimum TTL and hop limit (RFC 5082), at their highest, make the
+ * kernel discard every segment for the socket once it found it, before
+ * TCP sees it: no acknowledgement, and no RST either. Unlike a socket
+ * filter, this needs no privilege. Both options, for IPv4 segments reach
+ * an IPv6 socket too.
+ *
+ * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: setsockopt getsockname
+ */
+static int tcp_migrate_deaf(int s, bool deaf)
+{
+	int v = deaf ? 255 : 0;
+	union sockaddr_inany sa;
+	socklen_t sl = sizeof(sa);
+
+	if (getsockname(s, &sa.sa, &sl))
+		return errno;
+	if (setsockopt(s, IPPROTO_IP, IP_MINTTL, &v, sizeof(v)))
+		return errno;
+	if (sa.sa.sa_family == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &v, sizeof(v)))
+		return errno;
+	return 0;
+}
+
+/**
  * tcp_migrate_sock_read() - Read a socket's state, in repair mode
  * @s:		Socket
  * @e:		State, filled in
@@ -411,6 +450,11 @@ static int tcp_migrate_sock_read(int s, struct tcp_migrate_ext *e)
 	uint32_t seq;
 
 	memset(e, 0, sizeof(*e));
+
+	/* From now on, nothing comes in that the queues read here would miss */
+	rc = tcp_migrate_deaf(s, true);
+	if (rc)
+		return rc;
 
 	/* Reads from the start of each queue, whatever was sent before */
 	if (setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
@@ -550,7 +594,9 @@ static void tcp_migrate_collect(struct ctx *c, struct flow_common *f)
 
 	(void)c;
 
+	/* Not one that is still being restored here, or carried already */
 	if (conn->state != CONN_ESTABLISHED ||
+	    (conn->flags & TCP_F_MIGRATED) ||
 	    tcp_migrate_count == ARRAY_SIZE(tcp_migrate_flows))
 		return;
 
@@ -639,11 +685,13 @@ int tcp_migrate_save(struct ctx *c, int fd)
 
 	for (i = 0; !rc && i < n; i++) {
 		struct tcp_migrate_ext e;
-		int s = tcp_migrate_fds[i];
+		int s = tcp_migrate_fds[i], err;
 
-		if (tcp_migrate_sock_read(s, &e)) {
+		err = tcp_migrate_sock_read(s, &e);
+		if (err) {
 			flow_log(&tcp_migrate_conn(i)->f, LOG_WARNING,
-				 "can't read socket state, not carried");
+				 "can't read socket state, not carried: %s",
+				 strerror(err));
 			memset(&e, 0, sizeof(e));
 			skipped++;
 		}
@@ -721,8 +769,11 @@ void tcp_migrate_cancel(struct ctx *c)
 	unsigned i, n = 0;
 
 	for (i = 0; i < tcp_migrate_count; i++) {
-		if (tcp_migrate_conn(i))
-			tcp_migrate_fds[n++] = tcp_migrate_fds[i];
+		if (!tcp_migrate_conn(i))
+			continue;
+		/* Not there if its state wasn't read: that's fine */
+		tcp_migrate_deaf(tcp_migrate_fds[i], false);
+		tcp_migrate_fds[n++] = tcp_migrate_fds[i];
 	}
 	if (n && repair_set(tcp_migrate_fds, n, TCP_REPAIR_OFF))
 		warn("Migration: repair helper failed, connections may stall");
