@@ -51,10 +51,11 @@ struct ctx;
 /* Flows at most in one stream: as many as the table holds */
 #define TCP_MIGRATE_FLOWS_MAX	FLOW_MAX
 
-/* How long a restored flow waits for the source to release its addresses,
- * in timer periods
+/* How long restored flows wait for the source to release their addresses,
+ * and how often they try meanwhile, in milliseconds
  */
-#define TCP_MIGRATE_RETRY_MAX	(10000 / TIMER_INTERVAL_MS)
+#define TCP_MIGRATE_RETRY_MS		10000
+#define TCP_MIGRATE_RETRY_PERIOD_MS	2
 
 /**
  * struct tcp_migrate_rec - The fixed record of a flow
