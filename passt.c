@@ -142,6 +142,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
+	tcp_migrate_timer(c);
 	ndp_timer(c);
 }
 
