@@ -604,6 +604,8 @@ int migrate_source(struct ctx *c, int fd)
 		return EINVAL;
 	}
 
+	info("Migration: saving, version %u", v->version);
+
 	/* A stream we write is readable as its own version only */
 	put_be64(header, MIGRATE_MAGIC);
 	put_be32(header + 8, v->version);
@@ -744,6 +746,7 @@ int migrate_target(struct ctx *c, int fd)
 	const struct migrate_stage *s;
 	int rc;
 
+	info("Migration: loading");
 	rc = migrate_header_read(fd, &v);
 	if (rc) {
 		if (rc == EIO)

@@ -569,6 +569,8 @@ static void tcp_restore_resume(struct ctx *c, const unsigned *ready, size_t n)
 			tcp_restore_fail(c, p, NULL, strerror(err));
 			continue;
 		}
+		if (!rc)
+			tcp_migrate_reuse(p->fd);
 		err = rc ? rc : tcp_restore_sock_finish(p, &e);
 		if (err) {
 			tcp_restore_fail(c, p, &r, strerror(err));
