@@ -70,7 +70,7 @@ SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
 export EXTRA_SYSCALLS
 
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf soak demo FORCE
+	perf soak demo interop FORCE
 
 all: passt passt-repair
 
@@ -139,6 +139,16 @@ check: passt passt.test passt-repair passt-repair.test tools units
 
 perf: passt tools
 	sh test/perf/run
+
+# Live migrations with upstream passt, both ways, and its repair helper
+# against ours (not part of make check): PEER is the directory of an
+# upstream build, passt and passt-repair
+interop: passt passt-repair passt-repair.test tools
+	@test -x "$(PEER)/passt" && test -x "$(PEER)/passt-repair" || \
+		{ echo "make interop PEER=DIR: DIR/passt, DIR/passt-repair"; \
+		  exit 1; }
+	PEER="$(abspath $(PEER))" GROUPS_DIR=test/interop sh test/run
+	PEER_REPAIR="$(abspath $(PEER))/passt-repair" sh test/run 46-repair
 
 # The fault cases of make check in a loop, for SOAK_SECONDS (an hour)
 soak: passt tools

@@ -41,7 +41,6 @@ OBS6=2001:db8:1::50
 F_OBS6=2001:0db8:0001:0000:0000:0000:0000:0050
 GUEST_MAC=00:00:5e:00:53:01
 F_GUEST_LL=fe80:0000:0000:0000:0200:5eff:fe00:5301
-TS="${TOOLS}/tcpstream"
 CTL="${TOOLS}/migrate-ctl"
 OPTS="-t 5000 -t 5001 -t 5002"
 
@@ -60,97 +59,6 @@ ns_guest ip route add default via "${GW4}" &&
 ns_guest ip -6 route add default via "${GW6}" ||
 	{ t_fail setup "can't configure the namespaces"; exit 1; }
 t_wait_for 50 ns_dad_done "${NS_GUEST}"
-
-# ms_bg() - Run tcpstream in a namespace in the background, output to a
-# file in ${STATE}; sets BG_PID
-# $1:	Namespace
-# $2:	Output name
-# $@:	tcpstream arguments, after the name
-ms_bg() {
-	__ns="$1" __out="${STATE}/$2.out"
-	shift 2
-	: >"${__out}"
-	timeout 60 ip netns exec "${__ns}" "${TS}" "$@" >"${__out}" 2>&1 &
-	BG_PID=$!
-}
-
-# ms_listening() - Wait until a tcpstream server listens
-# $1:	Output name
-ms_listening() {
-	t_wait_for 50 grep -q listening "${STATE}/$1.out"
-}
-
-# ms_lines() - One kind of digest lines of a tcpstream output, sorted
-# $1:	Output name
-# $2:	sent or read
-ms_lines() {
-	grep "^$2 " "${STATE}/$1.out" | cut -d' ' -f2,3 | sort
-}
-
-# ms_same() - Succeed if two ends finished, and what each sent the other
-# read, every byte, in order
-# $1:	Output name of one end
-# $2:	Output name of the other end
-# $3:	Bytes each connection sends, at least, from both ends
-ms_same() {
-	grep -q '^done' "${STATE}/$1.out" && grep -q '^done' "${STATE}/$2.out" &&
-	[ "$(ms_lines "$1" sent)" = "$(ms_lines "$2" read)" ] &&
-	[ "$(ms_lines "$2" sent)" = "$(ms_lines "$1" read)" ] &&
-	! ms_lines "$1" read | awk -v min="$3" '$1 < min { exit 1 }' |
-		grep -q . && [ -n "$(ms_lines "$1" read)" ]
-}
-
-# ms_check() - Record a test: the two ends of some streams agree
-# $1:	Test name
-# $2, $3, $4:	As ms_same()
-ms_check() {
-	if ms_same "$2" "$3" "$4"; then
-		t_ok "$1"
-	else
-		t_fail "$1" "$(cat "${STATE}/$2.out" "${STATE}/$3.out" |
-			grep -v '^\(sent\|read\) ' | tr '\n' ' ')"
-	fi
-}
-
-# ms_wait() - Wait for background processes
-# $@:	PIDs
-ms_wait() {
-	for __p in "$@"; do
-		wait "${__p}" 2>/dev/null
-	done
-}
-
-# ms_do() - Run a step in this shell (it may start or end processes), and
-# record whether it succeeded
-# $1:	Test name
-# $@:	Command and arguments, after the name
-ms_do() {
-	__name="$1"
-	shift
-	if "$@"; then
-		t_ok "${__name}"
-	else
-		t_fail "${__name}" "$* failed"
-	fi
-}
-
-# ms_log_ms() - Milliseconds between the first line of a daemon's log with
-# one string and the last line with another, by the log's own clock
-# $1:	Daemon: a or b
-# $2:	String on the first line
-# $3:	String on the last line
-ms_log_ms() {
-	awk -v a="$2" -v b="$3" 'index($0, a) && t0 == "" { t0 = $1 }
-		index($0, b) { t1 = $1 }
-		END { printf "%d", (t1 - t0) * 1000 }' "${STATE}/$1.log"
-}
-
-# ms_has() - Succeed if text has a line matching a pattern
-# $1:	Text
-# $2:	Basic regular expression
-ms_has() {
-	printf '%s\n' "$1" | grep -q -- "$2"
-}
 
 # ms_in_flight() - Succeed if a decoded stream has queued bytes in some
 # connection's socket
@@ -336,7 +244,7 @@ many_c=${BG_PID}
 t_wait_for 100 grep -q "ready 500" "${STATE}/many-c.out"
 start=$(date +%s%N)
 ms_do many-switch mp_switch
-t_wait_for 100 test "$(mp_log_count b 'restored [')" -ge 500
+t_wait_for 100 mp_log_at_least b 'restored [' 500
 end=$(date +%s%N)
 t_expect_eq many-restored "$(mp_log_count b 'restored [')" 500
 echo "# 500 idle connections: switch $(((end - start) / 1000000)) ms from" \
@@ -449,3 +357,142 @@ ms_wait "${cl_g}" "${cl_n}"
 ms_check cancel-ports-again cl-n cl-g 1000
 t_check cancel-target-untouched test ! -s "${STATE}/vb.log"
 mp_stop
+
+# 9. Broken streams with connections, through the front end: refused, the
+# target unchanged. A stream of one connection with small queues, made from
+# the saved stream of test 2.
+
+# ms_byte() - A byte of a file, in decimal
+# $1:	File
+# $2:	Offset
+ms_byte() {
+	od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' '
+}
+
+# ms_be32() - Four bytes, big-endian, as printf(1) escapes
+# $1:	Value
+ms_be32() {
+	printf '\\%03o\\%03o\\%03o\\%03o' $(($1 >> 24 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255))
+}
+
+# ms_part() - Bytes of a file
+# $1:	File
+# $2:	Offset
+# $3:	Length
+ms_part() {
+	dd if="$1" bs=1 skip="$2" count="$3" 2>/dev/null
+}
+
+# ms_one() - A stream of the first connection of a saved one, its send
+# queue SNDQ bytes (NOTSENT of them not sent) and its receive queue 16
+# bytes, with a connection count and a TCP state of our choice
+# $1:	Saved stream
+# $2:	Connection count written
+# $3:	TCP state written
+# $4:	SNDQ
+# $5:	NOTSENT
+# $6:	Send queue bytes written, SNDQ if not given
+ms_one() {
+	__n=$(ms_byte "$1" 16)
+	__off=$((17 + 18 * __n + 6))
+	__cnt=$(($(ms_byte "$1" $((__off + 3))) + 256 * $(ms_byte "$1" \
+		$((__off + 2)))))
+	__ext=$((__off + 4 + __cnt * 112))
+	head -c "${__off}" "$1"
+	printf "$(ms_be32 "$2")"
+	ms_part "$1" $((__off + 4)) 112
+	ms_part "$1" "${__ext}" 8
+	printf "$(ms_be32 "$4")$(ms_be32 "$5")$(ms_be32 16)"
+	ms_part "$1" $((__ext + 20)) 30
+	printf "\\$(printf '%03o' "$3")"
+	ms_part "$1" $((__ext + 51)) 1
+	head -c "${6:-$4}" /dev/zero
+	printf 'received queue16'
+}
+
+# ms_load() - Load a stream into the test's target through the front end
+# $1:	Stream
+ms_load() {
+	ip netns exec "${NS_GUEST}" "${TOOLS}/vubridge" --load "$1" \
+		"${STATE}/c.sock" >/dev/null 2>&1
+}
+
+# ms_refused() - Record a test: a stream is refused
+# $1:	Test name
+# $2:	Stream
+ms_refused() {
+	if ms_load "$2"; then
+		t_fail "$1" "accepted"
+	else
+		t_ok "$1"
+	fi
+}
+
+mp_daemon c ${OPTS} --migrate-ctl "${STATE}/c.ctl" ||
+	{ t_fail setup "daemon did not start"; exit 1; }
+ip netns exec "${NS_HOST}" "${BASE_DIR}/passt-repair" \
+	"${STATE}/c.sock.repair" >/dev/null 2>&1 &
+c_helper=$!
+t_wait_for 50 mp_log_has c "Repair helper connected"
+"${CTL}" "${STATE}/c.ctl" save "${STATE}/c-before"
+
+one="${STATE}/one.state"
+ms_one "${STATE}/live.state" 1 1 10 4 >"${one}"
+t_check one-well-formed mig_decode "${one}"
+len=$(wc -c <"${one}")
+accepted=0
+i=0
+while [ "${i}" -lt "${len}" ]; do
+	head -c "${i}" "${one}" >"${STATE}/cut.state"
+	ms_load "${STATE}/cut.state" && accepted=$((accepted + 1))
+	i=$((i + 1))
+done
+t_expect_eq every-truncation-refused "${accepted}" 0
+ms_one "${STATE}/live.state" 2 1 10 4 >"${STATE}/count.state"
+ms_refused count-beyond-data "${STATE}/count.state"
+ms_one "${STATE}/live.state" 1 1 10 11 >"${STATE}/notsent.state"
+ms_refused notsent-beyond-queue "${STATE}/notsent.state"
+for st in 2 3 6 7 10 12 255; do
+	ms_one "${STATE}/live.state" 1 "${st}" 10 4 >"${STATE}/st.state"
+	ms_refused "unknown-state-${st}" "${STATE}/st.state"
+done
+# A queue just beyond the limit: refused before its bytes are read
+ms_one "${STATE}/live.state" 1 1 67108865 0 0 >"${STATE}/long.state"
+ms_refused queue-too-long "${STATE}/long.state"
+"${CTL}" "${STATE}/c.ctl" save "${STATE}/c-after"
+t_check refused-target-unchanged cmp "${STATE}/c-before" "${STATE}/c-after"
+t_check refused-target-no-flow test "$(mp_log_count c 'restored [')" -eq 0
+t_check one-accepted ms_load "${one}"
+ns_kill "${c_helper}"
+ns_kill "${MP_C_PID}"
+
+# 10. A stream upstream passt saved with four live connections (test/data):
+# our target takes it, its addresses, and restores the connections in
+# repair mode. Their peers are gone since (the stream was made once, by
+# make interop): the first segment each restored socket sends draws a RST
+# from the remote host, and each connection is reset, alone, the guest
+# told; the daemon carries on.
+
+UPSTREAM="${BASE_DIR}/test/data/upstream-v2-tcp.bin"
+up=$(mig_decode "${UPSTREAM}")
+t_check upstream-decoded ms_has "${up}" "^flows 4$"
+mp_daemon d ${OPTS} --migrate-ctl "${STATE}/d.ctl" ||
+	{ t_fail setup "daemon did not start"; exit 1; }
+ip netns exec "${NS_HOST}" "${BASE_DIR}/passt-repair" \
+	"${STATE}/d.sock.repair" >/dev/null 2>&1 &
+d_helper=$!
+t_wait_for 50 mp_log_has d "Repair helper connected"
+t_check upstream-accepted ip netns exec "${NS_GUEST}" "${TOOLS}/vubridge" \
+	--load "${UPSTREAM}" "${STATE}/d.sock"
+t_check upstream-flows-in-repair mp_log_has d \
+	"Repair helper: TCP_REPAIR 1 on 4 sockets"
+t_check upstream-restored t_wait_for 30 mp_log_at_least d 'restored [' 4
+t_check upstream-peers-gone t_wait_for 30 mp_log_at_least d \
+	'Connection reset by peer [' 4
+"${CTL}" "${STATE}/d.ctl" save "${STATE}/d-snap"
+t_check upstream-addresses ms_has "$(mig_decode "${STATE}/d-snap")" \
+	" ${OBS4}/32 .*OBSERVED$"
+t_check upstream-target-alive ns_running "${MP_D_PID}"
+ns_kill "${d_helper}"
+ns_kill "${MP_D_PID}"

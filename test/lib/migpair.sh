@@ -13,7 +13,11 @@
 # root it has CAP_NET_ADMIN).
 #
 # Source it after ns.sh, with FRONTEND=vhost-user, and call ns_create first.
+# MP_PASST_a and MP_PASST_b, if set, are the daemons to run as source and
+# target, MP_REPAIR_a and MP_REPAIR_b their helpers (make interop runs
+# upstream passt's there); by default, ours.
 
+TS="${TOOLS}/tcpstream"
 MP_A_PID=
 MP_B_PID=
 MP_RA_PID=
@@ -29,8 +33,9 @@ MP_VB_PID=
 mp_daemon() {
 	__n="$1"
 	shift
+	eval "__bin=\${MP_PASST_$__n:-\${PASST}}"
 	rm -f "${STATE}/$__n.sock"
-	ip netns exec "${NS_HOST}" "${PASST}" -f -d --vhost-user \
+	ip netns exec "${NS_HOST}" "${__bin}" -f -d --vhost-user \
 		-s "${STATE}/$__n.sock" "$@" >"${STATE}/$__n.log" 2>&1 &
 	eval "MP_$(echo "$__n" | tr a-z A-Z)_PID=$!"
 	t_wait_for 50 test -S "${STATE}/$__n.sock"
@@ -41,10 +46,13 @@ mp_daemon() {
 # $1:	Name of the daemon: a or b
 # Sets MP_RA_PID or MP_RB_PID.
 mp_helper() {
-	ip netns exec "${NS_HOST}" "${BASE_DIR}/passt-repair" \
-		"${STATE}/$1.sock.repair" >"${STATE}/r$1.log" 2>&1 &
+	eval "__bin=\${MP_REPAIR_$1:-\${BASE_DIR}/passt-repair}"
+	ip netns exec "${NS_HOST}" "${__bin}" "${STATE}/$1.sock.repair" \
+		>"${STATE}/r$1.log" 2>&1 &
 	eval "MP_R$(echo "$1" | tr a-z A-Z)_PID=$!"
-	t_wait_for 50 grep -q "Repair helper connected" "${STATE}/$1.log"
+	# Ours says the first, upstream passt the second
+	t_wait_for 50 grep -Eq "Repair helper connected|TCP_REPAIR helper" \
+		"${STATE}/$1.log"
 }
 
 # mp_start() - Start both daemons, the source first, with their helpers,
@@ -109,6 +117,15 @@ mp_log_count() {
 	grep -cF -- "$2" "${STATE}/$1.log"
 }
 
+# mp_log_at_least() - Succeed if a daemon's log has at least some lines
+# with a fixed string
+# $1:	Daemon: a or b
+# $2:	String
+# $3:	Number of lines
+mp_log_at_least() {
+	[ "$(mp_log_count "$1" "$2")" -ge "$3" ]
+}
+
 # mp_log_has() - Succeed if a daemon's log has a line with a fixed string
 # $1:	Daemon: a or b
 # $2:	String
@@ -124,4 +141,97 @@ mp_stop() {
 	done
 	MP_VA_PID= MP_VB_PID= MP_A_PID= MP_B_PID= MP_RA_PID= MP_RB_PID=
 	rm -f "${STATE}/state" "${STATE}/va.log" "${STATE}/vb.log"
+}
+
+# Streams across a migration, with test/tools/tcpstream
+
+# ms_bg() - Run tcpstream in a namespace in the background, output to a
+# file in ${STATE}; sets BG_PID
+# $1:	Namespace
+# $2:	Output name
+# $@:	tcpstream arguments, after the name
+ms_bg() {
+	__ns="$1" __out="${STATE}/$2.out"
+	shift 2
+	: >"${__out}"
+	timeout 60 ip netns exec "${__ns}" "${TS}" "$@" >"${__out}" 2>&1 &
+	BG_PID=$!
+}
+
+# ms_listening() - Wait until a tcpstream server listens
+# $1:	Output name
+ms_listening() {
+	t_wait_for 50 grep -q listening "${STATE}/$1.out"
+}
+
+# ms_lines() - One kind of digest lines of a tcpstream output, sorted
+# $1:	Output name
+# $2:	sent or read
+ms_lines() {
+	grep "^$2 " "${STATE}/$1.out" | cut -d' ' -f2,3 | sort
+}
+
+# ms_same() - Succeed if two ends finished, and what each sent the other
+# read, every byte, in order
+# $1:	Output name of one end
+# $2:	Output name of the other end
+# $3:	Bytes each connection sends, at least, from both ends
+ms_same() {
+	grep -q '^done' "${STATE}/$1.out" && grep -q '^done' "${STATE}/$2.out" &&
+	[ "$(ms_lines "$1" sent)" = "$(ms_lines "$2" read)" ] &&
+	[ "$(ms_lines "$2" sent)" = "$(ms_lines "$1" read)" ] &&
+	! ms_lines "$1" read | awk -v min="$3" '$1 < min { exit 1 }' |
+		grep -q . && [ -n "$(ms_lines "$1" read)" ]
+}
+
+# ms_check() - Record a test: the two ends of some streams agree
+# $1:	Test name
+# $2, $3, $4:	As ms_same()
+ms_check() {
+	if ms_same "$2" "$3" "$4"; then
+		t_ok "$1"
+	else
+		t_fail "$1" "$(cat "${STATE}/$2.out" "${STATE}/$3.out" |
+			grep -v '^\(sent\|read\) ' | tr '\n' ' ')"
+	fi
+}
+
+# ms_wait() - Wait for background processes
+# $@:	PIDs
+ms_wait() {
+	for __p in "$@"; do
+		wait "${__p}" 2>/dev/null
+	done
+}
+
+# ms_do() - Run a step in this shell (it may start or end processes), and
+# record whether it succeeded
+# $1:	Test name
+# $@:	Command and arguments, after the name
+ms_do() {
+	__name="$1"
+	shift
+	if "$@"; then
+		t_ok "${__name}"
+	else
+		t_fail "${__name}" "$* failed"
+	fi
+}
+
+# ms_log_ms() - Milliseconds between the first line of a daemon's log with
+# one string and the last line with another, by the log's own clock
+# $1:	Daemon: a or b
+# $2:	String on the first line
+# $3:	String on the last line
+ms_log_ms() {
+	awk -v a="$2" -v b="$3" 'index($0, a) && t0 == "" { t0 = $1 }
+		index($0, b) { t1 = $1 }
+		END { printf "%d", (t1 - t0) * 1000 }' "${STATE}/$1.log"
+}
+
+# ms_has() - Succeed if text has a line matching a pattern
+# $1:	Text
+# $2:	Basic regular expression
+ms_has() {
+	printf '%s\n' "$1" | grep -q -- "$2"
 }
