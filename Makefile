@@ -131,7 +131,13 @@ test/tools/tapbridge: test/tools/tapbridge.c test/tools/vnet_hdr.c \
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
 
-tools: $(TOOLS)
+# tcpstream for the test guest, whose initramfs holds no C library
+test/tools/tcpstream.static: test/tools/tcpstream.c test/tools/tool.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $< 2>&1 | \
+		grep -v "getaddrinfo\|in function" >&2 || true
+	@test -x $@
+
+tools: $(TOOLS) test/tools/tcpstream.static
 units: $(UNITS)
 
 check: passt passt.test passt-repair passt-repair.test tools units
@@ -192,4 +198,5 @@ clang-tidy: $(SYSCALLS_H) $(REPAIR_SYSCALLS_H)
 clean:
 	rm -f passt passt.test passt-repair passt-repair.test *.o \
 		$(SYSCALLS_H) $(SYSCALLS_H).tmp $(REPAIR_SYSCALLS_H) \
-		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS)
+		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS) \
+		test/tools/tcpstream.static

@@ -716,6 +716,38 @@ void migrate_source_done(struct ctx *c)
 	tcp_migrate_release(c);
 }
 
+/* Source: exit once the sockets released are closed (--migrate-exit) */
+static bool migrate_exit_pending;
+
+/**
+ * migrate_source_exit() - A committed migration went through, and the
+ *			   daemon exits (--migrate-exit): release what the
+ *			   migration carried away, then end the main loop
+ * @c:		Execution context
+ *
+ * Released sockets stay a moment, for a target on this host: the main
+ * loop ends once they are closed, see migrate_timer().
+ */
+void migrate_source_exit(struct ctx *c)
+{
+	migrate_source_done(c);
+	migrate_exit_pending = true;
+	migrate_timer(c);
+}
+
+/**
+ * migrate_timer() - Periodic work of a migration: released sockets close
+ *		     in time, and the daemon exits after them if asked to
+ * @c:		Execution context, with the current time
+ */
+void migrate_timer(struct ctx *c)
+{
+	if (!tcp_migrate_timer(c) && migrate_exit_pending) {
+		info("Migration: state saved, exiting (--migrate-exit)");
+		c->quit = true;
+	}
+}
+
 /**
  * migrate_frontend_new() - A new front end after a migration left: take the
  *			    ports of -t and -u again

@@ -34,6 +34,8 @@ int migrate_source(struct ctx *c, int fd);
 void migrate_source_commit(struct ctx *c);
 void migrate_source_cancel(struct ctx *c);
 void migrate_source_done(struct ctx *c);
+void migrate_source_exit(struct ctx *c);
+void migrate_timer(struct ctx *c);
 void migrate_frontend_new(struct ctx *c);
 int migrate_target(struct ctx *c, int fd);
 

@@ -27,6 +27,7 @@
 #include "isolation.h"
 #include "l2.h"
 #include "log.h"
+#include "migrate.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
 #include "repair.h"
@@ -142,7 +143,7 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
-	tcp_migrate_timer(c);
+	migrate_timer(c);
 	ndp_timer(c);
 }
 

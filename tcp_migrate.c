@@ -841,12 +841,15 @@ void tcp_migrate_release(struct ctx *c)
 /**
  * tcp_migrate_timer() - Close released sockets once their time is up
  * @c:		Execution context, with the current time
+ *
+ * Return: true while released sockets are still open
  */
-void tcp_migrate_timer(struct ctx *c)
+bool tcp_migrate_timer(struct ctx *c)
 {
 	if (tcp_migrate_grace &&
 	    timespec_diff_ms(&c->now, &tcp_migrate_grace_end) >= 0)
 		tcp_migrate_close_released(c);
+	return tcp_migrate_grace;
 }
 
 /**

@@ -131,7 +131,7 @@ struct tcp_migrate_ext {
 int tcp_migrate_save(struct ctx *c, int fd);
 void tcp_migrate_saved(struct ctx *c);
 void tcp_migrate_release(struct ctx *c);
-void tcp_migrate_timer(struct ctx *c);
+bool tcp_migrate_timer(struct ctx *c);
 void tcp_migrate_cancel(struct ctx *c);
 
 /* The records' format, for tcp_restore.c */

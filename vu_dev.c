@@ -1031,8 +1031,8 @@ int vu_set_device_state_fd(struct ctx *c, struct vu_msg *m,
  * @m:		Message
  * @r:		Reply: u64, 0 or the error
  *
- * With --migrate-exit, a source whose state was saved ends the main loop
- * once this reply is out.
+ * With --migrate-exit, a source whose state was saved lets go of what it
+ * carried away, and ends the main loop shortly after (migrate_source_exit()).
  *
  * Return: 0
  */
@@ -1043,8 +1043,8 @@ int vu_check_device_state(struct ctx *c, struct vu_msg *m,
 	vu_reply_u64(r, (uint64_t)vu_state_result);
 
 	if (vu_state_saved && !vu_state_result && c->migrate_exit) {
-		info("Migration: state saved, exiting (--migrate-exit)");
-		c->quit = true;
+		vu_state_saved = false;
+		migrate_source_exit(c);
 	}
 	return 0;
 }
