@@ -309,7 +309,9 @@ static void fwd_listen_walk(const struct ctx *c,
 					bound++;
 					continue;
 				}
-				if (!weak && c->vhost_user && rc == EADDRINUSE) {
+				/* A source on this host may hold it */
+				if (!weak && c->vhost_user &&
+				    rc == EADDRINUSE) {
 					later = true;
 					continue;
 				}
@@ -337,7 +339,8 @@ static void fwd_listen_walk(const struct ctx *c,
 			}
 		}
 
-		if (!(r->flags & FWD_WEAK) && bound < n * (r->last - r->first + 1U))
+		if (!(r->flags & FWD_WEAK) &&
+		    bound < n * (r->last - r->first + 1U))
 			fwd_listen_short = true;
 		if (weak && !again && n && !bound && !capped)
 			die("%s: can't listen on any port from %u to %u",

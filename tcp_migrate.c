@@ -422,7 +422,7 @@ bool tcp_migrate_fin_rcvd(uint8_t state)
 static int tcp_migrate_deaf(int s, bool deaf)
 {
 	int v = deaf ? 255 : 0;
-	union sockaddr_inany sa;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
 	socklen_t sl = sizeof(sa);
 
 	if (getsockname(s, &sa.sa, &sl))
