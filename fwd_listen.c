@@ -378,10 +378,15 @@ static void fwd_listen_walk(const struct ctx *c,
 void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
 		      uint8_t proto, fwd_listen_setup_fn setup)
 {
-	struct fwd_listen_kind *kind;
+	struct fwd_listen_kind *kind = fwd_listen_kinds;
 
-	ASSERT(fwd_listen_kinds_n < ARRAY_SIZE(fwd_listen_kinds));
-	kind = &fwd_listen_kinds[fwd_listen_kinds_n++];
+	/* One table per protocol: a new one replaces the old */
+	while (kind < fwd_listen_kinds + fwd_listen_kinds_n &&
+	       kind->proto != proto)
+		kind++;
+	ASSERT(kind < fwd_listen_kinds + ARRAY_SIZE(fwd_listen_kinds));
+	if (kind == fwd_listen_kinds + fwd_listen_kinds_n)
+		fwd_listen_kinds_n++;
 	kind->t = t;
 	kind->proto = proto;
 	kind->setup = setup;
