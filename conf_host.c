@@ -70,17 +70,16 @@ static bool conf_has_addr(const struct ctx *c, bool v4, uint8_t flags)
 }
 
 /**
- * conf_template_ifi() - Pick the template interface of a family
+ * conf_named_ifi() - Look up the interface the options name for a family
  * @c:		Execution context
  * @f:		Family
- * @af:		AF_INET or AF_INET6
  *
- * Return: interface index, 0 if the family has none
+ * Exits with 1 if the interface doesn't exist.
+ *
+ * Return: interface index, 0 if the options name none
  */
-static unsigned conf_template_ifi(const struct ctx *c,
-				  const struct fam_ctx *f, sa_family_t af)
+static unsigned conf_named_ifi(const struct ctx *c, const struct fam_ctx *f)
 {
-	union inany_addr gw;
 	unsigned ifi;
 
 	if (f->ifname[0]) {
@@ -98,6 +97,23 @@ static unsigned conf_template_ifi(const struct ctx *c,
 				  f == &c->ip4 ? '4' : '6', f->ifname_out);
 		return ifi;
 	}
+
+	return 0;
+}
+
+/**
+ * conf_template_ifi() - Pick the template interface of a family
+ * @f:		Family, @ifi set if the options name one
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: interface index, 0 if the family has none
+ */
+static unsigned conf_template_ifi(const struct fam_ctx *f, sa_family_t af)
+{
+	union inany_addr gw;
+
+	if (f->ifi)
+		return f->ifi;
 
 	return nl_default_route(af, 0, &gw);
 }
@@ -118,7 +134,7 @@ static void conf_template(struct ctx *c, struct fam_ctx *f, sa_family_t af,
 	unsigned ifi;
 	int n, i;
 
-	ifi = conf_template_ifi(c, f, af);
+	ifi = conf_template_ifi(f, af);
 	if (!ifi) {
 		f->enabled = user;
 		return;
@@ -349,6 +365,14 @@ void conf_host(struct ctx *c, int netmask)
 	struct fam_ctx *fams[] = { &c->ip4, &c->ip6 };
 	unsigned i;
 	int rc;
+
+	/* Before the netlink socket opens: a bad name must leave nothing
+	 * open, as conf_try() goes on after conf_fail()
+	 */
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
+		if (fams[i]->enabled)
+			fams[i]->ifi = conf_named_ifi(c, fams[i]);
+	}
 
 	rc = nl_open();
 	if (rc)

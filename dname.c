@@ -58,7 +58,9 @@ int dname_encode(const char *name, uint8_t *out, size_t size)
 {
 	size_t len = dname_text_len(name), off = 0, pos = 0;
 
-	if (!len || len + 2 > DNAME_WIRE_MAX || len + 2 > size)
+	/* A dot left at the end after the trailing one: an empty label */
+	if (!len || name[len - 1] == '.' || len + 2 > DNAME_WIRE_MAX ||
+	    len + 2 > size)
 		return -1;
 
 	while (pos < len) {

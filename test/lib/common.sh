@@ -8,8 +8,11 @@
 #   FAIL GROUP/NAME: reason
 #   skip GROUP/NAME: reason
 
-PASST="${BASE_DIR}/passt"
-TOOLS="${BASE_DIR}/test/tools"
+# Each may be set from outside: the sanitizer run (test/asan) gives its own
+# daemon and unit tests, the seed collector (test/fuzz/seeds) wrappers
+PASST="${PASST:-${BASE_DIR}/passt}"
+TOOLS="${TOOLS:-${BASE_DIR}/test/tools}"
+UNIT_DIR="${UNIT_DIR:-${BASE_DIR}/test/unit}"
 
 # t_ok() - Record a passed test
 # $1:	Test name

@@ -45,6 +45,8 @@ static void dname_invalid(void)
 	UNIT_CHECK(dname_encode(".", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode("a..test", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode(".test", out, sizeof(out)) == -1);
+	/* Found by fuzzing: the empty label before a trailing dot */
+	UNIT_CHECK(dname_encode("test..", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode(label64, out, sizeof(out)) == -1);
 	/* 63 bytes is the longest label */
 	strcpy(label64 + 63, ".test");
