@@ -174,7 +174,7 @@ static void check_search(const uint8_t *buf, size_t len, size_t room,
 				fail("a name that fits was left out");
 		}
 		if (i++ == c.search_count)
-			fail("a name in the list that wasn't in the search list");
+			fail("a name in the list that isn't in the search list");
 		ref_off += rl;
 	}
 

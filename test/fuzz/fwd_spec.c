@@ -133,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (t.count != before.count ||
 			    memcmp(t.rules, before.rules,
 				   sizeof(t.rules[0]) * t.count))
-				fail("a failed specification changed the table");
+				fail("a failed spec changed the table");
 		}
 		check_table(&t);
 	}

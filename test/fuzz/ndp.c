@@ -81,8 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	m[0] = (uint8_t)(ND_FIRST + type);
 	m[1] = 0;
-	len = 4 + fuzz_bytes(&in, m + 4,
-			     MIN(in.left, L2_MAX_LEN - frame_l4_off(false) - 4));
+	len = MIN(in.left, L2_MAX_LEN - frame_l4_off(false) - 4);
+	len = 4 + fuzz_bytes(&in, m + 4, len);
 	len = fuzz_guest_frame(&c, frame, &src, &dst, IPPROTO_ICMPV6,
 			       cfg & CFG_HOP_LIMIT ? 64 : 255, len);
 	if (pkt_parse(frame, len, &p))

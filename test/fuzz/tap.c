@@ -70,7 +70,7 @@ void ingress_frames(struct ctx *ctx, const struct iovec *frames, size_t n)
 		    stream_len - expect_off - HDR_LEN < flen ||
 		    memcmp(frames[i].iov_base, stream + expect_off + HDR_LEN,
 			   flen)) {
-			fprintf(stderr, "fuzz: frame at %zu handed over wrong\n",
+			fprintf(stderr, "fuzz: frame at %zu passed on wrong\n",
 				expect_off);
 			abort();
 		}
