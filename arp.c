@@ -15,6 +15,7 @@
 #include "arp.h"
 #include "ctx.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "pkt.h"

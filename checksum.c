@@ -90,22 +90,28 @@ uint16_t csum_fold(uint32_t sum)
 
 /**
  * csum_pseudo() - Running sum of an IPv4 or IPv6 pseudo-header
+ * @v4:		IPv4 pseudo-header (RFC 768, RFC 9293 3.1), from the last
+ *		four bytes of each address; otherwise IPv6 (RFC 8200, 8.1),
+ *		from all sixteen
  * @src:	Source address
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @proto:	Transport protocol
  * @l4_len:	Transport header and payload length
  *
+ * The family is the caller's, never guessed from an address: two addresses
+ * can't disagree about it.
+ *
  * Return: running sum
  */
-uint32_t csum_pseudo(const union inany_addr *src, const union inany_addr *dst,
-		     uint8_t proto, size_t l4_len)
+uint32_t csum_pseudo(bool v4, const union inany_addr *src,
+		     const union inany_addr *dst, uint8_t proto, size_t l4_len)
 {
 	uint8_t tail[8] = { 0 };
 	uint32_t sum;
 
-	if (inany_v4(src)) {
-		sum = csum_partial(inany_v4(src), 4, 0);
-		sum = csum_partial(inany_v4(dst), 4, sum);
+	if (v4) {
+		sum = csum_partial(&src->v4mapped.a4, 4, 0);
+		sum = csum_partial(&dst->v4mapped.a4, 4, sum);
 		tail[1] = proto;
 		put_be16(tail + 2, (uint16_t)l4_len);
 		return csum_partial(tail, 4, sum);
@@ -120,6 +126,7 @@ uint32_t csum_pseudo(const union inany_addr *src, const union inany_addr *dst,
 
 /**
  * csum_l4() - Transport checksum over a pseudo-header and one buffer
+ * @v4:		IPv4 pseudo-header, as for csum_pseudo()
  * @src:	Source address
  * @dst:	Destination address
  * @proto:	Transport protocol
@@ -128,16 +135,18 @@ uint32_t csum_pseudo(const union inany_addr *src, const union inany_addr *dst,
  *
  * Return: checksum to store
  */
-uint16_t csum_l4(const union inany_addr *src, const union inany_addr *dst,
-		 uint8_t proto, const void *l4, size_t l4_len)
+uint16_t csum_l4(bool v4, const union inany_addr *src,
+		 const union inany_addr *dst, uint8_t proto, const void *l4,
+		 size_t l4_len)
 {
-	uint32_t sum = csum_pseudo(src, dst, proto, l4_len);
+	uint32_t sum = csum_pseudo(v4, src, dst, proto, l4_len);
 
 	return csum_fold(csum_partial(l4, l4_len, sum));
 }
 
 /**
  * csum_l4_iov() - Transport checksum over a pseudo-header and buffers
+ * @v4:		IPv4 pseudo-header, as for csum_pseudo()
  * @src:	Source address
  * @dst:	Destination address
  * @proto:	Transport protocol
@@ -147,8 +156,9 @@ uint16_t csum_l4(const union inany_addr *src, const union inany_addr *dst,
  *
  * Return: checksum to store
  */
-uint16_t csum_l4_iov(const union inany_addr *src, const union inany_addr *dst,
-		     uint8_t proto, const struct iovec *iov, size_t n)
+uint16_t csum_l4_iov(bool v4, const union inany_addr *src,
+		     const union inany_addr *dst, uint8_t proto,
+		     const struct iovec *iov, size_t n)
 {
 	size_t i, len = 0;
 	uint32_t sum;
@@ -156,7 +166,7 @@ uint16_t csum_l4_iov(const union inany_addr *src, const union inany_addr *dst,
 	for (i = 0; i < n; i++)
 		len += iov[i].iov_len;
 
-	sum = csum_pseudo(src, dst, proto, len);
+	sum = csum_pseudo(v4, src, dst, proto, len);
 	for (i = 0; i < n; i++)
 		sum = csum_partial(iov[i].iov_base, iov[i].iov_len, sum);
 

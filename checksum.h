@@ -6,6 +6,7 @@
 #ifndef CHECKSUM_H
 #define CHECKSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -14,11 +15,13 @@
 
 uint32_t csum_partial(const void *buf, size_t len, uint32_t init);
 uint16_t csum_fold(uint32_t sum);
-uint32_t csum_pseudo(const union inany_addr *src, const union inany_addr *dst,
-		     uint8_t proto, size_t l4_len);
-uint16_t csum_l4(const union inany_addr *src, const union inany_addr *dst,
-		 uint8_t proto, const void *l4, size_t l4_len);
-uint16_t csum_l4_iov(const union inany_addr *src, const union inany_addr *dst,
-		     uint8_t proto, const struct iovec *iov, size_t n);
+uint32_t csum_pseudo(bool v4, const union inany_addr *src,
+		     const union inany_addr *dst, uint8_t proto, size_t l4_len);
+uint16_t csum_l4(bool v4, const union inany_addr *src,
+		 const union inany_addr *dst, uint8_t proto, const void *l4,
+		 size_t l4_len);
+uint16_t csum_l4_iov(bool v4, const union inany_addr *src,
+		     const union inany_addr *dst, uint8_t proto,
+		     const struct iovec *iov, size_t n);
 
 #endif /* CHECKSUM_H */

@@ -18,7 +18,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "conf.h"
 #include "conf_host.h"
 #include "ctx.h"
+#include "dname.h"
 #include "fwd.h"
 #include "fwd_spec.h"
 #include "log.h"
@@ -205,52 +205,6 @@ struct conf_args {
 #define CONF_ADDR_ALLOW_LINKLOCAL	(1U << 1)
 
 /**
- * struct conf_catch - Where conf_fail() goes while conf_try() runs
- * @env:	Jump back into conf_try()
- * @msg:	The message
- */
-struct conf_catch {
-	jmp_buf env;
-	char msg[BUFSIZ];
-};
-
-/* Set while conf_try() runs: checks fail from deep inside the parsers, and
- * a jump back spares every one of them an error path of its own
- */
-static struct conf_catch *conf_catch;
-
-/**
- * conf_fail() - Report a bad command line in one line and exit with 1, or
- *		 hand the line back to conf_try()
- * @fmt:	Format string, then arguments
- *
- * Nothing has been opened or created when this is called.
- */
-void conf_fail(const char *fmt, ...)
-{
-	char msg[BUFSIZ], *p;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-
-	/* Arguments quoted in the message must not break it into lines */
-	for (p = msg; *p; p++) {
-		if (iscntrl((unsigned char)*p))
-			*p = '?';
-	}
-
-	if (conf_catch) {
-		memcpy(conf_catch->msg, msg, sizeof(msg));
-		longjmp(conf_catch->env, 1);
-	}
-
-	fprintf(stderr, "passt: %s\n", msg);
-	exit(EXIT_FAILURE);
-}
-
-/**
  * conf_usage() - Print the option summary
  * @f:		Where to print it
  */
@@ -419,31 +373,12 @@ static void conf_ifname(const char *opt, const char *arg, char *dst)
  */
 static void conf_name(const char *opt, const char *arg, char *dst)
 {
-	size_t len = strlen(arg), label = 0, i;
+	const char *why = dname_check(arg);
 
-	if (!len || len > DOMAIN_NAME_MAX - 1)
-		conf_fail("%s: name must have 1 to %d characters", opt,
-			  DOMAIN_NAME_MAX - 1);
+	if (why)
+		conf_fail("%s: '%s' %s", opt, arg, why);
 
-	for (i = 0; i <= len; i++) {
-		unsigned char ch = (unsigned char)arg[i];
-
-		if (ch == '.' || !ch) {
-			/* Empty labels are invalid, except a final dot */
-			if (!label && !(ch == '.' && i == len - 1 && i))
-				conf_fail("%s: '%s' has an empty label", opt,
-					  arg);
-			label = 0;
-			continue;
-		}
-		if (!isalnum(ch) && ch != '-' && ch != '_')
-			conf_fail("%s: invalid character in '%s'", opt, arg);
-		if (++label > 63)
-			conf_fail("%s: label longer than 63 characters in '%s'",
-				  opt, arg);
-	}
-
-	memcpy(dst, arg, len + 1);
+	memcpy(dst, arg, strlen(arg) + 1);
 }
 
 /**
@@ -1332,11 +1267,10 @@ int conf_try(struct ctx *c, int argc, char **argv, char *err, size_t err_len)
 	memset(c->guest_mac, 0xff, sizeof(c->guest_mac));
 
 	if (setjmp(fail_to.env)) {
-		conf_catch = NULL;
 		snprintf(err, err_len, "%s", fail_to.msg);
 		return CONF_BAD;
 	}
-	conf_catch = &fail_to;
+	conf_fail_catch(&fail_to);
 
 	rc = conf_parse(c, &args, argc, argv);
 	if (!rc) {
@@ -1349,7 +1283,7 @@ int conf_try(struct ctx *c, int argc, char **argv, char *err, size_t err_len)
 		conf_finish(c, &args);
 	}
 
-	conf_catch = NULL;
+	conf_fail_catch(NULL);
 	return rc;
 }
 

@@ -15,7 +15,5 @@ struct ctx;
 
 int conf_try(struct ctx *c, int argc, char **argv, char *err, size_t err_len);
 void conf(struct ctx *c, int argc, char **argv);
-void conf_fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
 
 #endif /* CONF_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* conf_host.c - defaults taken from the host: template interface, its
  * addresses and gateway, DNS servers and search list, and the start-up
- * summary of the configuration
+ * summary of the configuration; and conf_fail(), how both halves report a
+ * bad command line
  *
  * Per family, the template interface is -i, else --outbound-if4/6, else
  * the interface of the default route. Unless -a gave the family an address,
@@ -10,13 +11,14 @@
  * the command line set is never overridden here.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "conf_host.h"
 #include "ctx.h"
 #include "fwd.h"
@@ -24,6 +26,55 @@
 #include "netlink.h"
 
 #define RESOLV_CONF		"/etc/resolv.conf"
+
+/* Set while conf_try() runs: checks fail from deep inside the parsers, and
+ * a jump back spares every one of them an error path of its own
+ */
+static struct conf_catch *conf_catch;
+
+/**
+ * conf_fail_catch() - Make conf_fail() jump instead of exiting, or stop
+ * @to:		Where to jump, with the message, NULL to exit again
+ */
+void conf_fail_catch(struct conf_catch *to)
+{
+	conf_catch = to;
+}
+
+/**
+ * conf_fail() - Report a bad command line in one line and exit with 1, or
+ *		 hand the line to conf_try() if it set a catch
+ * @fmt:	Format string, then arguments
+ *
+ * Nothing has been opened or created when this is called. It lives here,
+ * below conf.c, as both halves of the configuration report with it.
+ */
+void conf_fail(const char *fmt, ...)
+{
+	char msg[BUFSIZ], *p;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	/* Arguments quoted in the message must not break it into lines */
+	for (p = msg; *p; p++) {
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	}
+
+	if (conf_catch) {
+		struct conf_catch *to = conf_catch;
+
+		conf_catch = NULL;
+		memcpy(to->msg, msg, sizeof(msg));
+		longjmp(to->env, 1);
+	}
+
+	fprintf(stderr, "passt: %s\n", msg);
+	exit(EXIT_FAILURE);
+}
 
 /**
  * conf_fam_name() - Name of a family, for messages

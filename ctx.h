@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <time.h>
 
-#include "fwd.h"
+#include "fwd_types.h"
 #include "inany.h"
 #include "util.h"
 
@@ -115,6 +115,8 @@ struct fam_ctx {
  * @migrate_ctl_path:	Test interface for migration, empty if none
  * @epollfd:		The epoll instance
  * @now:		Time of the current main loop pass (CLOCK_MONOTONIC)
+ * @quit:		Set by a handler to end the main loop after this pass
+ *			(the last client left): main() then cleans up
  * @l2:			Front end operations, set by the front end
  */
 struct ctx {
@@ -173,6 +175,7 @@ struct ctx {
 
 	int epollfd;
 	struct timespec now;
+	bool quit;
 	const struct l2_ops *l2;
 };
 

@@ -19,6 +19,7 @@
 #include "dhcp.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "pkt.h"
@@ -461,8 +462,8 @@ static void dhcp_reply(struct ctx *c, const struct pkt *p, const uint8_t *m,
 	}
 
 	dhcp_reply_dst(m, r, type, &dst);
-	len = frame_udp(c, frame, p->src_mac, &c->ip4.gw, DHCP_SERVER_PORT,
-			&dst, DHCP_CLIENT_PORT, len);
+	len = frame_udp(c, frame, p->src_mac, true, &c->ip4.gw,
+			DHCP_SERVER_PORT, &dst, DHCP_CLIENT_PORT, len);
 	l2_send_single(c, frame, len);
 }
 

@@ -17,6 +17,7 @@
 #include "dhcpv6.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "pkt.h"
@@ -603,7 +604,7 @@ bool dhcpv6_handle(struct ctx *c, const struct pkt *p)
 		dhcpv6_put_config(c, &o, &msg);
 
 	l2_send_single(c, frame,
-		       frame_udp(c, frame, p->src_mac,
+		       frame_udp(c, frame, p->src_mac, false,
 				 &c->ip6.our_ll, DHCPV6_SERVER_PORT,
 				 &p->src, DHCPV6_CLIENT_PORT, o.len));
 	return true;

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* dname.c - domain names in DNS wire format (RFC 1035, 3.1 and 4.1.4): a
+/* dname.c - domain names: the one check of their text form, for options
+ * and for what we encode, and DNS wire format (RFC 1035, 3.1 and 4.1.4): a
  * sequence of length-prefixed labels ending with the empty root label, and,
  * where the carrier allows it (DHCP option 119, RFC 3397), suffixes replaced
  * by pointers to an earlier copy
  */
 
+#include <ctype.h>
 #include <strings.h>
 
 #include "ctx.h"
@@ -17,7 +19,7 @@
 #define DNAME_PTR_FLAG		0xc0
 
 /**
- * dname_text_len() - Length of a name's text without a trailing dot
+ * dname_text_len() - Length of a name's text without one final dot
  * @name:	Name, text form
  *
  * Return: length
@@ -34,7 +36,7 @@ static size_t dname_text_len(const char *name)
 /**
  * dname_label_len() - Length of the first label of a name
  * @name:	Name, text form
- * @len:	Length of @name, trailing dot excluded
+ * @len:	Length of @name, final dot excluded
  *
  * Return: length of the label, 0 for an empty label
  */
@@ -46,28 +48,62 @@ static size_t dname_label_len(const char *name, size_t len)
 }
 
 /**
+ * dname_check() - Check the text form of a domain or host name
+ * @name:	Name, with or without one final dot (the root label)
+ *
+ * Labels have 1 to 63 letters, digits, hyphens or underscores (RFC 1035,
+ * 2.3.1 and 2.3.4, with the underscore of service names), and the name has
+ * at most 253 characters before its final dot, so that it fits in
+ * DNAME_WIRE_MAX bytes encoded.
+ *
+ * Return: NULL for a valid name, otherwise what is wrong with it, to follow
+ *	   the name in a message
+ */
+const char *dname_check(const char *name)
+{
+	size_t len = dname_text_len(name), label = 0, i;
+
+	if (!*name || len + 2 > DNAME_WIRE_MAX)
+		return "must have 1 to 253 characters";
+
+	/* The end of the text closes the last label, as a dot does */
+	for (i = 0; i <= len; i++) {
+		unsigned char ch = i < len ? (unsigned char)name[i] : '.';
+
+		if (ch == '.') {
+			if (!label)
+				return "has an empty label";
+			label = 0;
+			continue;
+		}
+		if (!isalnum(ch) && ch != '-' && ch != '_')
+			return "has an invalid character";
+		if (++label > DNAME_LABEL_MAX)
+			return "has a label longer than 63 characters";
+	}
+
+	return NULL;
+}
+
+/**
  * dname_encode() - Write one name in wire format, without compression
- * @name:	Name, text form, with or without a trailing dot
+ * @name:	Name, text form, with or without a final dot
  * @out:	Destination
  * @size:	Room in @out
  *
- * Return: bytes written, -1 if @name is empty, has an empty or overlong
- *	   label, is too long, or doesn't fit
+ * Return: bytes written, -1 if dname_check() refuses @name or it doesn't
+ *	   fit
  */
 int dname_encode(const char *name, uint8_t *out, size_t size)
 {
 	size_t len = dname_text_len(name), off = 0, pos = 0;
 
-	/* A dot left at the end after the trailing one: an empty label */
-	if (!len || name[len - 1] == '.' || len + 2 > DNAME_WIRE_MAX ||
-	    len + 2 > size)
+	if (dname_check(name) || len + 2 > size)
 		return -1;
 
 	while (pos < len) {
 		size_t l = dname_label_len(name + pos, len - pos);
 
-		if (!l || l > DNAME_LABEL_MAX)
-			return -1;
 		out[off++] = (uint8_t)l;
 		memcpy(out + off, name + pos, l);
 		off += l;

@@ -101,6 +101,9 @@ struct flow_common {
 	struct flowside side[2];
 };
 
+/* Period of the main loop's protocol timer, which runs flow_timer() */
+#define TIMER_INTERVAL_MS	100
+
 /**
  * typedef flow_timer_fn - A protocol's periodic work for one of its flows
  * @c:		Execution context

@@ -61,8 +61,10 @@ static size_t frame_csum_off(uint8_t proto)
  *		frame_l4_off(), and room for at least FRAME_MIN_LEN bytes
  * @dst_mac:	Destination MAC address, NULL for the guest's (or, for an
  *		IPv6 multicast destination, the matching multicast MAC)
+ * @v4:		IPv4 header, from the last four bytes of each address;
+ *		otherwise IPv6
  * @src:	Source address
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @proto:	Transport protocol: UDP, ICMP and ICMPv6 get their checksum
  *		computed, with the checksum field in @buf ignored
  * @ttl:	TTL or hop limit
@@ -71,16 +73,16 @@ static size_t frame_csum_off(uint8_t proto)
  * Return: length of the frame, padded to FRAME_MIN_LEN
  */
 size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		const union inany_addr *src, const union inany_addr *dst,
-		uint8_t proto, uint8_t ttl, size_t l4_len)
+		bool v4, const union inany_addr *src,
+		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
+		size_t l4_len)
 {
-	const struct in_addr *src4 = inany_v4(src), *dst4 = inany_v4(dst);
 	uint8_t mcast_mac[ETH_ALEN] = { 0x33, 0x33 };
-	size_t l4_off = frame_l4_off(!!src4), csum_off, len;
+	size_t l4_off = frame_l4_off(v4), csum_off, len;
 	uint8_t *ip = buf + FRAME_ETH_HLEN, *l4 = buf + l4_off;
 
 	/* RFC 2464, 7: IPv6 multicast maps onto 33:33 and the low 32 bits */
-	if (!dst_mac && !src4 && IN6_IS_ADDR_MULTICAST(&dst->a6)) {
+	if (!dst_mac && !v4 && IN6_IS_ADDR_MULTICAST(&dst->a6)) {
 		memcpy(mcast_mac + 2, &dst->a6.s6_addr[12], 4);
 		dst_mac = mcast_mac;
 	}
@@ -93,7 +95,7 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		if (proto == IPPROTO_ICMP)
 			csum = csum_fold(csum_partial(l4, l4_len, 0));
 		else
-			csum = csum_l4(src, dst, proto, l4, l4_len);
+			csum = csum_l4(v4, src, dst, proto, l4, l4_len);
 
 		/* RFC 768: a computed zero is sent as all ones in UDP */
 		if (proto == IPPROTO_UDP && !csum)
@@ -101,7 +103,7 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		memcpy(l4 + csum_off, &csum, sizeof(csum));
 	}
 
-	if (src4) {
+	if (v4) {
 		uint16_t csum;
 
 		frame_eth(c, buf, dst_mac, ETHERTYPE_IP);
@@ -111,8 +113,8 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		put_be16(ip + 6, 0x4000);	/* Don't Fragment */
 		ip[8] = ttl;
 		ip[9] = proto;
-		memcpy(ip + 12, src4, 4);
-		memcpy(ip + 16, dst4, 4);
+		memcpy(ip + 12, &src->v4mapped.a4, 4);
+		memcpy(ip + 16, &dst->v4mapped.a4, 4);
 		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
 		memcpy(ip + 10, &csum, sizeof(csum));
 	} else {
@@ -140,24 +142,25 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
  * @buf:	Frame, with the payload already at frame_udp_off(), and room
  *		for at least FRAME_MIN_LEN bytes
  * @dst_mac:	Destination MAC address, NULL as for frame_ip()
+ * @v4:		IPv4, as for frame_ip(); otherwise IPv6
  * @src:	Source address
  * @sport:	Source port, host order
- * @dst:	Destination address, same family as @src
+ * @dst:	Destination address
  * @dport:	Destination port, host order
  * @len:	Length of the payload
  *
  * Return: length of the frame
  */
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		 const union inany_addr *src, uint16_t sport,
+		 bool v4, const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len)
 {
-	uint8_t *uh = buf + frame_l4_off(!!inany_v4(src));
+	uint8_t *uh = buf + frame_l4_off(v4);
 
 	put_be16(uh, sport);
 	put_be16(uh + 2, dport);
 	put_be16(uh + 4, (uint16_t)(FRAME_UDP_HLEN + len));
 
-	return frame_ip(c, buf, dst_mac, src, dst, IPPROTO_UDP, 64,
+	return frame_ip(c, buf, dst_mac, v4, src, dst, IPPROTO_UDP, 64,
 			FRAME_UDP_HLEN + len);
 }

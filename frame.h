@@ -49,10 +49,11 @@ static inline size_t frame_udp_off(bool v4)
 size_t frame_eth(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		 uint16_t ethertype);
 size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		const union inany_addr *src, const union inany_addr *dst,
-		uint8_t proto, uint8_t ttl, size_t l4_len);
+		bool v4, const union inany_addr *src,
+		const union inany_addr *dst, uint8_t proto, uint8_t ttl,
+		size_t l4_len);
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
-		 const union inany_addr *src, uint16_t sport,
+		 bool v4, const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len);
 
 #endif /* FRAME_H */

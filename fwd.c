@@ -60,9 +60,11 @@ int fwd_set_addr(struct ctx *c, const union inany_addr *addr, uint8_t flags,
 
 	if (c->addr_count >= MAX_GUEST_ADDRS) {
 		char buf[INANY_ADDRSTRLEN];
+		const char *text = inany_ntop(addr, buf, sizeof(buf));
 
-		warn("Guest address table full (%u entries), dropping %s",
-		     MAX_GUEST_ADDRS, inany_ntop(addr, buf, sizeof(buf)));
+		/* Once full, each new source the guest makes up lands here */
+		warn_ratelimit("Guest address table full (%u entries), "
+			       "dropping %s", MAX_GUEST_ADDRS, text);
 		return ENOSPC;
 	}
 

@@ -268,7 +268,8 @@ void icmp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 
 		/* The kernel's identifier goes, the guest's comes back */
 		put_be16(l4 + ICMP_ID_OFF, guest->eport);
-		len = frame_ip(c, icmp_buf, NULL, &guest->oaddr, &guest->eaddr,
+		len = frame_ip(c, icmp_buf, NULL, v4, &guest->oaddr,
+			       &guest->eaddr,
 			       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
 			       ICMP_REPLY_TTL, len);
 		l2_send_single(c, icmp_buf, len);

@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "dname.h"
 #include "frame.h"
+#include "fwd.h"
 #include "l2.h"
 #include "log.h"
 #include "ndp.h"
@@ -132,7 +133,7 @@ static size_t ndp_put_lladdr(const struct ctx *c, uint8_t *o, uint8_t type)
 static void ndp_send(struct ctx *c, const union inany_addr *dst,
 		     const uint8_t *dst_mac, size_t len)
 {
-	size_t flen = frame_ip(c, ndp_buf, dst_mac, &c->ip6.our_ll, dst,
+	size_t flen = frame_ip(c, ndp_buf, dst_mac, false, &c->ip6.our_ll, dst,
 			       IPPROTO_ICMPV6, NDP_HOP_LIMIT, len);
 
 	l2_send_single(c, ndp_buf, flen);
@@ -351,7 +352,7 @@ bool ndp_handle(struct ctx *c, const struct pkt *p)
 		debug_ratelimit("NDP: type %u with hop limit %u", type, p->ttl);
 		return true;
 	}
-	if (csum_l4(&p->src, &p->dst, IPPROTO_ICMPV6, m, p->l4_len)) {
+	if (csum_l4(false, &p->src, &p->dst, IPPROTO_ICMPV6, m, p->l4_len)) {
 		debug_ratelimit("NDP: type %u with bad checksum", type);
 		return true;
 	}

@@ -26,7 +26,6 @@
 #include "log.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
-#include "passt.h"
 #include "tap.h"
 #include "tcp.h"
 #include "udp.h"
@@ -146,7 +145,8 @@ static void passt_dispatch(struct ctx *c, union epoll_ref ref,
 }
 
 /**
- * main() - Start up, then run the main loop until a signal ends it
+ * main() - Start up, then run the main loop until a signal or a handler
+ *	    (through @quit in the context) ends it, and clean up
  * @argc:	Argument count
  * @argv:	Options
  *
@@ -184,7 +184,7 @@ int main(int argc, char **argv)
 	daemon_drop_privileges(&c);
 	daemon_start(&c);
 
-	while (!passt_quit) {
+	while (!passt_quit && !c.quit) {
 		int n, i;
 
 		/* Wake up for delayed ACKs, if any wait */
@@ -197,7 +197,8 @@ int main(int argc, char **argv)
 		}
 
 		clock_gettime(CLOCK_MONOTONIC, &c.now);
-		for (i = 0; i < n; i++) {
+		/* Nothing more is handled once a handler ended the loop */
+		for (i = 0; i < n && !c.quit; i++) {
 			union epoll_ref ref = { .u64 = events[i].data.u64 };
 
 			passt_dispatch(&c, ref, events[i].events);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* pkt.c - validation and parsing of the guest's frames: Ethernet, then ARP,
  * IPv4 (no fragments, no bad header checksums) or IPv6 (extension headers
- * skipped)
+ * skipped, no IPv4-mapped addresses)
  */
 
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <netinet/ip6.h>
 
 #include "checksum.h"
+#include "log.h"
 #include "pkt.h"
 #include "util.h"
 
@@ -58,7 +59,8 @@ static int pkt_parse_ip4(struct pkt *p)
  * pkt_parse_ip6() - Parse an IPv6 header and skip its extension headers
  * @p:		Packet, with @l3 and @l3_len covering the rest of the frame
  *
- * Return: 0 on success, EINVAL for a malformed header, ENOTSUP for fragments
+ * Return: 0 on success, EINVAL for a malformed header or an IPv4-mapped
+ *	   address, ENOTSUP for fragments
  */
 static int pkt_parse_ip6(struct pkt *p)
 {
@@ -80,6 +82,19 @@ static int pkt_parse_ip6(struct pkt *p)
 	p->ttl = h[7];
 	memcpy(&p->src.a6, h + 8, sizeof(p->src.a6));
 	memcpy(&p->dst.a6, h + 24, sizeof(p->dst.a6));
+
+	/* An inany holds IPv4 as ::ffff:a.b.c.d: such an address in an IPv6
+	 * header would be taken for IPv4 (RFC 4291, 2.5.5.2: the form stands
+	 * for an IPv4 node, not for an address on an IPv6 link)
+	 */
+	if (IN6_IS_ADDR_V4MAPPED(&p->src.a6) ||
+	    IN6_IS_ADDR_V4MAPPED(&p->dst.a6)) {
+		debug_ratelimit("Dropping IPv6 packet from guest with an "
+				"IPv4-mapped %s address",
+				IN6_IS_ADDR_V4MAPPED(&p->src.a6) ?
+				"source" : "destination");
+		return EINVAL;
+	}
 
 	nh = h[6];
 	off = sizeof(struct ip6_hdr);
@@ -116,8 +131,9 @@ static int pkt_parse_ip6(struct pkt *p)
  * @len:	Length of @frame
  * @p:		Result, valid only on success
  *
- * Return: 0 on success, EINVAL for a malformed frame, ENOTSUP for one we
- *	   don't handle (fragments, other EtherTypes)
+ * Return: 0 on success, EINVAL for a malformed frame (an IPv6 packet with
+ *	   an IPv4-mapped address included), ENOTSUP for one we don't handle
+ *	   (fragments, other EtherTypes)
  */
 int pkt_parse(const void *frame, size_t len, struct pkt *p)
 {

@@ -4,8 +4,10 @@
  *
  * After pkt_parse() succeeds, every pointer and length in struct pkt lies
  * inside the frame, the IP header is complete, and the L4 length is the one
- * the IP header gives, not the frame's (padding excluded). Transport
- * handlers still check their own header length against @l4_len.
+ * the IP header gives, not the frame's (padding excluded), and @v4 agrees
+ * with the form of both addresses: an IPv6 packet with an IPv4-mapped
+ * address is refused. Transport handlers still check their own header
+ * length against @l4_len.
  */
 
 #ifndef PKT_H

@@ -20,7 +20,6 @@
 #include <limits.h>
 #include <net/ethernet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -136,10 +135,13 @@ static void tap_client_start(struct ctx *c, int fd)
 }
 
 /**
- * tap_client_stop() - Drop the client, then wait for the next one or exit
+ * tap_client_stop() - Drop the client, then wait for the next one or end
+ *		       the main loop
  * @c:		Execution context
  *
- * With --fd or --one-off there is no next client: the daemon exits.
+ * With --fd or --one-off there is no next client: the main loop ends, and
+ * main() runs every cleanup (our socket path, the --migrate-ctl one, the
+ * PID file) before the daemon exits.
  */
 static void tap_client_stop(struct ctx *c)
 {
@@ -156,8 +158,8 @@ static void tap_client_stop(struct ctx *c)
 
 	if (tap_listen_fd < 0 || c->one_off) {
 		info("Client closed the connection, exiting");
-		tap_cleanup(c);
-		exit(EXIT_SUCCESS);
+		c->quit = true;
+		return;
 	}
 
 	info("Client closed the connection, waiting for a new one");

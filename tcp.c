@@ -38,7 +38,6 @@
 #include "fwd.h"
 #include "l2.h"
 #include "log.h"
-#include "passt.h"
 #include "pkt.h"
 #include "siphash.h"
 #include "tcp.h"

@@ -164,7 +164,8 @@ static uint8_t *tcp_write_hdrs(const struct ctx *c, const struct flowside *fs,
 	}
 
 	memcpy(th, tcp, tcp_len);
-	sum = csum_pseudo(&fs->oaddr, &fs->eaddr, IPPROTO_TCP, tcp_len + plen);
+	sum = csum_pseudo(!!src4, &fs->oaddr, &fs->eaddr, IPPROTO_TCP,
+			  tcp_len + plen);
 	sum = csum_partial(th, tcp_len, sum);
 	sum = csum_partial(payload, plen, sum);
 	memcpy(th + 16, &(uint16_t){ csum_fold(sum) }, 2);

@@ -257,9 +257,13 @@ static int udp_sock_open(const struct ctx *c, struct flowside *host,
 		goto fail;
 
 	sl = sizeof(sa);
-	if (getsockname(s, &sa.sa, &sl) ||
-	    !inany_from_sockaddr(&host->oaddr, &host->oport, &sa))
+	if (getsockname(s, &sa.sa, &sl))
 		goto fail;
+	/* Another family than the one we opened: nothing set errno */
+	if (!inany_from_sockaddr(&host->oaddr, &host->oport, &sa)) {
+		close(s);
+		return -EAFNOSUPPORT;
+	}
 
 	return s;
 
@@ -475,7 +479,8 @@ static bool udp_parse(const struct pkt *p, uint16_t *sport, uint16_t *dport,
 		return false;
 
 	if (!p->v4 || get_be16(p->l4 + 6)) {
-		uint32_t sum = csum_pseudo(&p->src, &p->dst, IPPROTO_UDP, ulen);
+		uint32_t sum = csum_pseudo(p->v4, &p->src, &p->dst,
+					   IPPROTO_UDP, ulen);
 
 		if (csum_fold(csum_partial(p->l4, ulen, sum)))
 			return false;
@@ -729,12 +734,13 @@ static unsigned udp_recv_batch(const struct ctx *c, int s, bool v4,
  *		     the guest
  * @c:		Execution context
  * @i:		Index of the datagram in the receive batch
+ * @v4:		Family the batch was read for, which placed the payload
  * @gs:		Guest side of its flow
  * @queued:	Frames queued so far, incremented
  *
  * Return: true if queued, false if the datagram was too long for the guest
  */
-static bool udp_frame_add(const struct ctx *c, unsigned i,
+static bool udp_frame_add(const struct ctx *c, unsigned i, bool v4,
 			  const struct flowside *gs, size_t *queued)
 {
 	const struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
@@ -746,7 +752,7 @@ static bool udp_frame_add(const struct ctx *c, unsigned i,
 		return false;
 	}
 
-	len = frame_udp(c, udp_frame[i], NULL, &gs->oaddr, gs->oport,
+	len = frame_udp(c, udp_frame[i], NULL, v4, &gs->oaddr, gs->oport,
 			&gs->eaddr, gs->eport, udp_recv_mh[i].msg_len);
 
 	udp_prefix[*queued] = (struct l2_prefix){ 0 };
@@ -894,8 +900,8 @@ static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
 					    len));
 		ip[8] = uf->ttl ? uf->ttl : 64;
 		ip[9] = IPPROTO_UDP;
-		memcpy(ip + 12, inany_v4(&gs->eaddr), 4);
-		memcpy(ip + 16, inany_v4(&gs->oaddr), 4);
+		memcpy(ip + 12, &gs->eaddr.v4mapped.a4, 4);
+		memcpy(ip + 16, &gs->oaddr.v4mapped.a4, 4);
 		csum = csum_fold(csum_partial(ip, FRAME_IP4_HLEN, 0));
 		memcpy(ip + 10, &csum, sizeof(csum));
 	} else {
@@ -920,7 +926,7 @@ static void udp_icmp_send(struct ctx *c, const struct udp_flow *uf,
 		put_be32(icmp + 4, mtu);
 
 	l4_len = UDP_ICMP_HLEN + ip_hlen + FRAME_UDP_HLEN + len;
-	l4_len = frame_ip(c, udp_icmp_frame, NULL, &src, &gs->eaddr,
+	l4_len = frame_ip(c, udp_icmp_frame, NULL, v4, &src, &gs->eaddr,
 			  v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 64, l4_len);
 	l2_send_single(c, udp_icmp_frame, l4_len);
 	flow_log(&uf->f, LOG_DEBUG, "ICMP error type %u code %u to guest",
@@ -1039,7 +1045,7 @@ void udp_sock_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		    port != hs->eport || !inany_equals(&from, &hs->eaddr))
 			continue;
 
-		udp_frame_add(c, i, gs, &queued);
+		udp_frame_add(c, i, v4, gs, &queued);
 	}
 
 	if (n)
@@ -1122,7 +1128,8 @@ void udp_listen_handler(struct ctx *c, union epoll_ref ref, uint32_t events)
 		if (!uf)
 			continue;
 
-		if (udp_frame_add(c, i, &uf->f.side[FLOW_SIDE_GUEST], &queued))
+		if (udp_frame_add(c, i, v4, &uf->f.side[FLOW_SIDE_GUEST],
+				  &queued))
 			uf->active_s = (uint32_t)c->now.tv_sec;
 	}
 

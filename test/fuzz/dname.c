@@ -7,12 +7,13 @@
  * output), then up to MAX_SEARCH names separated by NUL bytes.
  *
  * Each result is checked against a reference written here: a single name
- * must be encoded exactly when it is valid and fits, and exactly as RFC
- * 1035 says; a search list must decode to the valid names, in order, and
+ * must be encoded exactly when it is valid (labels of 1 to 63 letters,
+ * digits, hyphens and underscores) and fits, and exactly as RFC 1035 says; a search list must decode to the valid names, in order, and
  * without compression to exactly the ones that fit; pointers may only
  * point back to labels of earlier names.
  */
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,7 +58,13 @@ static size_t ref_encode(const char *name, uint8_t *out)
 		return 0;
 
 	for (i = 0; i <= len; i++) {
-		if (i < len && name[i] != '.')
+		unsigned char ch = (unsigned char)name[i];
+
+		/* RFC 1035, 2.3.1, and the underscore of service names */
+		if (i < len && ch != '.' && !isalnum(ch) && ch != '-' &&
+		    ch != '_')
+			return 0;
+		if (i < len && ch != '.')
 			continue;
 		if (i == start || i - start > LABEL_MAX)
 			return 0;

@@ -281,7 +281,7 @@ void fuzz_frame_check(const uint8_t *frame, size_t len)
 		/* fall through */
 	case IPPROTO_TCP:
 	case IPPROTO_ICMPV6:
-		if (csum_l4(&p.src, &p.dst, p.proto, p.l4, p.l4_len))
+		if (csum_l4(p.v4, &p.src, &p.dst, p.proto, p.l4, p.l4_len))
 			fuzz_frame_fail("bad transport checksum", len);
 		break;
 	case IPPROTO_ICMP:
@@ -423,11 +423,11 @@ size_t fuzz_guest_frame(const struct ctx *c, uint8_t *buf,
 		uint16_t csum;
 
 		memset(l4 + 16, 0, 2);
-		csum = csum_l4(src, dst, proto, l4, l4_len);
+		csum = csum_l4(v4, src, dst, proto, l4, l4_len);
 		memcpy(l4 + 16, &csum, sizeof(csum));
 	}
 
-	len = frame_ip(c, buf, c->our_mac, src, dst, proto, ttl, l4_len);
+	len = frame_ip(c, buf, c->our_mac, v4, src, dst, proto, ttl, l4_len);
 
 	/* From the guest: to us, or to the group of a multicast address */
 	if (!v4 && IN6_IS_ADDR_MULTICAST(&dst->a6)) {

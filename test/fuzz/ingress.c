@@ -494,7 +494,7 @@ static void raw_fix(uint8_t *f, size_t len, unsigned fix)
 	if (p.proto == IPPROTO_ICMP)
 		csum = csum_fold(csum_partial(p.l4, p.l4_len, 0));
 	else
-		csum = csum_l4(&p.src, &p.dst, p.proto, p.l4, p.l4_len);
+		csum = csum_l4(p.v4, &p.src, &p.dst, p.proto, p.l4, p.l4_len);
 	memcpy((uint8_t *)(uintptr_t)p.l4 + off, &csum, sizeof(csum));
 }
 

@@ -61,6 +61,17 @@ F_TCP4_TRUNC=ffffffffffff02000000009908004500001e000100004006f673c0000264c0000\
 20180000050000000000000
 F_TCP6_TRUNC=ffffffffffff02000000009986dd60000000000a064020010db80001000000000\
 0000000006420010db800010000000000000000000180000050000000000000
+# IPv6 with an IPv4-mapped address (::ffff:192.0.2.100 or ::ffff:192.0.2.1),
+# checksums valid for the addresses as written: a UDP datagram and a router
+# solicitation from a mapped source, a TCP ACK for no connection to a
+# mapped destination (which asks for a RST)
+F_UDP6_MAPPED_SRC=ffffffffffff02000000009986dd60000000000c114000000000000000000\
+000ffffc000026420010db80001000000000000000000019c401388000c811d70696e67
+F_RS_MAPPED_SRC=33330000000202000000009986dd6000000000103aff0000000000000000000\
+0ffffc0000264ff0200000000000000000000000000028500b5b1000000000101020000000099
+F_TCP6_MAPPED_DST=ffffffffffff02000000009986dd600000000014064020010db8000100000\
+00000000000006400000000000000000000ffffc00002019c400050000003e8000007d05010ffff\
+176d0000
 
 # ARP reply to F_ARP, as streamclient prints it: to the guest's MAC, from
 # any MAC, "192.0.2.1 is at ..." for 192.0.2.100
@@ -171,6 +182,47 @@ for f in ETH_TRUNC IP4_TRUNC IP4_IHL IP4_TOTLEN IP4_CSUM IP4_FRAG \
 	t_check "${name}-dropped" fe_arp_answered "frame:${hex}"
 done
 
+# IPv4-mapped addresses in IPv6 headers: each dropped with a debug line,
+# and the same client answered right after, by a daemon still running. A
+# daemon that died is reported with its exit status and started again, so
+# that each case, and the tests after them, stand on their own.
+for f in UDP6_MAPPED_SRC RS_MAPPED_SRC TCP6_MAPPED_DST; do
+	eval "hex=\${F_${f}}"
+	name=$(echo "${f}" | tr 'A-Z_' 'a-z-')
+	t_check "${name}-dropped" fe_arp_answered "frame:${hex}"
+	if ns_passt_alive; then
+		t_ok "${name}-alive"
+	else
+		wait "${PASST_PID}"
+		t_fail "${name}-alive" "daemon exited with status $?"
+		ns_passt_start
+	fi
+done
+t_check mapped-logged fe_log_has "from guest with an IPv4-mapped"
+
+# A guest making up source addresses fills the address table: the warning
+# about each one it can't hold is rate-limited. 100 IPv6 packets with no
+# next header, from 2001:db8:1::1:N, sent at once, take well under two
+# seconds, so two lines at the most.
+fe_spoofed() {
+	__hdr=ffffffffffff02000000009986dd6000000000003b40
+	for __i in $(seq 1 100); do
+		printf '00000036%s20010db800010000000000000001%04x%s' \
+			"${__hdr}" "${__i}" 20010db8000100000000000000000001
+	done
+}
+# fe_table_full_lines_le() - Succeed if the log has at most some number of
+# warnings about the full address table, print the count otherwise
+# $1:	Most lines
+fe_table_full_lines_le() {
+	__n=$(grep -c "Guest address table full" "${PASST_LOG}")
+	[ "${__n}" -le "$1" ] || { echo "${__n} lines"; return 1; }
+}
+t_check spoofed-sources-sent fe_arp_answered "send:$(fe_spoofed)"
+t_check spoofed-sources-table-full t_wait_for 30 fe_log_has \
+	"Guest address table full"
+t_check spoofed-sources-rate-limited fe_table_full_lines_le 2
+
 # Default socket path: the first free /tmp/passt_N.socket, removed on exit
 # (ip netns exec, not ns_host: a function run in the background is a
 # subshell, and $! would not be the daemon)
@@ -219,11 +271,12 @@ t_check fd-served-and-exits fe_fd
 t_check fd-no-socket-path sh -c "! grep -q 'socket bound' '${STATE}/fd.log'"
 
 # -1: the daemon exits with 0 when its first client leaves, removing its
-# socket
+# socket and the --migrate-ctl one
 ip netns exec "${NS_HOST}" "${PASST}" -f -1 -s "${STATE}/one.socket" \
-	>"${STATE}/one.log" 2>&1 &
+	--migrate-ctl "${STATE}/one.ctl" >"${STATE}/one.log" 2>&1 &
 pid=$!
 t_wait_for 50 test -S "${STATE}/one.socket"
+t_check one-off-migrate-ctl-bound test -S "${STATE}/one.ctl"
 t_check one-off-served sh -c "'${SC}' '${STATE}/one.socket' \
 	'frame:${F_ARP}' 'match:1:3000:${ARP_REPLY_RE}'"
 t_check one-off-exits t_wait_for 50 fe_exited "${pid}"
@@ -231,6 +284,7 @@ ns_running "${pid}" && kill "${pid}"
 wait "${pid}"
 t_expect_eq one-off-status "$?" 0
 t_check one-off-path-removed test ! -e "${STATE}/one.socket"
+t_check one-off-migrate-ctl-removed test ! -e "${STATE}/one.ctl"
 
 # The bridge again, as a new client after all of that
 ns_bridge_start

@@ -205,7 +205,10 @@ quiet-debug|--quiet and --debug: conflicting|-q -d
 dns-none-and-address|--dns: 'none' given with addresses|-D none -D 192.0.2.53
 dns-too-many|--dns: more than 3 IPv4 servers|-D 192.0.2.1 -D 192.0.2.3 -D 192.0.2.4 -D 192.0.2.5
 search-bad|--search: 'a..example' has an empty label|-S a..example
-hostname-bad|--hostname: invalid character|-H bad!name
+search-two-final-dots|--search: 'example.test..' has an empty label|-S example.test..
+search-root|--search: '.' has an empty label|-S .
+fqdn-empty-label|--fqdn: 'host..example.' has an empty label|--fqdn host..example.
+hostname-bad|--hostname: 'bad!name' has an invalid character|-H bad!name
 map-gw-conflict|--no-map-gw and --map-host-loopback: conflicting|--no-map-gw --map-host-loopback 192.0.2.9
 fd-bad|--fd: 99 is not a usable descriptor|-F 99
 fd-stdio|--fd: 2 is not a usable descriptor|--fd 2
@@ -372,6 +375,11 @@ t_check override-netmask opt_summary_has "-n 255.255.0.0" \
 t_check override-dns opt_summary_has \
 	"-D 192.0.2.99 -D 2001:db8::99 -S one.test -S two.test" \
 	"DNS: 192.0.2.99, 2001:db8::99" "DNS search: one.test, two.test"
+# A final dot is the root label, and valid
+t_check override-final-dots opt_summary_has \
+	"-S example.test. -S one.test -H host --fqdn host.example." \
+	"DNS search: example.test., one.test" \
+	"Host name: host, FQDN: host.example."
 t_check override-mtu-mac opt_summary_has "-m 1500 -M 02:11:22:33:44:55" \
 	"MAC 02:11:22:33:44:55, MTU 1500"
 t_check override-no-dns opt_summary_has "-D none -S none" \

@@ -26,10 +26,7 @@ tcp_setup() {
 	ns_net ip addr add "${R6}/64" dev net0 nodad &&
 	ns_host ip route add 198.51.100.0/24 via "${GW4}" &&
 	ns_host ip -6 route add 2001:db8:2::/64 via "${GW6}" &&
-	ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-	ns_guest ip addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
-	ns_guest ip route add default via "${GW4}" &&
-	ns_guest ip -6 route add default via "${GW6}"
+	ns_guest_static
 }
 
 # tcp_server() - Start a tcpxfer server in NS_NET, see xfer_server()

@@ -86,10 +86,7 @@ fwd_freebind() {
 ns_setup -t 6001 -t 6010-6012 -t "${HOST_ADDR4}/6020" \
 	-t "${HOST_ADDR6}/6021" -t 6030:7030 -t 6040-6041:7040-7041 \
 	-t 6050-6052,~6051 || { t_fail setup "ns_setup failed"; exit 1; }
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
-ns_guest ip route add default via "${GW4}" &&
-ns_guest ip -6 route add default via "${GW6}" ||
+ns_guest_static ||
 	{ t_fail setup "guest setup failed"; exit 1; }
 
 for fam in 4 6; do

@@ -85,8 +85,7 @@ ns_setup -t 6001 || { t_fail setup "ns_setup failed"; exit 1; }
 trap lim_cleanup EXIT
 ns_net ip addr add "${R4}/24" dev net0 &&
 ns_host ip route add 198.51.100.0/24 via "${GW4}" &&
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip route add default via "${GW4}" ||
+ns_guest_static -4 ||
 	{ t_fail setup "address setup failed"; exit 1; }
 
 : > "${STATE}/echo"

@@ -61,10 +61,7 @@ ns_create || { t_fail setup "namespace setup failed"; exit 1; }
 ns_host sysctl -qw \
 	net.ipv4.ip_local_port_range="${eph_first} ${eph_last}" &&
 ns_passt_start -t all && ns_bridge_start &&
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
-ns_guest ip route add default via "${GW4}" &&
-ns_guest ip -6 route add default via "${GW6}" ||
+ns_guest_static ||
 	{ t_fail setup "daemon or guest setup failed"; exit 1; }
 
 t_expect_eq "listeners" "$(all_listeners)" "${ports}"

@@ -49,8 +49,7 @@ slow_cleanup() {
 
 ns_setup -t 6001-6009 || { t_fail setup "ns_setup failed"; exit 1; }
 trap slow_cleanup EXIT
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip route add default via "${GW4}" ||
+ns_guest_static -4 ||
 	{ t_fail setup "guest setup failed"; exit 1; }
 
 # Bulk transfers into the guest, running before and after the cycles

@@ -19,8 +19,7 @@ PCAP=
 ack_setup() {
 	PCAP="$(mktemp -d "${TMPDIR:-/tmp}/passt-ack.XXXXXX")/capture.pcap"
 	ns_setup -t 5203 -p "${PCAP}" || return 1
-	ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-	ns_guest ip route add default via "${GW4}"
+	ns_guest_static -4
 }
 
 # ack_count() - Count frames in the capture matching a display filter

@@ -101,21 +101,22 @@ qemu_dns() {
 # qemu_http_from_host() - Fetch a file from NS_HOST's web server in the
 # guest, through the gateway address: check the contents arrived whole
 qemu_http_from_host() {
-	__url="http://${GW4}:${HTTP_PORT}/data"
 	t_expect_eq http-from-host \
-		"$(guest_run 30 "wget -q -O - ${__url} | md5sum")" \
+		"$(guest_fetch_md5 "http://${GW4}:${HTTP_PORT}/data")" \
 		"$(md5sum < "${STATE}/www/data")"
 }
 
 # qemu_http_to_guest() - Fetch a file from the guest's web server, from
 # NS_HOST through the daemon's -t forward
 qemu_http_to_guest() {
-	guest_run 10 "mkdir -p /www && echo served-by-guest > /www/hello &&" \
-		     "httpd -p 80 -h /www" || { t_fail http-to-guest \
-		"can't start httpd in the guest"; return; }
-	t_expect_eq http-to-guest "$(ns_host timeout 10 \
-		"${GUEST_BUILD}/parts/busybox" wget -q -O - \
-		"http://127.0.0.1:${FWD_PORT}/hello")" "served-by-guest"
+	if ! guest_httpd 80 ||
+	   ! guest_run 10 "echo served-by-guest > /www/hello"; then
+		t_fail http-to-guest "can't start httpd in the guest"
+		return
+	fi
+	t_expect_eq http-to-guest \
+		"$(guest_host_fetch "http://127.0.0.1:${FWD_PORT}/hello")" \
+		"served-by-guest"
 }
 
 if ! __out=$(guest_build 2>&1); then

@@ -69,6 +69,26 @@ guest_host_httpd() {
 	ns_host "${GUEST_BUILD}/parts/busybox" httpd -p "127.0.0.1:$1" -h "$2"
 }
 
+# guest_host_fetch() - Fetch a URL from NS_HOST with the guest build's
+# busybox wget, and print what arrived
+# $1:	URL
+guest_host_fetch() {
+	ns_host timeout 30 "${GUEST_BUILD}/parts/busybox" wget -q -O - "$1"
+}
+
+# guest_fetch_md5() - Fetch a URL in the guest, and print the MD5 sum of
+# what arrived, as md5sum prints it for its input
+# $1:	URL
+guest_fetch_md5() {
+	guest_run 30 "wget -q -O - $1 | md5sum"
+}
+
+# guest_httpd() - Start a web server in the guest, serving /www on a port
+# $1:	Port
+guest_httpd() {
+	guest_run 10 "mkdir -p /www && httpd -p $1 -h /www"
+}
+
 # guest_console() - Print the guest's console output so far, without the
 # carriage returns the serial line adds
 guest_console() {

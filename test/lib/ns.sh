@@ -130,6 +130,20 @@ ns_guest_reconnect() {
 	ns_bridge_start
 }
 
+# ns_guest_static() - Configure the guest's tap0 as the daemon's DHCP and
+# NDP would: an address in the link's /24 with a default route through GW4,
+# and unless -4, HOST_ADDR6/64 with a default route through GW6
+# $@:	[-4] [ADDR4]: -4 for IPv4 only; the IPv4 address, default HOST_ADDR4
+ns_guest_static() {
+	__v6=1
+	[ "${1:-}" = -4 ] && { __v6=0; shift; }
+	ns_guest ip addr add "${1:-${HOST_ADDR4}}/24" dev tap0 &&
+	ns_guest ip route add default via "${GW4}" || return 1
+	[ "${__v6}" = 1 ] || return 0
+	ns_guest ip addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
+	ns_guest ip -6 route add default via "${GW6}"
+}
+
 # ns_passt_start() - Start the daemon in the host namespace, with debug
 # messages, and wait for its socket. In the foreground the daemon copies
 # every message to stderr, which goes to PASST_LOG.

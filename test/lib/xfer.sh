@@ -5,8 +5,8 @@
 # test/tools/tcpxfer, checked by the content hashes both ends print
 #
 # Source it after ns.sh. A server runs in one namespace, a client in
-# another; every command has a time limit, so a stuck transfer fails its
-# test instead of hanging the group.
+# another; every command has a time limit (XFER_TIMEOUT seconds, 120 unless
+# set), so a stuck transfer fails its test instead of hanging the group.
 
 XFER="${TOOLS}/tcpxfer"
 SRV_PID=
@@ -17,7 +17,7 @@ SRV_PID=
 xfer_in() {
 	__ns="$1"
 	shift
-	timeout 120 ip netns exec "${__ns}" "$@"
+	timeout "${XFER_TIMEOUT:-120}" ip netns exec "${__ns}" "$@"
 }
 
 # xfer_server() - Start a tcpxfer server and wait until it listens; its PID
@@ -30,7 +30,8 @@ xfer_server() {
 	__ns="$1" __out="$2"
 	shift 2
 	: > "${__out}"
-	timeout 120 ip netns exec "${__ns}" "${XFER}" "$@" > "${__out}" 2>&1 &
+	timeout "${XFER_TIMEOUT:-120}" ip netns exec "${__ns}" "${XFER}" "$@" \
+		> "${__out}" 2>&1 &
 	SRV_PID=$!
 	t_wait_for 50 grep -q listening "${__out}"
 }

@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define IP_OFF		14
 #define UDP_OFF		(IP_OFF + 20)
 #define DHCP_OFF	(UDP_OFF + 8)
@@ -30,17 +32,6 @@
 
 static uint8_t frame[1024];
 static uint8_t client_mac[6];
-
-/**
- * put16() - Write a big-endian 16-bit value
- * @p:		Destination
- * @v:		Value
- */
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /**
  * ip_csum() - IPv4 header checksum

@@ -30,6 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define NAME		"passt.test"
 #define ADDR4		"203.0.113.10"
 #define ADDR6		"2001:db8:ab::10"
@@ -39,70 +41,6 @@
 #define HDR_LEN		12
 #define MSG_MAX		512
 #define WAIT_MS		3000
-
-/**
- * fail() - Print a message and exit with status 1
- * @msg:	Message
- */
-static void __attribute__((noreturn)) fail(const char *msg)
-{
-	fprintf(stderr, "dnsd: %s", msg);
-	if (errno)
-		fprintf(stderr, ": %s", strerror(errno));
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-/**
- * put16() - Write a big-endian 16-bit value
- * @p:		Destination
- * @v:		Value
- */
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/**
- * get16() - Read a big-endian 16-bit value
- * @p:		Source
- *
- * Return: the value
- */
-static unsigned get16(const uint8_t *p)
-{
-	return (unsigned)(p[0] << 8 | p[1]);
-}
-
-/**
- * sockaddr_parse() - Parse an address and a port
- * @addr:	Address text, IPv4 or IPv6
- * @port:	Port text
- * @ss:		Result
- *
- * Return: length of the socket address
- */
-static socklen_t sockaddr_parse(const char *addr, const char *port,
-				struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)atoi(port));
-		return sizeof(*a4);
-	}
-	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)atoi(port));
-		return sizeof(*a6);
-	}
-	errno = 0;
-	fail("bad address");
-}
 
 /**
  * name_read() - Read the question's name, uncompressed, as text

@@ -19,15 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/**
- * fail() - Print a message with the current errno, and exit 2
- * @what:	What failed
- */
-static void fail(const char *what)
-{
-	fprintf(stderr, "migrate-ctl: %s: %s\n", what, strerror(errno));
-	exit(2);
-}
+/* A local failure, told apart from an error the daemon reports */
+#define TOOL_FAIL_STATUS	2
+#include "tool.h"
 
 /**
  * send_request() - Send a command with one descriptor attached

@@ -51,22 +51,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define CHUNK		(256 * 1024)
 #define FNV_OFFSET	0xcbf29ce484222325ULL
 #define FNV_PRIME	0x100000001b3ULL
 #define MANY_MAX	65536
 
 static uint8_t buf[CHUNK];
-
-/**
- * fail() - Print a message with the error and exit 1
- * @what:	What failed
- */
-static void fail(const char *what)
-{
-	fprintf(stderr, "tcpxfer: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /**
  * fnv() - Add bytes to a 64-bit FNV-1a hash
@@ -104,34 +96,6 @@ static void prng_fill(uint64_t *state, uint8_t *p, size_t len)
 		*state = x;
 		memcpy(p + i, &x, len - i < 8 ? len - i : 8);
 	}
-}
-
-/**
- * sockaddr_parse() - Socket address from text
- * @addr:	IPv4 or IPv6 address
- * @port:	Port
- * @ss:		Result
- *
- * Return: address length; exits on a bad address
- */
-static socklen_t sockaddr_parse(const char *addr, const char *port,
-				struct sockaddr_storage *ss)
-{
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST |
-					      AI_NUMERICSERV,
-				  .ai_socktype = SOCK_STREAM };
-	struct addrinfo *ai;
-	socklen_t len;
-
-	if (getaddrinfo(addr, port, &hints, &ai)) {
-		fprintf(stderr, "tcpxfer: bad address %s port %s\n", addr,
-			port);
-		exit(1);
-	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return len;
 }
 
 /**

@@ -47,55 +47,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool.h"
+
 #define MAX_DGRAM	65535
 #define WAIT_MS		3000
 #define FLOWS_MAX	4096
 #define FLOWS_ROUNDS	3
 
 static uint8_t buf[MAX_DGRAM], expect[MAX_DGRAM];
-
-/**
- * fail() - Print a message and exit with status 1
- * @msg:	Message
- */
-static void fail(const char *msg)
-{
-	fprintf(stderr, "udptool: %s", msg);
-	if (errno)
-		fprintf(stderr, ": %s", strerror(errno));
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-/**
- * addr_parse() - Parse an IPv4 or IPv6 address and a port
- * @s:		Address text
- * @port:	Port text
- * @sa:		Result
- *
- * Return: length of the socket address
- */
-static socklen_t addr_parse(const char *s, const char *port,
-			    struct sockaddr_storage *sa)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)sa;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)sa;
-
-	memset(sa, 0, sizeof(*sa));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)atoi(port));
-		return sizeof(*a4);
-	}
-	if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)atoi(port));
-		return sizeof(*a6);
-	}
-	errno = 0;
-	fail("bad address");
-	return 0;
-}
 
 /**
  * pattern() - Fill a buffer with the pattern of one datagram
@@ -457,17 +416,6 @@ static uint16_t csum_done(uint32_t sum)
 }
 
 /**
- * put16() - Write a big-endian 16-bit value
- * @p:		Destination
- * @v:		Value
- */
-static void put16(uint8_t *p, unsigned v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/**
  * cmd_raw() - Send one UDP frame, possibly malformed, through a packet
  *	       socket
  * @ifname:	Interface
@@ -586,17 +534,17 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "echo"))
 		cmd_echo((uint16_t)atoi(argv[2]));
 	if (argc >= 5 && !strcmp(argv[1], "send")) {
-		sl = addr_parse(argv[2], argv[3], &sa);
+		sl = sockaddr_parse(argv[2], argv[3], &sa);
 		return cmd_send(&sa, sl, (size_t)atol(argv[4]),
 				argc > 5 ? (unsigned)atoi(argv[5]) : 1);
 	}
 	if (argc >= 6 && !strcmp(argv[1], "flows")) {
-		sl = addr_parse(argv[2], argv[3], &sa);
+		sl = sockaddr_parse(argv[2], argv[3], &sa);
 		return cmd_flows(&sa, sl, (unsigned)atoi(argv[4]),
 				 (size_t)atol(argv[5]));
 	}
 	if (argc >= 4 && !strcmp(argv[1], "unreach")) {
-		sl = addr_parse(argv[2], argv[3], &sa);
+		sl = sockaddr_parse(argv[2], argv[3], &sa);
 		return cmd_unreach(&sa, sl);
 	}
 	if (argc >= 4 && !strcmp(argv[1], "sink"))

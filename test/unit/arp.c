@@ -6,6 +6,7 @@
 #include <net/if_arp.h>
 
 #include "arp.h"
+#include "fwd.h"
 #include "l2_capture.h"
 
 static struct ctx c;

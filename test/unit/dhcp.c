@@ -7,6 +7,7 @@
 
 #include "checksum.h"
 #include "dhcp.h"
+#include "fwd.h"
 #include "l2_capture.h"
 
 static struct ctx c;
@@ -66,7 +67,7 @@ static bool dhcp_send(uint16_t flags, const char *ciaddr, const void *opts,
 	put_be32(m + 236, 0x63825363);
 	memcpy(m + MSG_LEN, opts, opts_len);
 
-	len = frame_udp(&c, frame, NULL, &src, 68, &dst, 67,
+	len = frame_udp(&c, frame, NULL, true, &src, 68, &dst, 67,
 			msg_len ? msg_len : MSG_LEN + opts_len);
 	guest_frame_fix_macs(frame);
 	if (pkt_parse(frame, len, &p))
@@ -142,7 +143,8 @@ static bool reply_ok(size_t i, const char *dst, uint8_t type)
 	       !memcmp(p.src_mac, our_mac, 6) &&
 	       inany_equals(&p.src, &gw) && inany_equals(&p.dst, &d) &&
 	       get_be16(p.l4) == 67 && get_be16(p.l4 + 2) == 68 &&
-	       csum_l4(&p.src, &p.dst, IPPROTO_UDP, p.l4, p.l4_len) == 0 &&
+	       csum_l4(true, &p.src, &p.dst, IPPROTO_UDP, p.l4,
+		       p.l4_len) == 0 &&
 	       m[0] == 2 && !memcmp(m + 4, XID, 4) &&
 	       !memcmp(m + 28, guest_mac, 6) &&
 	       get_be32(m + 236) == 0x63825363 &&
@@ -388,7 +390,7 @@ static void dhcp_not_ours(void)
 
 	setup();
 	memset(frame, 0, sizeof(frame));
-	len = frame_udp(&c, frame, NULL, &src, 40000, &dst, 53, 12);
+	len = frame_udp(&c, frame, NULL, true, &src, 40000, &dst, 53, 12);
 	guest_frame_fix_macs(frame);
 	UNIT_CHECK(!pkt_parse(frame, len, &p));
 	UNIT_CHECK(!dhcp_handle(&c, &p));

@@ -7,6 +7,7 @@
 
 #include "checksum.h"
 #include "dhcpv6.h"
+#include "fwd.h"
 #include "l2_capture.h"
 
 static struct ctx c;
@@ -98,7 +99,7 @@ static bool msg_send(const char *dst)
 
 	memset(frame, 0, sizeof(frame));
 	memcpy(frame + frame_udp_off(false), msg, msg_len);
-	len = frame_udp(&c, frame, NULL, &s, 546, &d, 547, msg_len);
+	len = frame_udp(&c, frame, NULL, false, &s, 546, &d, 547, msg_len);
 	guest_frame_fix_macs(frame);
 	if (pkt_parse(frame, len, &p))
 		abort();
@@ -150,7 +151,7 @@ static bool reply_ok(size_t i, uint8_t type)
 	if (!capture_parse(i, &p) || p.proto != IPPROTO_UDP ||
 	    !inany_equals(&p.src, &s) || !inany_equals(&p.dst, &d) ||
 	    get_be16(p.l4) != 547 || get_be16(p.l4 + 2) != 546 ||
-	    csum_l4(&p.src, &p.dst, IPPROTO_UDP, p.l4, p.l4_len) ||
+	    csum_l4(false, &p.src, &p.dst, IPPROTO_UDP, p.l4, p.l4_len) ||
 	    memcmp(p.dst_mac, guest_mac, 6) ||
 	    p.l4[8] != type || memcmp(p.l4 + 9, XID, 3))
 		return false;

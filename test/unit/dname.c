@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* test/unit/dname.c - domain names in wire format: labels, trailing dots,
- * invalid names, compression of repeated suffixes, running out of room
+/* test/unit/dname.c - domain names: the check of their text form, and wire
+ * format: labels, final dots, invalid names, compression of repeated
+ * suffixes, running out of room
  */
 
 #include "ctx.h"
@@ -45,12 +46,64 @@ static void dname_invalid(void)
 	UNIT_CHECK(dname_encode(".", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode("a..test", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode(".test", out, sizeof(out)) == -1);
-	/* Found by fuzzing: the empty label before a trailing dot */
-	UNIT_CHECK(dname_encode("test..", out, sizeof(out)) == -1);
+	/* An empty label before the final dot, or two final dots */
+	UNIT_CHECK(dname_encode("a..", out, sizeof(out)) == -1);
+	UNIT_CHECK(dname_encode("a.test..", out, sizeof(out)) == -1);
+	UNIT_CHECK(dname_encode("a..b.", out, sizeof(out)) == -1);
+	UNIT_CHECK(dname_encode("..", out, sizeof(out)) == -1);
+	UNIT_CHECK(dname_encode("a b.test", out, sizeof(out)) == -1);
 	UNIT_CHECK(dname_encode(label64, out, sizeof(out)) == -1);
 	/* 63 bytes is the longest label */
 	strcpy(label64 + 63, ".test");
 	UNIT_CHECK(dname_encode(label64, out, sizeof(out)) == 70);
+}
+
+/**
+ * dname_check_text() - One final dot is the root label and is valid; any
+ *			other empty label, a bad character, a label over 63
+ *			characters or a name over 253 are refused, each with
+ *			its own reason
+ */
+static void dname_check_text(void)
+{
+	char name[300];
+	size_t i;
+
+	UNIT_CHECK(!dname_check("example.test"));
+	UNIT_CHECK(!dname_check("example.test."));
+	UNIT_CHECK(!dname_check("host.example."));
+	UNIT_CHECK(!dname_check("a"));
+	UNIT_CHECK(!dname_check("a."));
+	UNIT_CHECK(!dname_check("_sip._udp.example-1.test"));
+
+	UNIT_CHECK(!strcmp(dname_check(""), "must have 1 to 253 characters"));
+	UNIT_CHECK(!strcmp(dname_check("."), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check(".."), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check("a.."), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check("a..b"), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check("a..b."), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check(".a"), "has an empty label"));
+	UNIT_CHECK(!strcmp(dname_check("bad!name"),
+			   "has an invalid character"));
+
+	memset(name, 'a', 64);
+	name[64] = '\0';
+	UNIT_CHECK(!strcmp(dname_check(name),
+			   "has a label longer than 63 characters"));
+	name[63] = '\0';
+	UNIT_CHECK(!dname_check(name));
+
+	/* 253 characters, then with a final dot, then 254 */
+	memset(name, 'a', 253);
+	for (i = 63; i < 253; i += 64)
+		name[i] = '.';
+	name[253] = '\0';
+	UNIT_CHECK(!dname_check(name));
+	strcpy(name + 253, ".");
+	UNIT_CHECK(!dname_check(name));
+	strcpy(name + 253, "a");
+	UNIT_CHECK(!strcmp(dname_check(name),
+			   "must have 1 to 253 characters"));
 }
 
 /**
@@ -111,6 +164,7 @@ int main(void)
 {
 	UNIT_RUN(dname_single);
 	UNIT_RUN(dname_invalid);
+	UNIT_RUN(dname_check_text);
 	UNIT_RUN(dname_search_compress);
 	UNIT_RUN(dname_search_room);
 	UNIT_EXIT();

@@ -12,26 +12,11 @@
 static struct ctx c;
 
 /**
- * addr() - Parse an address for a test
- * @s:		Text form
- *
- * Return: the address
- */
-static union inany_addr addr(const char *s)
-{
-	union inany_addr a;
-
-	if (!inany_pton(s, &a))
-		abort();
-	return a;
-}
-
-/**
  * fwd_addr_add_merge() - Adding an address twice merges its flags
  */
 static void fwd_addr_add_merge(void)
 {
-	union inany_addr a = addr("192.0.2.10");
+	union inany_addr a = test_addr("192.0.2.10");
 
 	memset(&c, 0, sizeof(c));
 	UNIT_CHECK(!fwd_set_addr(&c, &a, CONF_ADDR_USER, 24));
@@ -47,7 +32,8 @@ static void fwd_addr_add_merge(void)
  */
 static void fwd_addr_prefix_range(void)
 {
-	union inany_addr a4 = addr("192.0.2.10"), a6 = addr("2001:db8::1");
+	union inany_addr a4 = test_addr("192.0.2.10");
+	union inany_addr a6 = test_addr("2001:db8::1");
 
 	memset(&c, 0, sizeof(c));
 	UNIT_CHECK(fwd_set_addr(&c, &a4, CONF_ADDR_USER, 33) == EINVAL);
@@ -72,10 +58,10 @@ static void fwd_addr_full(void)
 		inany_from_v4(&a, v4);
 		UNIT_CHECK(!fwd_set_addr(&c, &a, CONF_ADDR_OBSERVED, 32));
 	}
-	a = addr("2001:db8::99");
+	a = test_addr("2001:db8::99");
 	UNIT_CHECK(fwd_set_addr(&c, &a, CONF_ADDR_USER, 64) == ENOSPC);
 	UNIT_CHECK(c.addr_count == MAX_GUEST_ADDRS);
-	a = addr("192.0.2.1");
+	a = test_addr("192.0.2.1");
 	UNIT_CHECK(!fwd_set_addr(&c, &a, CONF_ADDR_HOST, 24));
 }
 
@@ -85,8 +71,9 @@ static void fwd_addr_full(void)
  */
 static void fwd_addr_filter(void)
 {
-	union inany_addr o = addr("192.0.2.50"), h = addr("192.0.2.20");
-	union inany_addr u = addr("192.0.2.30"), ll = addr("fe80::1");
+	union inany_addr o = test_addr("192.0.2.50");
+	union inany_addr h = test_addr("192.0.2.20");
+	union inany_addr u = test_addr("192.0.2.30"), ll = test_addr("fe80::1");
 	const struct guest_addr *ga;
 	struct guest_addr *it;
 	unsigned n = 0;
@@ -116,8 +103,8 @@ static void fwd_addr_filter(void)
  */
 static void fwd_addr_observe(void)
 {
-	union inany_addr a = addr("2001:db8::5"), z = addr("0.0.0.0");
-	union inany_addr m = addr("ff02::1"), lo = addr("127.0.0.1");
+	union inany_addr a = test_addr("2001:db8::5"), z = test_addr("0.0.0.0");
+	union inany_addr m = test_addr("ff02::1"), lo = test_addr("127.0.0.1");
 
 	memset(&c, 0, sizeof(c));
 	fwd_observe_addr(&c, &a);

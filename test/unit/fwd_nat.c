@@ -12,21 +12,6 @@
 static struct ctx c;
 
 /**
- * addr() - Parse an address for a test
- * @s:		Text form
- *
- * Return: the address
- */
-static union inany_addr addr(const char *s)
-{
-	union inany_addr a;
-
-	if (!inany_pton(s, &a))
-		abort();
-	return a;
-}
-
-/**
  * nat_setup() - A guest with the host's addresses 192.0.2.2 and
  *		 2001:db8:1::2, gateway 192.0.2.1 and 2001:db8:1::1 mapped to the
  *		 host's loopback, and 192.0.2.99 / 2001:db8:1::99 mapped to the
@@ -34,15 +19,16 @@ static union inany_addr addr(const char *s)
  */
 static void nat_setup(void)
 {
-	union inany_addr a4 = addr("192.0.2.2"), a6 = addr("2001:db8:1::2");
+	union inany_addr a4 = test_addr("192.0.2.2");
+	union inany_addr a6 = test_addr("2001:db8:1::2");
 
 	memset(&c, 0, sizeof(c));
 	fwd_set_addr(&c, &a4, CONF_ADDR_HOST, 24);
 	fwd_set_addr(&c, &a6, CONF_ADDR_HOST, 64);
-	c.ip4.gw = c.ip4.map_host_loopback = addr("192.0.2.1");
-	c.ip6.gw = c.ip6.map_host_loopback = addr("2001:db8:1::1");
-	c.ip4.map_guest_addr = addr("192.0.2.99");
-	c.ip6.map_guest_addr = addr("2001:db8:1::99");
+	c.ip4.gw = c.ip4.map_host_loopback = test_addr("192.0.2.1");
+	c.ip6.gw = c.ip6.map_host_loopback = test_addr("2001:db8:1::1");
+	c.ip4.map_guest_addr = test_addr("192.0.2.99");
+	c.ip6.map_guest_addr = test_addr("2001:db8:1::99");
 }
 
 /**
@@ -59,8 +45,8 @@ static int out(const char *dst, uint16_t port, uint8_t proto,
 {
 	struct flowside g = { .eport = 40000, .oport = port };
 
-	g.oaddr = addr(dst);
-	g.eaddr = addr(inany_v4(&g.oaddr) ? "192.0.2.2" : "2001:db8:1::2");
+	g.oaddr = test_addr(dst);
+	g.eaddr = test_addr(inany_v4(&g.oaddr) ? "192.0.2.2" : "2001:db8:1::2");
 	return fwd_nat_outbound(&c, proto, &g, host);
 }
 
@@ -70,7 +56,7 @@ static int out(const char *dst, uint16_t port, uint8_t proto,
  */
 static void fwd_nat_out_loopback(void)
 {
-	union inany_addr lo4 = addr("127.0.0.1"), lo6 = addr("::1");
+	union inany_addr lo4 = test_addr("127.0.0.1"), lo6 = test_addr("::1");
 	struct flowside h;
 
 	nat_setup();
@@ -92,7 +78,8 @@ static void fwd_nat_out_loopback(void)
  */
 static void fwd_nat_out_guest_addr(void)
 {
-	union inany_addr a4 = addr("192.0.2.2"), a6 = addr("2001:db8:1::2");
+	union inany_addr a4 = test_addr("192.0.2.2");
+	union inany_addr a6 = test_addr("2001:db8:1::2");
 	struct flowside h;
 
 	nat_setup();
@@ -108,7 +95,8 @@ static void fwd_nat_out_guest_addr(void)
  */
 static void fwd_nat_out_other(void)
 {
-	union inany_addr d = addr("198.51.100.7"), o = addr("192.0.2.2");
+	union inany_addr d = test_addr("198.51.100.7");
+	union inany_addr o = test_addr("192.0.2.2");
 	struct flowside h;
 
 	nat_setup();
@@ -126,11 +114,11 @@ static void fwd_nat_out_other(void)
  */
 static void fwd_nat_out_dns(void)
 {
-	union inany_addr dns = addr("198.51.100.53");
+	union inany_addr dns = test_addr("198.51.100.53");
 	struct flowside h;
 
 	nat_setup();
-	c.ip4.dns_match = addr("192.0.2.1");
+	c.ip4.dns_match = test_addr("192.0.2.1");
 	c.ip4.dns_host = dns;
 	UNIT_CHECK(!out("192.0.2.1", 53, IPPROTO_UDP, &h));
 	UNIT_CHECK(inany_equals(&h.eaddr, &dns));
@@ -157,6 +145,29 @@ static void fwd_nat_out_refused(void)
 }
 
 /**
+ * fwd_nat_out_mixed() - A guest side whose two addresses disagree on the
+ *			 family is refused, either way round, not translated
+ *			 in the family of one of them
+ */
+static void fwd_nat_out_mixed(void)
+{
+	struct flowside g = { .eport = 40000, .oport = 80 }, h;
+
+	nat_setup();
+	g.eaddr = test_addr("2001:db8:1::2");
+	g.oaddr = test_addr("192.0.2.1");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_TCP, &g, &h) == EINVAL);
+	g.oaddr = test_addr("198.51.100.7");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_UDP, &g, &h) == EINVAL);
+
+	g.eaddr = test_addr("192.0.2.2");
+	g.oaddr = test_addr("2001:db8:1::1");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_TCP, &g, &h) == EINVAL);
+	g.oaddr = test_addr("2001:db8:5::5");
+	UNIT_CHECK(fwd_nat_outbound(&c, IPPROTO_ICMPV6, &g, &h) == EINVAL);
+}
+
+/**
  * in() - Translate an inbound flow through rule 8000-8009 -> 9000-9009
  * @src:	Peer address
  * @port:	Host port the peer connected to
@@ -169,7 +180,7 @@ static int in(const char *src, uint16_t port, struct flowside *guest)
 	struct fwd_rule r = { .first = 8000, .last = 8009, .to = 9000 };
 	struct flowside h = { .eport = 50000, .oport = port };
 
-	h.eaddr = addr(src);
+	h.eaddr = test_addr(src);
 	return fwd_nat_inbound(&c, IPPROTO_TCP, &r, &h, guest);
 }
 
@@ -180,8 +191,9 @@ static int in(const char *src, uint16_t port, struct flowside *guest)
  */
 static void fwd_nat_in_sources(void)
 {
-	union inany_addr a4 = addr("192.0.2.2"), a6 = addr("2001:db8:1::2");
-	union inany_addr far = addr("198.51.100.7");
+	union inany_addr a4 = test_addr("192.0.2.2");
+	union inany_addr a6 = test_addr("2001:db8:1::2");
+	union inany_addr far = test_addr("198.51.100.7");
 	struct flowside g;
 
 	nat_setup();
@@ -202,13 +214,29 @@ static void fwd_nat_in_sources(void)
 }
 
 /**
+ * fwd_nat_in_mixed() - A translation that would change the family of the
+ *			source (a mapping of the other family) is refused
+ */
+static void fwd_nat_in_mixed(void)
+{
+	union inany_addr lo6 = test_addr("::1"), a4 = test_addr("192.0.2.2");
+	union inany_addr out;
+
+	nat_setup();
+	c.ip6.map_host_loopback = test_addr("192.0.2.1");
+	c.ip4.map_guest_addr = test_addr("2001:db8:1::99");
+	UNIT_CHECK(fwd_nat_inbound_src(&c, &lo6, &out) == EHOSTUNREACH);
+	UNIT_CHECK(fwd_nat_inbound_src(&c, &a4, &out) == EHOSTUNREACH);
+}
+
+/**
  * fwd_nat_in_fallback() - Without mappings, loopback and the guest's own
  *			   address appear as the gateway; without a gateway
  *			   or a guest address, the flow is refused
  */
 static void fwd_nat_in_fallback(void)
 {
-	union inany_addr obs = addr("192.0.2.77");
+	union inany_addr obs = test_addr("192.0.2.77");
 	struct flowside g;
 
 	nat_setup();
@@ -242,7 +270,9 @@ int main(void)
 	UNIT_RUN(fwd_nat_out_other);
 	UNIT_RUN(fwd_nat_out_dns);
 	UNIT_RUN(fwd_nat_out_refused);
+	UNIT_RUN(fwd_nat_out_mixed);
 	UNIT_RUN(fwd_nat_in_sources);
+	UNIT_RUN(fwd_nat_in_mixed);
 	UNIT_RUN(fwd_nat_in_fallback);
 	UNIT_EXIT();
 }

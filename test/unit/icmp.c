@@ -78,7 +78,7 @@ static bool echo_send(const char *src, const char *dst, uint16_t id,
 	put_be16(l4 + 4, id);
 	put_be16(l4 + 6, seq);
 	memcpy(l4 + 8, "passt echo payload", 18);
-	len = frame_ip(&c, frame, NULL, &s, &d,
+	len = frame_ip(&c, frame, NULL, v4, &s, &d,
 		       v4 ? IPPROTO_ICMP : IPPROTO_ICMPV6, 64, 26);
 	guest_frame_fix_macs(frame);
 	if (pkt_parse(frame, len, &p))
@@ -133,7 +133,8 @@ static bool reply_ok(size_t i, const char *src, const char *dst, uint16_t id,
 
 	if (v4)
 		return !csum_fold(csum_partial(p.l4, p.l4_len, 0));
-	return !csum_l4(&p.src, &p.dst, IPPROTO_ICMPV6, p.l4, p.l4_len);
+	return !csum_l4(false, &p.src, &p.dst, IPPROTO_ICMPV6, p.l4,
+			p.l4_len);
 }
 
 /**
@@ -214,13 +215,13 @@ static void icmp_not_echo(void)
 	setup();
 	memset(frame, 0, sizeof(frame));
 	frame[frame_l4_off(true)] = 0;		/* echo reply */
-	len = frame_ip(&c, frame, NULL, &s, &d, IPPROTO_ICMP, 64, 8);
+	len = frame_ip(&c, frame, NULL, true, &s, &d, IPPROTO_ICMP, 64, 8);
 	UNIT_CHECK(!pkt_parse(frame, len, &p));
 	UNIT_CHECK(!icmp_tap_handler(&c, &p));
 
 	/* Request cut short: consumed, nothing opened */
 	frame[frame_l4_off(true)] = 8;
-	len = frame_ip(&c, frame, NULL, &s, &d, IPPROTO_ICMP, 64, 4);
+	len = frame_ip(&c, frame, NULL, true, &s, &d, IPPROTO_ICMP, 64, 4);
 	UNIT_CHECK(!pkt_parse(frame, len, &p));
 	UNIT_CHECK(icmp_tap_handler(&c, &p));
 

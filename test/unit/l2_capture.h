@@ -86,21 +86,6 @@ static inline bool capture_parse(size_t i, struct pkt *p)
 }
 
 /**
- * test_addr() - Parse an address for a test, aborting on a typo
- * @s:		Text form
- *
- * Return: the address
- */
-static inline union inany_addr test_addr(const char *s)
-{
-	union inany_addr a;
-
-	if (!inany_pton(s, &a))
-		abort();
-	return a;
-}
-
-/**
  * test_ctx_init() - Set up a context attached to the fake front end
  * @c:		Execution context to reset
  */

@@ -34,21 +34,6 @@ static const uint8_t mac_a[6] = { 0x02, 0x00, 0x5e, 0x10, 0x20, 0x30 };
 static const uint8_t mac_b[6] = { 0x02, 0x00, 0x5e, 0xaa, 0xbb, 0xcc };
 
 /**
- * addr() - Parse an address for a test
- * @s:		Text form
- *
- * Return: the address
- */
-static union inany_addr addr(const char *s)
-{
-	union inany_addr a;
-
-	if (!inany_pton(s, &a))
-		abort();
-	return a;
-}
-
-/**
  * put() - Append bytes to a stream
  * @s:		Stream
  * @p:		Bytes
@@ -115,7 +100,7 @@ static void put_header(struct stream *s, uint32_t version, uint32_t compat)
 static void put_v3_entry(struct stream *s, const char *text,
 			 unsigned prefix_len, unsigned flags)
 {
-	union inany_addr a = addr(text);
+	union inany_addr a = test_addr(text);
 
 	put(s, &a, 16);
 	put_u8(s, prefix_len);
@@ -190,7 +175,7 @@ static int save(struct ctx *c, struct stream *s)
  */
 static const struct guest_addr *find(const struct ctx *c, const char *text)
 {
-	union inany_addr a = addr(text);
+	union inany_addr a = test_addr(text);
 	const struct guest_addr *g;
 
 	for (g = c->addrs; g < c->addrs + c->addr_count; g++) {
@@ -212,7 +197,7 @@ static void set_entry(struct ctx *c, const char *text, uint8_t prefix_len,
 {
 	struct guest_addr *g = &c->addrs[c->addr_count++];
 
-	g->addr = addr(text);
+	g->addr = test_addr(text);
 	g->prefix_len = prefix_len;
 	g->flags = flags;
 }
@@ -360,8 +345,9 @@ static void migrate_v3_roundtrip(void)
  */
 static void migrate_v2_into_ours(void)
 {
-	union inany_addr a6 = addr("2001:db8:5::5"), ll = addr("fe80::5");
-	union inany_addr a4 = addr("192.0.2.5");
+	union inany_addr a6 = test_addr("2001:db8:5::5");
+	union inany_addr ll = test_addr("fe80::5");
+	union inany_addr a4 = test_addr("192.0.2.5");
 	const struct guest_addr *g;
 	uint8_t zero[16] = { 0 };
 	struct stream s;
@@ -428,11 +414,11 @@ static void migrate_v2_from_ours(void)
 	UNIT_CHECK(s.len == 16 + 42 + 4);
 	UNIT_CHECK(s.b[0] == 0xb1 && s.b[7] == 0xb0);
 	UNIT_CHECK(get_u32(&s, 8) == 2 && get_u32(&s, 12) == 2);
-	a = addr("2001:db8::a");
+	a = test_addr("2001:db8::a");
 	UNIT_CHECK(!memcmp(s.b + 16, &a, 16));
-	a = addr("fe80::a");
+	a = test_addr("fe80::a");
 	UNIT_CHECK(!memcmp(s.b + 32, &a, 16));
-	a = addr("192.0.2.10");
+	a = test_addr("192.0.2.10");
 	UNIT_CHECK(!memcmp(s.b + 48, &a.v4mapped.a4, 4));
 	UNIT_CHECK(!memcmp(s.b + 52, mac_a, 6));
 	UNIT_CHECK(get_u32(&s, 58) == 0);
@@ -441,11 +427,11 @@ static void migrate_v2_from_ours(void)
 	src.addr_count = 2;
 	UNIT_CHECK(!save(&src, &s));
 	UNIT_CHECK(s.len == 16 + 42 + 4);
-	a = addr("2001:db8::1");
+	a = test_addr("2001:db8::1");
 	UNIT_CHECK(!memcmp(s.b + 16, &a, 16));
 	memset(&a, 0, sizeof(a));
 	UNIT_CHECK(!memcmp(s.b + 32, &a, 16));
-	a = addr("192.0.2.1");
+	a = test_addr("192.0.2.1");
 	UNIT_CHECK(!memcmp(s.b + 48, &a.v4mapped.a4, 4));
 
 	/* And our own target reads it */

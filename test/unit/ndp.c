@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "checksum.h"
+#include "fwd.h"
 #include "l2_capture.h"
 #include "ndp.h"
 
@@ -56,7 +57,8 @@ static bool ndp_send_guest(const char *src, const char *dst, uint8_t hop,
 
 	memset(frame, 0, sizeof(frame));
 	memcpy(frame + frame_l4_off(false), msg, len);
-	flen = frame_ip(&c, frame, NULL, &s, &d, IPPROTO_ICMPV6, hop, len);
+	flen = frame_ip(&c, frame, NULL, false, &s, &d, IPPROTO_ICMPV6, hop,
+			len);
 	guest_frame_fix_macs(frame);
 	if (corrupt)
 		frame[frame_l4_off(false) + 2] ^= 1;
@@ -104,7 +106,8 @@ static bool icmp6_ok(size_t i, const char *dst, uint8_t type, struct pkt *p)
 	       inany_equals(&p->src, &s) && inany_equals(&p->dst, &d) &&
 	       p->ttl == 255 && p->l4[0] == type && p->l4[1] == 0 &&
 	       !memcmp(p->src_mac, our_mac, 6) &&
-	       !csum_l4(&p->src, &p->dst, IPPROTO_ICMPV6, p->l4, p->l4_len);
+	       !csum_l4(false, &p->src, &p->dst, IPPROTO_ICMPV6, p->l4,
+			p->l4_len);
 }
 
 /**

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test/unit/pkt.c - frame validation and parsing: truncated and malformed
- * Ethernet, IPv4 and IPv6 headers, fragments, IPv6 extension headers and
- * Ethernet padding
+ * Ethernet, IPv4 and IPv6 headers, fragments, IPv6 extension headers,
+ * IPv4-mapped addresses in IPv6 headers and Ethernet padding
  */
 
 #include <errno.h>
@@ -332,6 +332,41 @@ static void pkt_ip6_fragment(void)
 }
 
 /**
+ * pkt_ip6_v4mapped() - An IPv4-mapped source or destination is invalid,
+ * whatever the transport, and so are both; an IPv4-compatible one is not
+ */
+static void pkt_ip6_v4mapped(void)
+{
+	static const uint8_t mapped[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 100
+	};
+	static const uint8_t nh[] = { IPPROTO_UDP, IPPROTO_TCP,
+				      IPPROTO_ICMPV6 };
+	uint8_t *h = f + ETH_HDR;
+	struct pkt p;
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_SIZE(nh); i++) {
+		len = ip6(nh[i], 20);
+		memcpy(h + 8, mapped, 16);
+		UNIT_CHECK(pkt_parse(f, len, &p) == EINVAL);
+
+		len = ip6(nh[i], 20);
+		memcpy(h + 24, mapped, 16);
+		UNIT_CHECK(pkt_parse(f, len, &p) == EINVAL);
+
+		memcpy(h + 8, mapped, 16);
+		UNIT_CHECK(pkt_parse(f, len, &p) == EINVAL);
+	}
+
+	/* ::192.0.2.100 is not mapped: an inany takes it as IPv6 */
+	len = ip6(IPPROTO_UDP, 20);
+	memcpy(h + 8, mapped, 16);
+	memset(h + 8 + 10, 0, 2);
+	UNIT_CHECK(pkt_parse(f, len, &p) == 0 && !inany_v4(&p.src));
+}
+
+/**
  * main() - Run the cases
  *
  * Return: 0 if all passed
@@ -353,5 +388,6 @@ int main(void)
 	UNIT_RUN(pkt_ip6_ext_headers);
 	UNIT_RUN(pkt_ip6_ext_truncated);
 	UNIT_RUN(pkt_ip6_fragment);
+	UNIT_RUN(pkt_ip6_v4mapped);
 	UNIT_EXIT();
 }

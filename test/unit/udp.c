@@ -4,8 +4,9 @@
  * address, as with the daemon's defaults
  *
  * Covers both directions and both families, batches, 64 KiB datagrams,
- * inbound forwarding, malformed datagrams, expiry, ICMP errors, and that
- * no descriptor or flow is left behind.
+ * inbound forwarding, malformed datagrams, expiry, ICMP errors, a socket
+ * the kernel names in a foreign family, and that no descriptor or flow is
+ * left behind.
  */
 
 #include <dirent.h>
@@ -14,11 +15,13 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "checksum.h"
 #include "epoll_ref.h"
 #include "flow.h"
+#include "fwd.h"
 #include "l2_capture.h"
 #include "udp.h"
 
@@ -32,6 +35,28 @@
 static struct ctx c;
 static uint8_t frame[4][L2_MAX_LEN];
 static uint8_t buf[L2_MAX_LEN];
+static bool getsockname_foreign;
+
+/**
+ * getsockname() - Stand-in for the C library's, for the daemon's code too:
+ *		   the system call, or, with getsockname_foreign set, a
+ *		   success naming a family no socket of ours has, errno
+ *		   untouched
+ * @fd:		Socket
+ * @addr:	Address, filled
+ * @len:	Room in @addr, then its length
+ *
+ * Return: 0 on success, -1 with errno set on failure
+ */
+int getsockname(int fd, __SOCKADDR_ARG addr, socklen_t *__restrict len)
+{
+	if (getsockname_foreign) {
+		addr.__sockaddr__->sa_family = AF_UNIX;
+		*len = sizeof(sa_family_t);
+		return 0;
+	}
+	return (int)syscall(SYS_getsockname, fd, addr.__sockaddr__, len);
+}
 
 /**
  * fd_count() - Descriptors this process has open
@@ -148,12 +173,13 @@ static void guest_udp(int i, const char *src, uint16_t sport, const char *dst,
 		      uint16_t dport, size_t len, struct pkt *p)
 {
 	union inany_addr s = test_addr(src), d = test_addr(dst);
-	uint8_t *data = frame[i] + frame_udp_off(!!inany_v4(&s));
+	bool v4 = !!inany_v4(&s);
+	uint8_t *data = frame[i] + frame_udp_off(v4);
 	size_t j, flen;
 
 	for (j = 0; j < len; j++)
 		data[j] = (uint8_t)(j * 7 + len + sport);
-	flen = frame_udp(&c, frame[i], NULL, &s, sport, &d, dport, len);
+	flen = frame_udp(&c, frame[i], NULL, v4, &s, sport, &d, dport, len);
 	guest_frame_fix_macs(frame[i]);
 	if (pkt_parse(frame[i], flen, p))
 		abort();
@@ -228,8 +254,8 @@ static bool captured_udp(size_t i, const char *src, uint16_t sport,
 		return false;
 
 	if (csum_fold(csum_partial(p.l4, p.l4_len,
-				   csum_pseudo(&p.src, &p.dst, IPPROTO_UDP,
-					       p.l4_len))))
+				   csum_pseudo(p.v4, &p.src, &p.dst,
+					       IPPROTO_UDP, p.l4_len))))
 		return false;
 
 	return !memcmp(p.l4 + FRAME_UDP_HLEN, data, len);
@@ -521,8 +547,8 @@ static void icmp_error(bool v4)
 		UNIT_CHECK(p.l4[0] == ICMP6_DST_UNREACH &&
 			   p.l4[1] == ICMP6_DST_UNREACH_NOPORT);
 		UNIT_CHECK(!csum_fold(csum_partial(p.l4, p.l4_len,
-				csum_pseudo(&p.src, &p.dst, IPPROTO_ICMPV6,
-					    p.l4_len))));
+				csum_pseudo(false, &p.src, &p.dst,
+					    IPPROTO_ICMPV6, p.l4_len))));
 	}
 
 	/* The quote: the guest's addresses, ports and payload */
@@ -594,8 +620,8 @@ static void inbound(bool v4)
 	memcpy(frame[0] + frame_udp_off(v4), rsp, sizeof(rsp));
 	{
 		union inany_addr sa = test_addr(g), da = test_addr(gw);
-		size_t len = frame_udp(&c, frame[0], NULL, &sa, 7, &da, cport,
-				       sizeof(rsp));
+		size_t len = frame_udp(&c, frame[0], NULL, v4, &sa, 7, &da,
+				       cport, sizeof(rsp));
 
 		guest_frame_fix_macs(frame[0]);
 		UNIT_CHECK(!pkt_parse(frame[0], len, &p));
@@ -682,6 +708,36 @@ static void udp_table_full(void)
 }
 
 /**
+ * udp_sock_foreign() - A host socket the kernel names in a family we can't
+ *			use is refused as an error, with nothing set in
+ *			errno: no flow on a stale descriptor, none left open
+ */
+static void udp_sock_foreign(void)
+{
+	uint16_t port, from;
+	struct pkt p;
+	int fds, srv;
+
+	setup();
+	srv = host_sock(true, &port);
+	fds = fd_count();
+
+	guest_udp(0, GUEST4, GUEST_PORT, GW4, port, 20, &p);
+	getsockname_foreign = true;
+	errno = 0;
+	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	getsockname_foreign = false;
+	UNIT_CHECK(flow_count() == 0 && fd_count() == fds);
+	UNIT_CHECK(host_recv(srv, &from) == -1);
+
+	/* The next datagram opens its flow */
+	UNIT_CHECK(udp_tap_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(host_recv(srv, &from) == 20 && from == GUEST_PORT);
+	UNIT_CHECK(expire_all());
+	close(srv);
+}
+
+/**
  * main() - Run the cases
  *
  * Return: EXIT_SUCCESS if every case passed
@@ -700,5 +756,6 @@ int main(void)
 	UNIT_RUN(udp_inbound4);
 	UNIT_RUN(udp_inbound6);
 	UNIT_RUN(udp_table_full);
+	UNIT_RUN(udp_sock_foreign);
 	UNIT_EXIT();
 }

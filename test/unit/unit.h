@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "inany.h"
+
 static int unit_failed_cases;
 static int unit_case_failed;
 static const char *unit_case_name;
@@ -37,6 +39,21 @@ static const char *unit_case_name;
 			printf("ok unit/%s\n", #fn);			\
 		fflush(stdout);						\
 	} while (0)
+
+/**
+ * test_addr() - Parse an address for a test, aborting on a typo
+ * @s:		Text form
+ *
+ * Return: the address
+ */
+static inline union inany_addr test_addr(const char *s)
+{
+	union inany_addr a;
+
+	if (!inany_pton(s, &a))
+		abort();
+	return a;
+}
 
 #define UNIT_EXIT()	return unit_failed_cases ? EXIT_FAILURE : EXIT_SUCCESS
 

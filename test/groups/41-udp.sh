@@ -61,10 +61,7 @@ ns_setup -d --udp-timeout "${TIMEOUT}" \
 # The guest has the host's addresses, and routes through the gateway
 ns_net ip addr add "${NET4}/32" dev lo &&
 ns_net ip addr add "${NET6}/128" dev lo &&
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip -6 addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
-ns_guest ip route add default via "${GW4}" &&
-ns_guest ip -6 route add default via "${GW6}" ||
+ns_guest_static ||
 	{ t_fail setup "can't configure addresses"; exit 1; }
 
 # What the daemon holds without any flow

@@ -81,10 +81,7 @@ ns_setup -a "${HOST_ADDR4}/24" -g "${GW4}" -a "${HOST_ADDR6}/64" \
 # The host's resolvers (resolv.conf: DNS4, then DNS6) are outside
 ns_net ip addr add "${DNS4}/32" dev lo &&
 ns_net ip addr add "${DNS6}/128" dev lo &&
-ns_guest ip addr add "${HOST_ADDR4}/24" dev tap0 &&
-ns_guest ip -6 addr add "${HOST_ADDR6}/64" dev tap0 nodad &&
-ns_guest ip route add default via "${GW4}" &&
-ns_guest ip -6 route add default via "${GW6}" &&
+ns_guest_static &&
 dns_serve "${NS_NET}" "${DNS4}" "${STATE}/dns4.log" &&
 dns_serve "${NS_NET}" "${DNS6}" "${STATE}/dns6.log" &&
 dns_serve "${NS_HOST}" 127.0.0.1 "${STATE}/dnslo4.log" &&
