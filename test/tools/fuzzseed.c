@@ -13,14 +13,11 @@
  * are then minimised into test/fuzz/corpus/ (see test/fuzz/seeds).
  */
 
-#include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "tool.h"
 
 #define FRAME_MAX	65535
 #define SEED_MAX	(1 << 20)
@@ -49,21 +46,11 @@ static struct seed s;
 static const char *outdir;
 
 /**
- * die() - Print a message with the current errno, and exit 1
- * @what:	What failed
- */
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzzseed: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-/**
- * put() - Append bytes to the seed, if they fit
+ * add() - Append bytes to the seed, if they fit
  * @p:		Bytes
  * @len:	Their length
  */
-static void put(const void *p, size_t len)
+static void add(const void *p, size_t len)
 {
 	if (len > SEED_MAX - s.len)
 		return;
@@ -72,24 +59,24 @@ static void put(const void *p, size_t len)
 }
 
 /**
- * put8() - Append one byte to the seed
+ * add8() - Append one byte to the seed
  * @v:		Byte
  */
-static void put8(unsigned v)
+static void add8(unsigned v)
 {
 	uint8_t b = (uint8_t)v;
 
-	put(&b, 1);
+	add(&b, 1);
 }
 
 /**
- * put16() - Append a big-endian 16-bit value to the seed
+ * add16() - Append a big-endian 16-bit value to the seed
  * @v:		Value
  */
-static void put16(unsigned v)
+static void add16(unsigned v)
 {
-	put8(v >> 8);
-	put8(v);
+	add8(v >> 8);
+	add8(v);
 }
 
 /**
@@ -108,12 +95,12 @@ static void emit(const char *target)
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, target);
 	if (mkdir(path, 0755) && errno != EEXIST)
-		die(path);
+		fail(path);
 	snprintf(path, sizeof(path), "%s/%s/seed-%016llx", outdir, target,
 		 (unsigned long long)h);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, s.buf, s.len) != (ssize_t)s.len)
-		die(path);
+		fail(path);
 	close(fd);
 	s.len = 0;
 }
@@ -132,23 +119,12 @@ static uint8_t *read_file(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		die(path);
+		fail(path);
 	*len = 0;
 	while ((n = read(fd, buf + *len, sizeof(buf) - *len)) > 0)
 		*len += (size_t)n;
 	close(fd);
 	return buf;
-}
-
-/**
- * be16() - Read a big-endian 16-bit value
- * @p:		Bytes
- *
- * Return: value
- */
-static unsigned be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
 }
 
 /**
@@ -163,16 +139,16 @@ static void frame_seeds(const uint8_t *f, size_t len)
 	unsigned proto;
 
 	/* Every frame, alone, as raw ingress */
-	put8(0);
-	put8(OP_RAW);
-	put8(0);
-	put16((unsigned)len);
-	put(f, len);
+	add8(0);
+	add8(OP_RAW);
+	add8(0);
+	add16((unsigned)len);
+	add(f, len);
 	emit("ingress");
 
 	if (len < 14)
 		return;
-	if (be16(f + 12) == 0x0800 && len >= 34) {
+	if (get16(f + 12) == 0x0800 && len >= 34) {
 		size_t ihl = (size_t)(f[14] & 0xf) * 4;
 
 		if (14 + ihl > len)
@@ -180,7 +156,7 @@ static void frame_seeds(const uint8_t *f, size_t len)
 		proto = f[23];
 		l4 = f + 14 + ihl;
 		l4_len = len - 14 - ihl;
-	} else if (be16(f + 12) == 0x86dd && len >= 54) {
+	} else if (get16(f + 12) == 0x86dd && len >= 54) {
 		proto = f[20];
 		l4 = f + 54;
 		l4_len = len - 54;
@@ -188,19 +164,19 @@ static void frame_seeds(const uint8_t *f, size_t len)
 		return;
 	}
 
-	if (proto == 17 && l4_len >= 8 && be16(l4 + 2) == 67) {
-		put8(0);
-		put(l4 + 8, l4_len - 8);
+	if (proto == 17 && l4_len >= 8 && get16(l4 + 2) == 67) {
+		add8(0);
+		add(l4 + 8, l4_len - 8);
 		emit("dhcp");
-	} else if (proto == 17 && l4_len >= 8 && be16(l4 + 2) == 547) {
-		put8(0);
-		put(l4 + 8, l4_len - 8);
+	} else if (proto == 17 && l4_len >= 8 && get16(l4 + 2) == 547) {
+		add8(0);
+		add(l4 + 8, l4_len - 8);
 		emit("dhcpv6");
 	} else if (proto == 58 && l4_len >= 4 && l4[0] >= 133 &&
 		   l4[0] <= 137) {
-		put8(0);
-		put8(l4[0] - 133U);
-		put(l4 + 4, l4_len - 4);
+		add8(0);
+		add8(l4[0] - 133U);
+		add(l4 + 4, l4_len - 4);
 		emit("ndp");
 	}
 }
@@ -247,17 +223,16 @@ static void pcap_seeds(const char *path)
 		if (n++ >= SEQ_FRAMES || stream.len + 4 + caplen > 65536)
 			continue;
 
-		stream.buf[stream.len++] = 0;
-		stream.buf[stream.len++] = 0;
-		stream.buf[stream.len++] = (uint8_t)(caplen >> 8);
-		stream.buf[stream.len++] = (uint8_t)caplen;
+		put16(stream.buf + stream.len, 0);
+		put16(stream.buf + stream.len + 2, (unsigned)caplen);
+		stream.len += 4;
 		memcpy(stream.buf + stream.len, f, caplen);
 		stream.len += caplen;
 
 		batch.buf[batch.len++] = OP_RAW;
 		batch.buf[batch.len++] = 0;
-		batch.buf[batch.len++] = (uint8_t)(caplen >> 8);
-		batch.buf[batch.len++] = (uint8_t)caplen;
+		put16(batch.buf + batch.len, (unsigned)caplen);
+		batch.len += 2;
 		memcpy(batch.buf + batch.len, f, caplen);
 		batch.len += caplen;
 	}
@@ -288,7 +263,7 @@ static void argv_seeds(const char *path)
 	const uint8_t *p = read_file(path, &len);
 	const char *prev = "";
 
-	put(p, len);
+	add(p, len);
 	emit("conf");
 
 	/* Compression on, 256 bytes of room */
@@ -302,8 +277,8 @@ static void argv_seeds(const char *path)
 		for (i = 0; i < sizeof(spec_opts) / sizeof(spec_opts[0]); i++) {
 			if (strcmp(prev, spec_opts[i]))
 				continue;
-			put8(0);
-			put(arg, strnlen(arg, len - off));
+			add8(0);
+			add(arg, strnlen(arg, len - off));
 			emit("fwd_spec");
 		}
 		for (i = 0; i < sizeof(name_opts) / sizeof(name_opts[0]); i++) {
@@ -337,10 +312,10 @@ static void tcp_open(unsigned mode)
 		0, 0, 0, 1, 0, 0, 0, 0,
 	};
 
-	put8(mode);
-	put16(0xffff);
-	put8(sizeof(opts) / 4);
-	put(opts, sizeof(opts));
+	add8(mode);
+	add16(0xffff);
+	add8(sizeof(opts) / 4);
+	add(opts, sizeof(opts));
 }
 
 /**
@@ -351,14 +326,14 @@ static void tcp_open(unsigned mode)
  */
 static void tcp_seg(unsigned flags, int dseq, unsigned len)
 {
-	put8(OP_SEG);
-	put8(flags);
-	put8((unsigned)dseq & 0xff);
-	put8(0);		/* acknowledge all */
-	put16(0xffff);
-	put8(0);		/* no options */
-	put16(len);
-	put8(0);		/* payload from the pattern */
+	add8(OP_SEG);
+	add8(flags);
+	add8((unsigned)dseq & 0xff);
+	add8(0);		/* acknowledge all */
+	add16(0xffff);
+	add8(0);		/* no options */
+	add16(len);
+	add8(0);		/* payload from the pattern */
 }
 
 /**
@@ -378,34 +353,34 @@ static void raw_ip(int v4, const uint8_t *dst, unsigned proto,
 					  [15] = 2 };
 	size_t ip_len = v4 ? 20 : 40;
 
-	put8(OP_RAW);
-	put8(0x0f);	/* every FIX_* bit */
-	put16((unsigned)(14 + ip_len + l4_len));
-	put(OUR_MAC, 6);
-	put("\x02\0\0\0\0\x02", 6);
+	add8(OP_RAW);
+	add8(0x0f);	/* every FIX_* bit */
+	add16((unsigned)(14 + ip_len + l4_len));
+	add(OUR_MAC, 6);
+	add("\x02\0\0\0\0\x02", 6);
 	if (v4) {
-		put16(0x0800);
-		put8(0x45);
-		put8(0);
-		put16((unsigned)(ip_len + l4_len));
-		put16(0);
-		put16(0x4000);
-		put8(64);
-		put8(proto);
-		put16(0);
-		put(src4, 4);
-		put(dst, 4);
+		add16(0x0800);
+		add8(0x45);
+		add8(0);
+		add16((unsigned)(ip_len + l4_len));
+		add16(0);
+		add16(0x4000);
+		add8(64);
+		add8(proto);
+		add16(0);
+		add(src4, 4);
+		add(dst, 4);
 	} else {
-		put16(0x86dd);
-		put16(0x6000);
-		put16(0);
-		put16((unsigned)l4_len);
-		put8(proto);
-		put8(64);
-		put(src6, 16);
-		put(dst, 16);
+		add16(0x86dd);
+		add16(0x6000);
+		add16(0);
+		add16((unsigned)l4_len);
+		add8(proto);
+		add8(64);
+		add(src6, 16);
+		add(dst, 16);
 	}
-	put(l4, l4_len);
+	add(l4, l4_len);
 }
 
 /**
@@ -451,37 +426,37 @@ static void raw_seeds(void)
 	int v4;
 
 	for (v4 = 0; v4 < 2; v4++) {
-		put8(0);
+		add8(0);
 		raw_ip(v4, v4 ? gw4 : gw6, 17, udp, sizeof(udp));
-		put8(OP_FLUSH);
+		add8(OP_FLUSH);
 		raw_ip(v4, v4 ? gw4 : gw6, 17, udp, sizeof(udp));
-		put8(OP_TIME);
-		put16(100);
+		add8(OP_TIME);
+		add16(100);
 		emit("ingress");
 
-		put8(0);
+		add8(0);
 		raw_ip(v4, v4 ? dns4 : dns6, 17, dns, sizeof(dns));
 		emit("ingress");
 
-		put8(0);
+		add8(0);
 		raw_ip(v4, v4 ? gw4 : gw6, v4 ? 1 : 58, v4 ? echo4 : echo6,
 		       sizeof(echo4));
-		put8(OP_FLUSH);
-		put8(OP_TIME);
-		put16(100);
+		add8(OP_FLUSH);
+		add8(OP_TIME);
+		add16(100);
 		emit("ingress");
 
-		put8(0);
+		add8(0);
 		raw_ip(v4, v4 ? gw4 : gw6, 6, syn, sizeof(syn));
 		raw_ip(v4, v4 ? gw4 : gw6, 6, syn_closed, sizeof(syn_closed));
 		emit("ingress");
 	}
 
-	put8(0);
-	put8(OP_RAW);
-	put8(0);
-	put16(sizeof(arp));
-	put(arp, sizeof(arp));
+	add8(0);
+	add8(OP_RAW);
+	add8(0);
+	add16(sizeof(arp));
+	add(arp, sizeof(arp));
 	emit("ingress");
 }
 
@@ -496,65 +471,65 @@ static void tcp_seeds(void)
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		/* Data both ways, then a close from each side */
 		tcp_open(modes[i]);
-		put8(OP_PEER_WRITE);
-		put16(1024);
-		put8(OP_ACK);
-		put16(0xffff);
+		add8(OP_PEER_WRITE);
+		add16(1024);
+		add8(OP_ACK);
+		add16(0xffff);
 		tcp_seg(0x18, 0, 1000);
-		put8(OP_FLUSH);
-		put8(OP_PEER_READ);
-		put16(1024);
-		put8(OP_TIME);
-		put16(200);
-		put8(OP_PEER_SHUT);
-		put16(0);
-		put8(OP_ACK);
-		put16(0xffff);
+		add8(OP_FLUSH);
+		add8(OP_PEER_READ);
+		add16(1024);
+		add8(OP_TIME);
+		add16(200);
+		add8(OP_PEER_SHUT);
+		add16(0);
+		add8(OP_ACK);
+		add16(0xffff);
 		tcp_seg(0x11, 0, 0);
-		put8(OP_FLUSH);
+		add8(OP_FLUSH);
 		emit("ingress");
 
 		/* The front end refuses frames, then takes them again */
 		tcp_open(modes[i]);
-		put8(OP_PEER_WRITE);
-		put16(4096);
-		put8(OP_REFUSE);
-		put8(1);
-		put8(OP_PEER_WRITE);
-		put16(4096);
-		put8(OP_TIME);
-		put16(1500);
-		put8(OP_REFUSE);
-		put8(0);
-		put8(OP_ACK);
-		put16(0xffff);
+		add8(OP_PEER_WRITE);
+		add16(4096);
+		add8(OP_REFUSE);
+		add8(1);
+		add8(OP_PEER_WRITE);
+		add16(4096);
+		add8(OP_TIME);
+		add16(1500);
+		add8(OP_REFUSE);
+		add8(0);
+		add8(OP_ACK);
+		add16(0xffff);
 		emit("ingress");
 
 		/* Out of order, a hole filled in the same batch, a reset */
 		tcp_open(modes[i]);
 		tcp_seg(0x18, 100, 200);
 		tcp_seg(0x18, 0, 100);
-		put8(OP_FLUSH);
-		put8(OP_PEER_WRITE);
-		put16(256);
-		put8(OP_PEER_RST);
-		put16(0);
-		put8(OP_ACK);
-		put16(0);
+		add8(OP_FLUSH);
+		add8(OP_PEER_WRITE);
+		add16(256);
+		add8(OP_PEER_RST);
+		add16(0);
+		add8(OP_ACK);
+		add16(0);
 		emit("ingress");
 
 		/* Retransmissions until the connection gives up */
 		tcp_open(modes[i]);
-		put8(OP_PEER_WRITE);
-		put16(8192);
-		put8(OP_TIME);
-		put16(60000);
-		put8(OP_TIME);
-		put16(60000);
-		put8(OP_TIME);
-		put16(60000);
-		put8(OP_TIME);
-		put16(60000);
+		add8(OP_PEER_WRITE);
+		add16(8192);
+		add8(OP_TIME);
+		add16(60000);
+		add8(OP_TIME);
+		add16(60000);
+		add8(OP_TIME);
+		add16(60000);
+		add8(OP_TIME);
+		add16(60000);
 		emit("ingress");
 	}
 }
