@@ -43,7 +43,7 @@ all_listeners() {
 all_limited_daemon() {
 	cat > "${STATE}/passt-limited" <<EOF
 #!/bin/sh
-exec prlimit --nofile=${LOW_LIMIT}:${LOW_LIMIT} "${BASE_DIR}/passt" "\$@"
+exec prlimit --nofile=${LOW_LIMIT}:${LOW_LIMIT} "${PASST}" "\$@"
 EOF
 	chmod 755 "${STATE}/passt-limited"
 }
