@@ -25,6 +25,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -38,6 +39,10 @@
 
 #include <linux/capability.h>
 
+#ifdef PASST_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 #include "ctx.h"
 #include "isolation.h"
 #include "isolation_syscalls.h"
@@ -47,6 +52,53 @@
 
 /* Where the empty root is mounted before it becomes the root */
 #define ISOLATION_ROOT_MOUNT	P_tmpdir
+
+#ifdef PASST_SANITIZER
+/* The sanitizer runtime's report file, open before the filesystem goes */
+static int isolation_report_fd = -1;
+
+/**
+ * isolation_sanitizer_report() - Keep the sanitizer runtime's report file
+ *				  in reach once we are isolated (builds with
+ *				  SANITIZE set only: make check-asan)
+ * @serving:	false before isolating: open the file; true in the process
+ *		that serves, after the fork: hand its descriptor over
+ *
+ * With a log_path option, the runtime opens "log_path.PID" for its first
+ * report, and opens it again in a process whose PID changed: past
+ * pivot_root and the fork, it couldn't, and the report would be lost.
+ * Asking for the path opens the runtime's file now, as we are still root
+ * with the filesystem; we open it once more, to append, and give that
+ * descriptor to the runtime in the serving process, which keeps it from
+ * then on. Without a log_path, reports go to standard error, which stays.
+ * Both happen before the system call filter is installed.
+ */
+static void isolation_sanitizer_report(bool serving)
+{
+	const char *path;
+
+	if (serving) {
+		if (isolation_report_fd >= 0)
+			__sanitizer_set_report_fd(
+				(void *)(intptr_t)isolation_report_fd);
+		return;
+	}
+
+	path = __sanitizer_get_report_path();
+	if (path && *path)
+		isolation_report_fd = open(path, O_WRONLY | O_APPEND |
+					   O_CLOEXEC);
+}
+#else
+/**
+ * isolation_sanitizer_report() - Nothing to keep without a sanitizer
+ * @serving:	Unused
+ */
+static void isolation_sanitizer_report(bool serving)
+{
+	(void)serving;
+}
+#endif /* PASST_SANITIZER */
 
 /**
  * isolation_fds_close() - Close every descriptor inherited from whoever
@@ -105,6 +157,8 @@ static int isolation_bounding_drop(void)
 void isolation_user(const struct ctx *c)
 {
 	int rc;
+
+	isolation_sanitizer_report(false);
 
 	if (geteuid())
 		return;
@@ -327,5 +381,6 @@ void isolation_postfork(const struct ctx *c)
 	isolation_test_arm();
 #endif
 
+	isolation_sanitizer_report(true);
 	isolation_seccomp(c);
 }
