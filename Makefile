@@ -93,10 +93,12 @@ override EXTRA_SYSCALLS := $(SANITIZER_SYSCALLS) $(EXTRA_SYSCALLS)
 endif
 export EXTRA_SYSCALLS
 
-# Fuzz targets: one libFuzzer program per file in test/fuzz/ but fuzz.c,
-# which they share, linked with the daemon's objects from an archive (a
-# target may replace a whole object, as tap does with ingress.o)
-FUZZ_SRCS := $(filter-out test/fuzz/fuzz.c,$(sort $(wildcard test/fuzz/*.c)))
+# Fuzz targets: one libFuzzer program per file in test/fuzz/ but fuzz*.c,
+# the parts they share (fuzz_vu.c: a vhost-user front end), linked with the
+# daemon's objects from an archive (a target may replace a whole object, as
+# tap does with ingress.o)
+FUZZ_PARTS := $(sort $(wildcard test/fuzz/fuzz*.c))
+FUZZ_SRCS := $(filter-out $(FUZZ_PARTS),$(sort $(wildcard test/fuzz/*.c)))
 FUZZ_TARGETS := $(FUZZ_SRCS:.c=)
 FUZZ_NAMES := $(notdir $(FUZZ_TARGETS))
 FUZZ_SECONDS ?= 30
@@ -179,10 +181,10 @@ test/fuzz/libpasst.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
-test/fuzz/%: test/fuzz/%.c test/fuzz/fuzz.c test/fuzz/fuzz.h \
+test/fuzz/%: test/fuzz/%.c $(FUZZ_PARTS) $(wildcard test/fuzz/*.h) \
 		test/fuzz/libpasst.a
 	$(CC) $(CPPFLAGS) -I. -Itest/fuzz $(CFLAGS) $(LDFLAGS) \
-		-fsanitize=fuzzer -o $@ $< test/fuzz/fuzz.c test/fuzz/libpasst.a
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_PARTS) test/fuzz/libpasst.a
 
 tools: $(TOOLS)
 units: $(UNITS)

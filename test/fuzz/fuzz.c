@@ -14,6 +14,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sanitizer/common_interface_defs.h>
+#include <sys/epoll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +25,21 @@
 
 #include "checksum.h"
 #include "ctx.h"
+#include "epoll_ref.h"
+#include "flow.h"
 #include "frame.h"
 #include "fuzz.h"
 #include "fwd.h"
+#include "icmp.h"
 #include "l2.h"
 #include "log.h"
+#include "ndp.h"
 #include "pkt.h"
+#include "tcp.h"
+#include "udp.h"
 #include "util.h"
+#include "vhost_user.h"
+#include "vu_l2.h"
 
 /* Front end state: refuse frames while set; buffers of this many bytes
  * (0: one per room); what the guest takes (L2_OFF_*); the target's look at
@@ -651,4 +660,127 @@ void fuzz_guest_udp(const struct ctx *c, uint8_t *buf,
 			       FRAME_UDP_HLEN + len);
 	if (pkt_parse(buf, len, p))
 		abort();
+}
+
+/**
+ * fuzz_pass_end() - What the main loop does after each pass: deferred TCP
+ *		     work, frames to the guest, flows closed
+ * @c:		Execution context
+ */
+void fuzz_pass_end(struct ctx *c)
+{
+	tcp_defer_handler(c);
+	l2_flush(c);
+	flow_defer_handler();
+}
+
+/**
+ * fuzz_dispatch() - One pass of the main loop, without waiting: hand out
+ *		     the events of the daemon's descriptors, as passt.c does,
+ *		     then the end of the pass
+ * @c:		Execution context
+ *
+ * Return: number of events handled
+ */
+int fuzz_dispatch(struct ctx *c)
+{
+	struct epoll_event ev[32];
+	int n, i;
+
+	n = epoll_wait(c->epollfd, ev, ARRAY_SIZE(ev), 0);
+	for (i = 0; i < n; i++) {
+		union epoll_ref ref = { .u64 = ev[i].data.u64 };
+		uint32_t e = ev[i].events;
+
+		switch (ref.type) {
+		case EPOLL_TYPE_TCP:
+			tcp_sock_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_TCP_LISTEN:
+			tcp_listen_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_UDP:
+			udp_sock_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_UDP_LISTEN:
+			udp_listen_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_PING:
+			icmp_sock_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_VHOST_LISTEN:
+			vu_listen_handler(c, e);
+			break;
+		case EPOLL_TYPE_VHOST_CMD:
+			vu_cmd_handler(c, ref, e);
+			break;
+		case EPOLL_TYPE_VHOST_KICK:
+			vu_l2_kick(c, ref);
+			break;
+		default:
+			fprintf(stderr, "fuzz: event for type %u\n", ref.type);
+			abort();
+		}
+	}
+	fuzz_pass_end(c);
+	return n < 0 ? 0 : n;
+}
+
+/**
+ * fuzz_timers() - The daemon's periodic work, at the context's time
+ * @c:		Execution context
+ */
+void fuzz_timers(struct ctx *c)
+{
+	static const flow_timer_fn timers[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = tcp_timer,
+		[FLOW_TYPE_PING] = icmp_flow_timer,
+		[FLOW_TYPE_UDP] = udp_flow_timer,
+	};
+
+	flow_timer(c, timers);
+	ndp_timer(c);
+	fuzz_pass_end(c);
+}
+
+/**
+ * fuzz_flows_init() - The flow table and the protocols, as main() sets
+ *		       them up, for a context from fuzz_ctx_init()
+ * @c:		Execution context, with its epoll instance
+ */
+void fuzz_flows_init(struct ctx *c)
+{
+	static const struct flow_ops *const ops[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_TCP] = &tcp_flow_ops,
+		[FLOW_TYPE_PING] = &icmp_flow_ops,
+		[FLOW_TYPE_UDP] = &udp_flow_ops,
+	};
+
+	flow_init(ops);
+	tcp_init(c);
+	udp_init(c);
+}
+
+/**
+ * fuzz_flows_settle() - Let every flow time out and close, and check that
+ *			 none is left
+ * @c:		Execution context
+ */
+void fuzz_flows_settle(struct ctx *c)
+{
+	unsigned round;
+
+	for (round = 0; round < 4 && flow_count(); round++) {
+		/* Longer than any idle timeout, TCP's included */
+		c->now.tv_sec += 3 * 86400;
+		fuzz_timers(c);
+		while (fuzz_dispatch(c))
+			;
+	}
+
+	if (flow_count()) {
+		fprintf(stderr, "fuzz: %u flows left after every timeout\n",
+			flow_count());
+		abort();
+	}
 }

@@ -77,6 +77,11 @@ void fuzz_l2_idle(void);
 void fuzz_ctx_init(struct ctx *c);
 void fuzz_ctx_vary(struct ctx *c, uint8_t cfg);
 void fuzz_frame_check(const uint8_t *frame, size_t len);
+void fuzz_pass_end(struct ctx *c);
+int fuzz_dispatch(struct ctx *c);
+void fuzz_timers(struct ctx *c);
+void fuzz_flows_init(struct ctx *c);
+void fuzz_flows_settle(struct ctx *c);
 size_t fuzz_guest_frame(const struct ctx *c, uint8_t *buf,
 			const union inany_addr *src,
 			const union inany_addr *dst, uint8_t proto,

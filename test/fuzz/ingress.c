@@ -135,18 +135,6 @@ static bool batch_off_any;
 
 static uint8_t pattern[L2_MAX_LEN];
 
-static const flow_timer_fn timers[FLOW_TYPE_MAX] = {
-	[FLOW_TYPE_TCP] = tcp_timer,
-	[FLOW_TYPE_PING] = icmp_flow_timer,
-	[FLOW_TYPE_UDP] = udp_flow_timer,
-};
-
-static const struct flow_ops *const flow_ops[FLOW_TYPE_MAX] = {
-	[FLOW_TYPE_TCP] = &tcp_flow_ops,
-	[FLOW_TYPE_PING] = &icmp_flow_ops,
-	[FLOW_TYPE_UDP] = &udp_flow_ops,
-};
-
 /**
  * host_sock() - A socket of the host end, bound to the loopback
  * @v4:		IPv4 (else IPv6)
@@ -236,53 +224,16 @@ static void host_events(void)
 }
 
 /**
- * pass_end() - What the main loop does after each pass: deferred TCP work,
- *		frames to the guest, flows closed
- */
-static void pass_end(void)
-{
-	tcp_defer_handler(&c);
-	l2_flush(&c);
-	flow_defer_handler();
-}
-
-/**
- * pump() - The main loop's part: hand out the daemon's socket events, then
- *	    run its end-of-pass work, a few passes while events come
+ * pump() - The main loop's part: the host end's events, then a pass of
+ *	    the daemon's, a few times while events come
  */
 static void pump(void)
 {
-	struct epoll_event ev[32];
-	int pass, n, i;
+	int pass;
 
 	for (pass = 0; pass < 4; pass++) {
 		host_events();
-		n = epoll_wait(c.epollfd, ev, ARRAY_SIZE(ev), 0);
-		for (i = 0; i < n; i++) {
-			union epoll_ref ref = { .u64 = ev[i].data.u64 };
-
-			switch (ref.type) {
-			case EPOLL_TYPE_TCP:
-				tcp_sock_handler(&c, ref, ev[i].events);
-				break;
-			case EPOLL_TYPE_TCP_LISTEN:
-				tcp_listen_handler(&c, ref, ev[i].events);
-				break;
-			case EPOLL_TYPE_UDP:
-				udp_sock_handler(&c, ref, ev[i].events);
-				break;
-			case EPOLL_TYPE_UDP_LISTEN:
-				udp_listen_handler(&c, ref, ev[i].events);
-				break;
-			case EPOLL_TYPE_PING:
-				icmp_sock_handler(&c, ref, ev[i].events);
-				break;
-			default:
-				abort();
-			}
-		}
-		pass_end();
-		if (n <= 0)
+		if (!fuzz_dispatch(&c))
 			break;
 	}
 }
@@ -296,7 +247,7 @@ static void flush(void)
 		       batch_len);
 	batch_len = 0;
 	batch_off_any = false;
-	pass_end();
+	fuzz_pass_end(&c);
 	pump();
 }
 
@@ -609,16 +560,6 @@ static void op_peer(struct fuzz_in *in, enum op op)
 }
 
 /**
- * timers_run() - The daemon's periodic work, at the current time
- */
-static void timers_run(void)
-{
-	flow_timer(&c, timers);
-	ndp_timer(&c);
-	pass_end();
-}
-
-/**
  * op_time() - OP_TIME: up to a minute or so passes, timers run
  * @in:		Input
  */
@@ -629,7 +570,7 @@ static void op_time(struct fuzz_in *in)
 
 	c.now.tv_sec += (time_t)(ns / 1000000000ULL);
 	c.now.tv_nsec = (long)(ns % 1000000000ULL);
-	timers_run();
+	fuzz_timers(&c);
 	pump();
 }
 
@@ -645,7 +586,7 @@ static void op_refuse(struct fuzz_in *in)
 	if (fuzz_l2_refuse && !refuse) {
 		fuzz_l2_refuse = false;
 		l2_writable(&c);
-		pass_end();
+		fuzz_pass_end(&c);
 	}
 	fuzz_l2_refuse = refuse;
 }
@@ -741,7 +682,7 @@ static void settle(void)
 
 		/* Longer than any idle timeout, TCP's included */
 		c.now.tv_sec += 3 * 86400;
-		timers_run();
+		fuzz_timers(&c);
 		pump();
 		if (!flow_count() && !peer_count)
 			break;
@@ -798,9 +739,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 
 	c = base;
-	flow_init(flow_ops);
-	tcp_init(&c);
-	udp_init(&c);
+	fuzz_flows_init(&c);
 	dhcpv6_init(&c);
 	base = c;
 
