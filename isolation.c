@@ -6,7 +6,8 @@
  * main() calls the steps in this order:
  * - isolation_fds_close(), once the options are parsed and before the
  *   daemon opens anything: what is open then was inherited, and only a
- *   --fd socket is kept;
+ *   --fd socket is kept (a sanitizer build then has its report file
+ *   opened, see isolation_sanitizer_report());
  * - isolation_user() and isolation_prefork(), once every file and socket
  *   that needs root or the filesystem is open (listening ports below 1024
  *   included): root switches to --runas, then the daemon moves into new
@@ -25,7 +26,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
@@ -41,6 +41,7 @@
 
 #ifdef PASST_SANITIZER
 #include <sanitizer/common_interface_defs.h>
+#include <sys/stat.h>
 #endif
 
 #include "ctx.h"
@@ -54,28 +55,35 @@
 #define ISOLATION_ROOT_MOUNT	P_tmpdir
 
 #ifdef PASST_SANITIZER
-/* The sanitizer runtime's report file, open before the filesystem goes */
+/* The sanitizer runtime's report file, opened right after inherited
+ * descriptors are closed: among the first ones
+ */
 static int isolation_report_fd = -1;
+#define ISOLATION_REPORT_FD_MAX	1024
 
 /**
  * isolation_sanitizer_report() - Keep the sanitizer runtime's report file
  *				  in reach once we are isolated (builds with
  *				  SANITIZE set only: make check-asan)
- * @serving:	false before isolating: open the file; true in the process
- *		that serves, after the fork: hand its descriptor over
+ * @serving:	false once inherited descriptors are closed: have the file
+ *		opened; true in the process that serves, after the fork:
+ *		keep it
  *
  * With a log_path option, the runtime opens "log_path.PID" for its first
  * report, and opens it again in a process whose PID changed: past
  * pivot_root and the fork, it couldn't, and the report would be lost.
- * Asking for the path opens the runtime's file now, as we are still root
- * with the filesystem; we open it once more, to append, and give that
- * descriptor to the runtime in the serving process, which keeps it from
- * then on. Without a log_path, reports go to standard error, which stays.
- * Both happen before the system call filter is installed.
+ * Asking for the path makes the runtime open its file now, while we have
+ * the filesystem; its descriptor is the one open on that file. Handing the
+ * same descriptor back to the runtime in the serving process tells it the
+ * file is that process's own: it keeps writing there, whatever our PID.
+ * Without a log_path, reports go to standard error, which stays. Both
+ * steps come before the system call filter.
  */
 static void isolation_sanitizer_report(bool serving)
 {
+	struct stat want, st;
 	const char *path;
+	int fd;
 
 	if (serving) {
 		if (isolation_report_fd >= 0)
@@ -85,9 +93,16 @@ static void isolation_sanitizer_report(bool serving)
 	}
 
 	path = __sanitizer_get_report_path();
-	if (path && *path)
-		isolation_report_fd = open(path, O_WRONLY | O_APPEND |
-					   O_CLOEXEC);
+	if (!path || !*path || stat(path, &want))
+		return;
+
+	for (fd = STDERR_FILENO + 1; fd < ISOLATION_REPORT_FD_MAX; fd++) {
+		if (!fstat(fd, &st) && st.st_dev == want.st_dev &&
+		    st.st_ino == want.st_ino) {
+			isolation_report_fd = fd;
+			return;
+		}
+	}
 }
 #else
 /**
@@ -123,6 +138,8 @@ void isolation_fds_close(const struct ctx *c)
 
 	if (rc)
 		warn("Can't close inherited descriptors: %s", strerror(errno));
+
+	isolation_sanitizer_report(false);
 }
 
 /**
@@ -157,8 +174,6 @@ static int isolation_bounding_drop(void)
 void isolation_user(const struct ctx *c)
 {
 	int rc;
-
-	isolation_sanitizer_report(false);
 
 	if (geteuid())
 		return;

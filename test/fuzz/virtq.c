@@ -8,11 +8,11 @@
  * on the receive queue (the daemon's replies, written into the guest's
  * buffers)
  *
- * Every receive buffer the harness posted in one piece (and no fuzzed
- * receive descriptor since, which could overlap it), and that the daemon
- * hands back as used, alone, must hold a frame that parses as the guest
- * would parse it, with its checksums right once any partial one is
- * finished. Used entries must name chains that exist. After each input the
+ * While the receive ring holds only what the harness posted there, every
+ * receive buffer it posted in one piece, and that the daemon hands back as
+ * used, alone, must hold a frame that parses as the guest would parse it,
+ * with its checksums right once any partial one is finished, and used
+ * entries must name chains that exist. After each input the
  * front end leaves, every flow must time out, and no descriptor may be
  * left over.
  *
@@ -64,12 +64,21 @@ static uint16_t qnum;			/* queue size */
 static uint16_t avail_idx[VIRTIO_NET_QUEUES];
 static uint16_t used_seen[VIRTIO_NET_QUEUES];
 static bool mrg_rxbuf;
+/* The receive ring holds only what the harness posted: no fuzzed receive
+ * descriptor, index or write over the ring, which would make the daemon
+ * write where the harness can't follow
+ */
+static bool rx_trusted;
+/* Chains left of the frame the used ring is at, with mergeable buffers */
+static unsigned rx_cont;
 
-/* Receive chains the harness posted in one piece: the descriptor each
- * head must still hold for a used entry of it to be checked
+/* Receive chains the harness posted in one piece, by head: how many times
+ * it is in the ring now, whether it was ever in it twice at once (its
+ * buffer may then hold either frame: not checked), and its buffer
  */
 static struct {
-	bool posted;
+	unsigned pending;
+	bool twice;
 	uint64_t addr;
 	uint32_t len;
 } rx_posted[FUZZ_VU_QSIZE_MAX];
@@ -122,33 +131,61 @@ static void rx_check(void)
 	uint16_t idx;
 
 	memcpy(&idx, u + 2, 2);
+	if (!rx_trusted) {
+		used_seen[VIRTIO_NET_RXQ] = idx;
+		return;
+	}
 	while (used_seen[VIRTIO_NET_RXQ] != idx) {
 		size_t off = 4 + 8 * (size_t)(used_seen[VIRTIO_NET_RXQ] % qnum);
 		struct virtio_net_hdr_v1 h;
 		uint32_t id, len;
 		const uint8_t *b;
+		bool twice;
 
 		memcpy(&id, u + off, 4);
 		memcpy(&len, u + off + 4, 4);
 		used_seen[VIRTIO_NET_RXQ]++;
 
-		if (id >= qnum) {
-			fprintf(stderr, "fuzz: used entry for chain %u\n", id);
+		if (id >= qnum || !rx_posted[id].pending) {
+			fprintf(stderr, "fuzz: used entry for chain %u, not in "
+				"the ring\n", id);
 			abort();
 		}
-		if (!rx_posted[id].posted || !len)
-			continue;
-		rx_posted[id].posted = false;
-		if (len > rx_posted[id].len || len < VIRTIO_NET_HDR_LEN) {
+		twice = rx_posted[id].twice;
+		if (!--rx_posted[id].pending)
+			rx_posted[id].twice = false;
+		if (!len)
+			continue;	/* given back unused */
+		if (twice) {
+			/* Either post's buffer and frame: no way to follow */
+			rx_trusted = false;
+			return;
+		}
+		if (len > rx_posted[id].len) {
 			fprintf(stderr, "fuzz: %u bytes used of a %u-byte "
 				"buffer\n", len, rx_posted[id].len);
+			abort();
+		}
+		if (rx_cont) {
+			rx_cont--;	/* the rest of a frame */
+			continue;
+		}
+		if (len < VIRTIO_NET_HDR_LEN) {
+			fprintf(stderr, "fuzz: frame of %u bytes, header "
+				"included\n", len);
 			abort();
 		}
 
 		b = fuzz_vu_mem + rx_posted[id].addr;
 		memcpy(&h, b, sizeof(h));
-		if (mrg_rxbuf && h.num_buffers != 1)
+		if (mrg_rxbuf && h.num_buffers != 1) {
+			if (!h.num_buffers) {
+				fprintf(stderr, "fuzz: frame in no buffer\n");
+				abort();
+			}
+			rx_cont = h.num_buffers - 1u;
 			continue;
+		}
 		len -= VIRTIO_NET_HDR_LEN;
 		memcpy(frame, b + VIRTIO_NET_HDR_LEN, len);
 		if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
@@ -193,12 +230,8 @@ static void op_desc(struct fuzz_in *in)
 		len = fuzz_u16(in);
 
 	desc_write(q, i, addr, len, fuzz_u8(in) & 7, fuzz_u16(in));
-
-	/* A receive buffer anywhere may overlap those posted: none is
-	 * checked until buffers are posted anew
-	 */
 	if (q == VIRTIO_NET_RXQ)
-		memset(rx_posted, 0, sizeof(rx_posted));
+		rx_trusted = false;
 }
 
 /**
@@ -211,9 +244,16 @@ static void op_avail(struct fuzz_in *in)
 	uint16_t v = fuzz_u16(in);
 
 	if (!(q & 2)) {
+		/* A chain posted twice: either use may hold either frame */
+		if ((q & 1) == VIRTIO_NET_RXQ && v < qnum) {
+			rx_posted[v].pending++;
+			rx_posted[v].twice = true;
+		}
 		avail_push(q & 1, v);
 		return;
 	}
+	if ((q & 1) == VIRTIO_NET_RXQ)
+		rx_trusted = false;
 	a = fuzz_vu_mem + FUZZ_VU_AVAIL(q & 1);
 	avail_idx[q & 1] = v;
 	memcpy(a + 2, &v, 2);
@@ -227,8 +267,12 @@ static void op_buf(struct fuzz_in *in)
 {
 	size_t off = (size_t)fuzz_u16(in) * 16 % FUZZ_VU_MEM_SIZE;
 	size_t len = MIN((size_t)fuzz_u16(in), FUZZ_VU_MEM_SIZE - off);
+	size_t ring = FUZZ_VU_RING(VIRTIO_NET_RXQ);
 
-	fuzz_bytes(in, fuzz_vu_mem + off, MIN(len, in->left));
+	len = MIN(len, in->left);
+	if (off < ring + FUZZ_VU_RING(1) && off + len > ring)
+		rx_trusted = false;
+	fuzz_bytes(in, fuzz_vu_mem + off, len);
 }
 
 /**
@@ -279,7 +323,9 @@ static void op_rx_post(struct fuzz_in *in)
 		uint64_t addr = RX_AREA + (uint64_t)d * slot;
 
 		desc_write(VIRTIO_NET_RXQ, d, addr, size, DESC_WRITE, 0);
-		rx_posted[d].posted = true;
+		/* Posted again before it came back: not checked */
+		if (rx_posted[d].pending++)
+			rx_posted[d].twice = true;
 		rx_posted[d].addr = addr;
 		rx_posted[d].len = size;
 		avail_push(VIRTIO_NET_RXQ, (uint16_t)d);
@@ -355,6 +401,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(avail_idx, 0, sizeof(avail_idx));
 	memset(used_seen, 0, sizeof(used_seen));
 	memset(rx_posted, 0, sizeof(rx_posted));
+	rx_trusted = true;
+	rx_cont = 0;
 
 	fuzz_vu_connect(&c);
 	if (!fuzz_vu_setup(&c, features, qnum)) {
