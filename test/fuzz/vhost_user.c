@@ -14,7 +14,10 @@
  * the daemon must let go of the device and close every descriptor it was
  * given, and every flow the guest's frames opened must time out.
  *
- * Input: operations until it ends, see enum op.
+ * Input: operations until it ends, see enum op; a message is the request
+ * selector, flags (MSG_*), descriptor count, the payload size if the flags
+ * say so, as many bytes of payload, then each descriptor's kind (and for
+ * a pipe's read end, its length and bytes).
  */
 
 #include <fcntl.h>
@@ -98,7 +101,8 @@ static int fd_baseline;
  * fix_payload() - Put a payload right for its request, where a wrong one
  *		   would stop at the first check
  * @req:	Request
- * @p:		Payload, VU_PAYLOAD_MAX bytes, from the input
+ * @p:		Payload, VU_PAYLOAD_MAX bytes, from the input, zeroes after
+ *		@size
  * @size:	Its size, updated
  * @fds:	Descriptors, the first made guest memory where it must be
  * @nfds:	Number of them, updated
@@ -226,7 +230,8 @@ static void op_msg(struct fuzz_in *in)
 	if (mf & MSG_AS_REPLY)
 		flags |= VHOST_USER_REPLY;
 
-	fuzz_bytes(in, payload, VU_PAYLOAD_MAX);
+	memset(payload, 0, sizeof(payload));
+	fuzz_bytes(in, payload, size);
 	for (i = 0; i < nfds; i++)
 		fds[i] = fd_make(in, mine, &nmine);
 	if (mf & MSG_FIX)
