@@ -470,11 +470,18 @@ static bool fuzz_l2_refusing(const struct ctx *c)
  * fuzz_l2_offloads_get() - What the fuzzing front end's guest takes
  * @c:		Execution context, unused
  *
- * Return: fuzz_l2_offloads
+ * Large segments come with partial checksums (struct l2_offload): like a
+ * virtio guest, which takes GUEST_TSO4 and 6 only with GUEST_CSUM (virtio
+ * 1.2, 5.1.3.1), and vhost-user's front end, a guest that takes no partial
+ * checksum takes no large segment either.
+ *
+ * Return: fuzz_l2_offloads, without large segments if without checksums
  */
 static unsigned fuzz_l2_offloads_get(const struct ctx *c)
 {
 	(void)c;
+	if (!(fuzz_l2_offloads & L2_OFF_CSUM))
+		return 0;
 	return fuzz_l2_offloads;
 }
 
