@@ -8,7 +8,8 @@
  *
  * Each result is checked against a reference written here: a single name
  * must be encoded exactly when it is valid (labels of 1 to 63 letters,
- * digits, hyphens and underscores) and fits, and exactly as RFC 1035 says; a search list must decode to the valid names, in order, and
+ * digits, hyphens and underscores) and fits, and exactly as RFC 1035
+ * says; a search list must decode to the valid names, in order, and
  * without compression to exactly the ones that fit; pointers may only
  * point back to labels of earlier names.
  */
@@ -181,7 +182,7 @@ static void check_search(const uint8_t *buf, size_t len, size_t room,
 				fail("a name that fits was left out");
 		}
 		if (i++ == c.search_count)
-			fail("a name in the list that isn't in the search list");
+			fail("a name in the list not in the search list");
 		ref_off += rl;
 	}
 

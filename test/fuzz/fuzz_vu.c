@@ -390,17 +390,19 @@ bool fuzz_vu_setup(struct ctx *c, uint64_t features, uint32_t num)
 			  fuzz_vu_memfd);
 
 	for (q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		uint64_t index = q;
+
 		ok &= fuzz_vu_state(c, VHOST_USER_SET_VRING_NUM, q, num);
 		ok &= fuzz_vu_state(c, VHOST_USER_SET_VRING_BASE, q, 0);
 		fuzz_vu_ring_addr(q, p);
 		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_ADDR, p, VU_ADDR_LEN,
 				  -1);
-		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_CALL, &(uint64_t){ q },
-				  8, fuzz_vu_call[q]);
-		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_ERR, &(uint64_t){ q },
-				  8, fuzz_vu_err[q]);
-		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_KICK, &(uint64_t){ q },
-				  8, fuzz_vu_kick[q]);
+		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_CALL, &index, 8,
+				  fuzz_vu_call[q]);
+		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_ERR, &index, 8,
+				  fuzz_vu_err[q]);
+		ok &= fuzz_vu_req(c, VHOST_USER_SET_VRING_KICK, &index, 8,
+				  fuzz_vu_kick[q]);
 		ok &= fuzz_vu_state(c, VHOST_USER_SET_VRING_ENABLE, q, 1);
 	}
 

@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <net/ethernet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,18 @@ static size_t expect_off;
 static bool expect_broken;	/* a bad length was reached */
 
 /**
+ * frame_len_ok() - Can a frame have this length? No frame is shorter than
+ *		    an Ethernet header, or longer than the MTU allows
+ * @flen:	Length from a prefix
+ *
+ * Return: true if a frame may be that long
+ */
+static bool frame_len_ok(size_t flen)
+{
+	return flen >= ETH_HLEN && flen <= frame_max;
+}
+
+/**
  * ingress_frames() - Stands in for ingress: each frame handed over must be
  *		      the next one of the stream
  * @ctx:	Execution context, unused
@@ -75,7 +88,7 @@ unsigned ingress_frames(struct ctx *ctx, const struct iovec *frames,
 			abort();
 		}
 		flen = get_be32(stream + expect_off);
-		if (!flen || flen > frame_max || flen != frames[i].iov_len ||
+		if (!frame_len_ok(flen) || flen != frames[i].iov_len ||
 		    stream_len - expect_off - HDR_LEN < flen ||
 		    memcmp(frames[i].iov_base, stream + expect_off + HDR_LEN,
 			   flen)) {
@@ -103,7 +116,7 @@ static size_t expect_end(bool *complete)
 	while (stream_len - off >= HDR_LEN) {
 		size_t flen = get_be32(stream + off);
 
-		if (!flen || flen > frame_max) {
+		if (!frame_len_ok(flen)) {
 			*complete = true;
 			return off;
 		}
