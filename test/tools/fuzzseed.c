@@ -792,8 +792,9 @@ static void vu_seeds(void)
 
 	/* Every request we know, asking for a reply */
 	for (sel = 0; sel < SEL_COUNT; sel++) {
-		vu_msg(sel, VU_NEED_REPLY, sel == SEL_GET_CONFIG ? config : NULL,
-		       sizes[sel], NULL, 0);
+		vu_msg(sel, VU_NEED_REPLY,
+		       sel == SEL_GET_CONFIG ? config : NULL, sizes[sel],
+		       NULL, 0);
 	}
 	emit("vhost_user");
 
@@ -1029,8 +1030,8 @@ static void flows_seeds(void)
 
 	add8(3 | 1 << 5);		/* partial checksums to the guest */
 	flow_rec(0x15);			/* outbound, IPv4 */
-	flow_rec(0x1b);
-	flow_rec(0x1f);
+	flow_rec(0x17);			/* inbound, IPv4 */
+	flow_rec(0x1d);			/* outbound, IPv6 */
 	flow_ext(0x05, 2, 4, 0);	/* FIN_WAIT2 */
 	flow_ext(0x02, 0, 0, 0);	/* skipped */
 	flow_ext(0x05, 3, 0, 8);	/* CLOSE_WAIT */
