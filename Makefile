@@ -18,6 +18,26 @@ BASE_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -pipe \
 	-Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 BASE_LDFLAGS := -pie -Wl,-z,relro -Wl,-z,now
 
+# SANITIZE=1 builds with AddressSanitizer and UndefinedBehaviorSanitizer,
+# any report fatal; SANITIZE=fuzz also instruments for libFuzzer. Both
+# need clang, and run in a copy of the tree (make check-asan, make fuzz),
+# so that the normal objects stay as they are.
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+ifeq ($(SANITIZE),1)
+CC := clang
+else ifeq ($(SANITIZE),fuzz)
+CC := clang
+SAN_FLAGS := -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+endif
+# PASST_SANITIZER: the daemon keeps the runtime's report file open through
+# isolation (isolation.c)
+ifneq ($(SANITIZE),)
+BASE_CPPFLAGS += -DPASST_SANITIZER
+BASE_CFLAGS += -g -O1 -fno-omit-frame-pointer -U_FORTIFY_SOURCE $(SAN_FLAGS)
+BASE_LDFLAGS += $(SAN_FLAGS)
+endif
+
 override CPPFLAGS := $(BASE_CPPFLAGS) $(CPPFLAGS)
 override CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 override LDFLAGS := $(BASE_LDFLAGS) $(LDFLAGS)
@@ -55,22 +75,49 @@ UNIT_SRCS := $(sort $(wildcard test/unit/*.c))
 UNITS := $(UNIT_SRCS:.c=)
 
 # System calls the seccomp filters allow beyond those the sources list,
-# separated by spaces, for every mode: a daemon run under a debugger or a
-# sanitizer makes calls of its own. For instance:
-#   make EXTRA_SYSCALLS='$(SANITIZER_SYSCALLS)' CC=clang \
-#	CFLAGS=-fsanitize=address,undefined \
-#	LDFLAGS=-fsanitize=address,undefined
-# SANITIZER_SYSCALLS is what an ASan+UBSan build needs once isolated: its
-# allocator maps, advises and unmaps memory, and a report needs a few more.
-# Run such a build with ASAN_OPTIONS=detect_leaks=0: LeakSanitizer's check
-# at exit needs threads, ptrace and /proc, which the isolated daemon lacks.
+# separated by spaces, for every mode: a daemon run under a debugger makes
+# calls of its own. The sanitizer builds add SANITIZER_SYSCALLS themselves:
+# what an ASan+UBSan build needs once isolated. Its allocator maps, advises
+# and unmaps memory; a report (test/asan makes one happen, see README.md)
+# also calls open() (for the runtime's look at its own mappings), which
+# fails in the empty root: killed there instead, the daemon would leave a
+# report cut after its first line.
+# Run such a build with ASAN_OPTIONS=detect_leaks=0:symbolize=0: at exit
+# LeakSanitizer needs threads, ptrace and /proc, and a symbolizer needs
+# fork and the filesystem, which the isolated daemon lacks.
 EXTRA_SYSCALLS ?=
 SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
-	getpid gettid rt_sigprocmask sched_yield futex
+	getpid gettid rt_sigprocmask sched_yield futex open|openat
+ifneq ($(SANITIZE),)
+override EXTRA_SYSCALLS := $(SANITIZER_SYSCALLS) $(EXTRA_SYSCALLS)
+endif
 export EXTRA_SYSCALLS
 
+# Fuzz targets: one libFuzzer program per file in test/fuzz/ but fuzz*.c,
+# the parts they share (fuzz_vu.c: a vhost-user front end), linked with the
+# daemon's objects from an archive (a target may replace a whole object, as
+# tap does with ingress.o)
+FUZZ_PARTS := $(sort $(wildcard test/fuzz/fuzz*.c))
+FUZZ_SRCS := $(filter-out $(FUZZ_PARTS),$(sort $(wildcard test/fuzz/*.c)))
+FUZZ_TARGETS := $(FUZZ_SRCS:.c=)
+FUZZ_NAMES := $(notdir $(FUZZ_TARGETS))
+FUZZ_SECONDS ?= 30
+
+# The programs make check runs: the daemon and the repair helper, each
+# also in its test build
+CHECK_PROGS := passt passt.test passt-repair passt-repair.test
+
+# Copies of the tree for the sanitizer builds: what they build from (the
+# system call headers are generated there, with the sanitizer's calls)
+SAN_COPY := $(SRCS) $(filter-out $(SYSCALLS_H),$(HDRS)) $(REPAIR_SRC) \
+	isolation_syscalls.sh Makefile $(UNIT_SRCS) $(wildcard test/unit/*.h) \
+	$(wildcard test/fuzz/*.c test/fuzz/*.h)
+ASAN_DIR := build/asan
+FUZZ_DIR := build/fuzz
+
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf soak demo interop FORCE
+	perf soak demo interop fuzz fuzz-build fuzz-targets asan-build \
+	check-asan FORCE
 
 all: passt passt-repair
 
@@ -137,11 +184,42 @@ test/tools/tcpstream.static: test/tools/tcpstream.c test/tools/tool.h
 		grep -v "getaddrinfo\|in function" >&2 || true
 	@test -x $@
 
+test/fuzz/libpasst.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+test/fuzz/%: test/fuzz/%.c $(FUZZ_PARTS) $(wildcard test/fuzz/*.h) \
+		test/fuzz/libpasst.a
+	$(CC) $(CPPFLAGS) -I. -Itest/fuzz $(CFLAGS) $(LDFLAGS) \
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_PARTS) test/fuzz/libpasst.a
+
 tools: $(TOOLS) test/tools/tcpstream.static
 units: $(UNITS)
+fuzz-targets: $(FUZZ_TARGETS)
 
-check: passt passt.test passt-repair passt-repair.test tools units
+# The sanitizer builds, each in its copy of the tree; cp -p keeps the
+# copies' times, so that only what changed is built again
+asan-build:
+	mkdir -p $(ASAN_DIR)
+	cp -p --parents $(SAN_COPY) $(ASAN_DIR)
+	$(MAKE) -C $(ASAN_DIR) SANITIZE=1 $(CHECK_PROGS) units
+
+fuzz-build:
+	mkdir -p $(FUZZ_DIR)
+	cp -p --parents $(SAN_COPY) $(FUZZ_DIR)
+	$(MAKE) -C $(FUZZ_DIR) SANITIZE=fuzz fuzz-targets
+
+check: $(CHECK_PROGS) tools units fuzz-build
 	sh test/run
+
+# Every test group once more, against the sanitizer build: any report fails
+check-asan: tools asan-build
+	sh test/asan $(ASAN_DIR)
+
+# Each fuzz target for FUZZ_SECONDS, from its corpus; crashes are saved in
+# test/fuzz/regress/TARGET/ and fail the run
+fuzz: fuzz-build
+	sh test/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 perf: passt tools
 	sh test/perf/run
@@ -198,5 +276,6 @@ clang-tidy: $(SYSCALLS_H) $(REPAIR_SYSCALLS_H)
 clean:
 	rm -f passt passt.test passt-repair passt-repair.test *.o \
 		$(SYSCALLS_H) $(SYSCALLS_H).tmp $(REPAIR_SYSCALLS_H) \
-		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS) \
-		test/tools/tcpstream.static
+		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS) $(FUZZ_TARGETS) \
+		test/fuzz/libpasst.a test/tools/tcpstream.static
+	rm -rf $(ASAN_DIR) $(FUZZ_DIR)

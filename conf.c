@@ -17,6 +17,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -740,13 +741,17 @@ static void conf_migrate_version(struct ctx *c, const char *arg)
  * @args:	Command line state
  * @argc:	Argument count
  * @argv:	Options
+ *
+ * Return: 0, or CONF_HELP or CONF_VERSION as soon as one of those is seen
  */
-static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
-		       char **argv)
+static int conf_parse(struct ctx *c, struct conf_args *args, int argc,
+		      char **argv)
 {
 	unsigned long n;
 	int opt;
 
+	/* 0, not 1: getopt starts over, whatever an earlier parse left */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, conf_optstring, conf_opts,
 				  NULL)) != -1) {
@@ -969,11 +974,9 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 					  sizeof(c->repair_path));
 			break;
 		case 'h':
-			conf_usage(stdout);
-			exit(EXIT_SUCCESS);
+			return CONF_HELP;
 		case OPT_VERSION:
-			printf("passt %s\n", VERSION);
-			exit(EXIT_SUCCESS);
+			return CONF_VERSION;
 		case ':':
 			conf_bad_option(argv, true);
 		default:
@@ -983,6 +986,8 @@ static void conf_parse(struct ctx *c, struct conf_args *args, int argc,
 
 	if (optind < argc)
 		conf_fail("unexpected argument '%s'", argv[optind]);
+
+	return 0;
 }
 
 /**
@@ -1277,6 +1282,54 @@ static void conf_finish(struct ctx *c, const struct conf_args *args)
 }
 
 /**
+ * conf_try() - Parse options into the context, and fill in the rest from
+ *		the host, reporting a bad option instead of exiting
+ * @c:		Execution context, cleared first
+ * @argc:	Argument count
+ * @argv:	Options
+ * @err:	Buffer for the reason an option is bad
+ * @err_len:	Size of @err
+ *
+ * Keeps no state from one call to the next, and opens nothing that stays
+ * open: the fuzzer calls it once per input.
+ *
+ * Return: 0 on success, CONF_HELP or CONF_VERSION if asked for those,
+ *	   CONF_BAD with one line in @err for a bad command line
+ */
+int conf_try(struct ctx *c, int argc, char **argv, char *err, size_t err_len)
+{
+	struct conf_args args = { .netmask = -1 };
+	struct conf_catch fail_to;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->fd_tap = -1;
+	c->pid_fd = -1;
+	c->mtu = MTU_DEFAULT;
+	memset(c->guest_mac, 0xff, sizeof(c->guest_mac));
+
+	if (setjmp(fail_to.env)) {
+		snprintf(err, err_len, "%s", fail_to.msg);
+		return CONF_BAD;
+	}
+	conf_fail_catch(&fail_to);
+
+	rc = conf_parse(c, &args, argc, argv);
+	if (!rc) {
+		conf_check(c, &args);
+		conf_ports(c, &args);
+
+		conf_user_addrs(c, &args);
+		conf_defaults(c, &args);
+		conf_host(c, args.netmask);
+		conf_finish(c, &args);
+	}
+
+	conf_fail_catch(NULL);
+	return rc;
+}
+
+/**
  * conf() - Parse options into the context, and fill in the rest from the
  *	    host
  * @c:		Execution context
@@ -1288,20 +1341,19 @@ static void conf_finish(struct ctx *c, const struct conf_args *args)
  */
 void conf(struct ctx *c, int argc, char **argv)
 {
-	static struct conf_args args;
+	char err[BUFSIZ];
 
-	c->fd_tap = -1;
-	c->pid_fd = -1;
-	c->mtu = MTU_DEFAULT;
-	memset(c->guest_mac, 0xff, sizeof(c->guest_mac));
-	args.netmask = -1;
-
-	conf_parse(c, &args, argc, argv);
-	conf_check(c, &args);
-	conf_ports(c, &args);
-
-	conf_user_addrs(c, &args);
-	conf_defaults(c, &args);
-	conf_host(c, args.netmask);
-	conf_finish(c, &args);
+	switch (conf_try(c, argc, argv, err, sizeof(err))) {
+	case 0:
+		return;
+	case CONF_HELP:
+		conf_usage(stdout);
+		exit(EXIT_SUCCESS);
+	case CONF_VERSION:
+		printf("passt %s\n", VERSION);
+		exit(EXIT_SUCCESS);
+	default:
+		fprintf(stderr, "passt: %s\n", err);
+		exit(EXIT_FAILURE);
+	}
 }

@@ -11,6 +11,7 @@
  * the command line set is never overridden here.
  */
 
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -26,8 +27,23 @@
 
 #define RESOLV_CONF		"/etc/resolv.conf"
 
+/* Set while conf_try() runs: checks fail from deep inside the parsers, and
+ * a jump back spares every one of them an error path of its own
+ */
+static struct conf_catch *conf_catch;
+
 /**
- * conf_fail() - Report a bad command line in one line and exit with 1
+ * conf_fail_catch() - Make conf_fail() jump instead of exiting, or stop
+ * @to:		Where to jump, with the message, NULL to exit again
+ */
+void conf_fail_catch(struct conf_catch *to)
+{
+	conf_catch = to;
+}
+
+/**
+ * conf_fail() - Report a bad command line in one line and exit with 1, or
+ *		 hand the line to conf_try() if it set a catch
  * @fmt:	Format string, then arguments
  *
  * Nothing has been opened or created when this is called. It lives here,
@@ -35,12 +51,26 @@
  */
 void conf_fail(const char *fmt, ...)
 {
-	char msg[BUFSIZ];
+	char msg[BUFSIZ], *p;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+
+	/* Arguments quoted in the message must not break it into lines */
+	for (p = msg; *p; p++) {
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+	}
+
+	if (conf_catch) {
+		struct conf_catch *to = conf_catch;
+
+		conf_catch = NULL;
+		memcpy(to->msg, msg, sizeof(msg));
+		longjmp(to->env, 1);
+	}
 
 	fprintf(stderr, "passt: %s\n", msg);
 	exit(EXIT_FAILURE);
@@ -91,17 +121,16 @@ static bool conf_has_addr(const struct ctx *c, bool v4, uint8_t flags)
 }
 
 /**
- * conf_template_ifi() - Pick the template interface of a family
+ * conf_named_ifi() - Look up the interface the options name for a family
  * @c:		Execution context
  * @f:		Family
- * @af:		AF_INET or AF_INET6
  *
- * Return: interface index, 0 if the family has none
+ * Exits with 1 if the interface doesn't exist.
+ *
+ * Return: interface index, 0 if the options name none
  */
-static unsigned conf_template_ifi(const struct ctx *c,
-				  const struct fam_ctx *f, sa_family_t af)
+static unsigned conf_named_ifi(const struct ctx *c, const struct fam_ctx *f)
 {
-	union inany_addr gw;
 	unsigned ifi;
 
 	if (f->ifname[0]) {
@@ -119,6 +148,23 @@ static unsigned conf_template_ifi(const struct ctx *c,
 				  f == &c->ip4 ? '4' : '6', f->ifname_out);
 		return ifi;
 	}
+
+	return 0;
+}
+
+/**
+ * conf_template_ifi() - Pick the template interface of a family
+ * @f:		Family, @ifi set if the options name one
+ * @af:		AF_INET or AF_INET6
+ *
+ * Return: interface index, 0 if the family has none
+ */
+static unsigned conf_template_ifi(const struct fam_ctx *f, sa_family_t af)
+{
+	union inany_addr gw;
+
+	if (f->ifi)
+		return f->ifi;
 
 	return nl_default_route(af, 0, &gw);
 }
@@ -139,7 +185,7 @@ static void conf_template(struct ctx *c, struct fam_ctx *f, sa_family_t af,
 	unsigned ifi;
 	int n, i;
 
-	ifi = conf_template_ifi(c, f, af);
+	ifi = conf_template_ifi(f, af);
 	if (!ifi) {
 		f->enabled = user;
 		return;
@@ -370,6 +416,14 @@ void conf_host(struct ctx *c, int netmask)
 	struct fam_ctx *fams[] = { &c->ip4, &c->ip6 };
 	unsigned i;
 	int rc;
+
+	/* Before the netlink socket opens: a bad name must leave nothing
+	 * open, as conf_try() goes on after conf_fail()
+	 */
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
+		if (fams[i]->enabled)
+			fams[i]->ifi = conf_named_ifi(c, fams[i]);
+	}
 
 	rc = nl_open();
 	if (rc)

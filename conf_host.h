@@ -7,7 +7,9 @@
 #ifndef CONF_HOST_H
 #define CONF_HOST_H
 
+#include <setjmp.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "ctx.h"
 
@@ -28,8 +30,20 @@ struct conf_resolv {
 	unsigned search_count;
 };
 
+/**
+ * struct conf_catch - Where conf_fail() goes instead of exiting, while
+ *		       conf_try() runs
+ * @env:	Jump back into conf_try()
+ * @msg:	The message
+ */
+struct conf_catch {
+	jmp_buf env;
+	char msg[BUFSIZ];
+};
+
 void conf_fail(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
+void conf_fail_catch(struct conf_catch *to);
 void conf_resolv_read(const char *path, struct conf_resolv *r);
 void conf_host(struct ctx *c, int netmask);
 void conf_summary(const struct ctx *c);

@@ -6,7 +6,8 @@
  * main() calls the steps in this order:
  * - isolation_fds_close(), once the options are parsed and before the
  *   daemon opens anything: what is open then was inherited, and only a
- *   --fd socket is kept;
+ *   --fd socket is kept (a sanitizer build then has its report file
+ *   opened, see isolation_sanitizer_report());
  * - isolation_user() and isolation_prefork(), once every file and socket
  *   that needs root or the filesystem is open (listening ports below 1024
  *   included): root switches to --runas, then the daemon moves into new
@@ -38,6 +39,11 @@
 
 #include <linux/capability.h>
 
+#ifdef PASST_SANITIZER
+#include <sanitizer/common_interface_defs.h>
+#include <sys/stat.h>
+#endif
+
 #include "ctx.h"
 #include "isolation.h"
 #include "isolation_syscalls.h"
@@ -47,6 +53,67 @@
 
 /* Where the empty root is mounted before it becomes the root */
 #define ISOLATION_ROOT_MOUNT	P_tmpdir
+
+#ifdef PASST_SANITIZER
+/* The sanitizer runtime's report file, opened right after inherited
+ * descriptors are closed: among the first ones
+ */
+static int isolation_report_fd = -1;
+#define ISOLATION_REPORT_FD_MAX	1024
+
+/**
+ * isolation_sanitizer_report() - Keep the sanitizer runtime's report file
+ *				  in reach once we are isolated (builds with
+ *				  SANITIZE set only: make check-asan)
+ * @serving:	false once inherited descriptors are closed: have the file
+ *		opened; true in the process that serves, after the fork:
+ *		keep it
+ *
+ * With a log_path option, the runtime opens "log_path.PID" for its first
+ * report, and opens it again in a process whose PID changed: past
+ * pivot_root and the fork, it couldn't, and the report would be lost.
+ * Asking for the path makes the runtime open its file now, while we have
+ * the filesystem; its descriptor is the one open on that file. Handing the
+ * same descriptor back to the runtime in the serving process tells it the
+ * file is that process's own: it keeps writing there, whatever our PID.
+ * Without a log_path, reports go to standard error, which stays. Both
+ * steps come before the system call filter.
+ */
+static void isolation_sanitizer_report(bool serving)
+{
+	struct stat want, st;
+	const char *path;
+	int fd;
+
+	if (serving) {
+		if (isolation_report_fd >= 0)
+			__sanitizer_set_report_fd(
+				(void *)(intptr_t)isolation_report_fd);
+		return;
+	}
+
+	path = __sanitizer_get_report_path();
+	if (!path || !*path || stat(path, &want))
+		return;
+
+	for (fd = STDERR_FILENO + 1; fd < ISOLATION_REPORT_FD_MAX; fd++) {
+		if (!fstat(fd, &st) && st.st_dev == want.st_dev &&
+		    st.st_ino == want.st_ino) {
+			isolation_report_fd = fd;
+			return;
+		}
+	}
+}
+#else
+/**
+ * isolation_sanitizer_report() - Nothing to keep without a sanitizer
+ * @serving:	Unused
+ */
+static void isolation_sanitizer_report(bool serving)
+{
+	(void)serving;
+}
+#endif /* PASST_SANITIZER */
 
 /**
  * isolation_fds_close() - Close every descriptor inherited from whoever
@@ -71,6 +138,8 @@ void isolation_fds_close(const struct ctx *c)
 
 	if (rc)
 		warn("Can't close inherited descriptors: %s", strerror(errno));
+
+	isolation_sanitizer_report(false);
 }
 
 /**
@@ -327,5 +396,6 @@ void isolation_postfork(const struct ctx *c)
 	isolation_test_arm();
 #endif
 
+	isolation_sanitizer_report(true);
 	isolation_seccomp(c);
 }

@@ -7,8 +7,8 @@
 # is a failure of its own.
 
 for src in "${BASE_DIR}"/test/unit/*.c; do
-	bin="${src%.c}"
-	name=$(basename "${bin}")
+	name=$(basename "${src}" .c)
+	bin="${UNIT_DIR}/${name}"
 	if [ ! -x "${bin}" ]; then
 		t_fail "${name}" "not built (make units)"
 		continue

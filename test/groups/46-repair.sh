@@ -20,8 +20,9 @@
 
 . "${TEST_DIR}/lib/ns.sh"
 
-REPAIR="${BASE_DIR}/passt-repair"
-REPAIR_TEST="${BASE_DIR}/passt-repair.test"
+# Either may be given from outside: test/asan gives its sanitizer builds
+REPAIR="${PASST_REPAIR:-${BASE_DIR}/passt-repair}"
+REPAIR_TEST="${PASST_REPAIR_TEST:-${BASE_DIR}/passt-repair.test}"
 FAKE="${TOOLS}/repair-fake"
 SET="${TOOLS}/repair-set"
 

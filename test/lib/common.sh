@@ -9,9 +9,12 @@
 #   skip GROUP/NAME: reason
 
 # The daemon under test; another build (upstream passt's, for instance) may
-# be given in PASST_UNDER_TEST, but make check tests ours
-PASST="${PASST_UNDER_TEST:-${BASE_DIR}/passt}"
-TOOLS="${BASE_DIR}/test/tools"
+# be given in PASST_UNDER_TEST, but make check tests ours. Each may be set
+# from outside: the sanitizer run (test/asan) gives its own daemon and unit
+# tests in PASST and UNIT_DIR, the seed collector (test/fuzz/seeds) wrappers
+PASST="${PASST_UNDER_TEST:-${PASST:-${BASE_DIR}/passt}}"
+TOOLS="${TOOLS:-${BASE_DIR}/test/tools}"
+UNIT_DIR="${UNIT_DIR:-${BASE_DIR}/test/unit}"
 
 # t_ok() - Record a passed test
 # $1:	Test name
