@@ -32,27 +32,6 @@ OFFLOADS=$(( (1 << 0) | (1 << 1) | (1 << 7) | (1 << 8) | (1 << 11) |
 TAP_OFFLOADS=0x67
 PCAP=
 
-# off_lines() - Number of counters lines in the bridge's log
-off_lines() {
-	grep -c "vubridge: counters " "${STATE}/bridge.log"
-}
-
-# off_lines_above() - Succeed if there are more counters lines than given
-# $1:	Number before
-off_lines_above() {
-	[ "$(off_lines)" -gt "$1" ]
-}
-
-# off_counters() - Have the bridge print its counters, and set C_NAME for
-# each (C_tx_gso, C_rx_max...)
-off_counters() {
-	__n=$(off_lines)
-	kill -HUP "${BRIDGE_PID}"
-	t_wait_for 50 off_lines_above "${__n}" || return 1
-	eval "$(grep "vubridge: counters " "${STATE}/bridge.log" | tail -n 1 |
-		sed 's/.*counters //; s/\([a-z_]*\)=/C_\1=/g')"
-}
-
 # off_took() - Print the features the bridge took, as its log says
 off_took() {
 	# vubridge: offered features F, protocol features P; took F, P; ...
@@ -100,7 +79,7 @@ off_udp() {
 # $2:	Frames with a GSO type, at least
 # $3:	Largest frame, more than
 off_segments() {
-	off_counters || return 1
+	ns_bridge_counters || return 1
 	eval "__gso=\${C_$1_gso} __max=\${C_$1_max}"
 	echo "$1: ${__gso} frames with a GSO type, the largest ${__max} bytes"
 	[ "${__gso}" -ge "$2" ] && [ "${__max}" -gt "$3" ]
@@ -110,7 +89,7 @@ off_segments() {
 # none had a GSO type, by the bridge's counters
 # $1:	MTU
 off_none_over() {
-	off_counters || return 1
+	ns_bridge_counters || return 1
 	echo "to the daemon: ${C_tx_gso} GSO, largest ${C_tx_max};" \
 	     "from it: ${C_rx_gso} GSO, largest ${C_rx_max}"
 	[ "${C_tx_gso}" -eq 0 ] && [ "${C_rx_gso}" -eq 0 ] &&
