@@ -107,7 +107,9 @@ vu_xfer_both() {
 }
 
 ns_create || { t_fail setup "namespace setup failed"; exit 1; }
-ns_passt_start -t 6001 -t 6002 ||
+# UDP flows expire after a second: those the hostile cases open are gone
+# by the time the descriptors are counted
+ns_passt_start -t 6001 -t 6002 --udp-timeout 1 ||
 	{ t_fail setup "daemon did not start"; exit 1; }
 EVENTFDS=$(vu_eventfds)
 ns_bridge_start || { t_fail setup "vubridge did not connect"; exit 1; }
@@ -212,7 +214,8 @@ for c in $("${VB}" --list-hostile | cut -f1); do
 	ns_guest_disconnect
 	t_check "released-${c}" t_wait_for 30 vu_released
 done
-t_check hostile-no-fd-left t_wait_for 30 ns_passt_fds_are -eq "${fds}"
+# At most as many: the ping flow of first-still-served may expire meanwhile
+t_check hostile-no-fd-left t_wait_for 50 ns_passt_fds_are -le "${fds}"
 t_check hostile-daemon-alive ns_passt_alive
 
 # Device state: a second daemon, the migration's target, with debug
