@@ -169,10 +169,12 @@ size_t frame_ip(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
  *		20-byte header in @buf already
  * @payload:	Payload buffers, in order
  * @cnt:	Number of buffers
+ * @csum:	The whole checksum; otherwise the pseudo-header's alone, a
+ *		partial checksum for the guest to finish (L2_OFF_CSUM)
  */
 void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
 	       const union inany_addr *dst, const struct frame_tcp_hdr *th,
-	       const struct iovec *payload, size_t cnt)
+	       const struct iovec *payload, size_t cnt, bool csum)
 {
 	size_t hlen = FRAME_TCP_HLEN + th->opt_len, plen = 0, i;
 	uint32_t sum;
@@ -190,6 +192,11 @@ void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
 	memset(buf + 16, 0, 4);
 
 	sum = csum_pseudo(v4, src, dst, IPPROTO_TCP, hlen + plen);
+	if (!csum) {
+		/* Folded, not inverted: the guest sums over it */
+		memcpy(buf + 16, &(uint16_t){ (uint16_t)~csum_fold(sum) }, 2);
+		return;
+	}
 	sum = csum_partial(buf, hlen, sum);
 	sum = csum_iov(payload, cnt, sum);
 	memcpy(buf + 16, &(uint16_t){ csum_fold(sum) }, 2);
@@ -208,6 +215,8 @@ void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
  * @dport:	Destination port, host order
  * @payload:	Payload buffers, in order
  * @cnt:	Number of buffers
+ * @csum:	The whole checksum; otherwise the pseudo-header's alone, a
+ *		partial checksum for the guest to finish (L2_OFF_CSUM)
  *
  * Return: length of the frame, headers and payload
  */
@@ -215,11 +224,11 @@ size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
 		     const uint8_t *dst_mac, bool v4,
 		     const union inany_addr *src, uint16_t sport,
 		     const union inany_addr *dst, uint16_t dport,
-		     const struct iovec *payload, size_t cnt)
+		     const struct iovec *payload, size_t cnt, bool csum)
 {
 	uint8_t *uh = buf + frame_l4_off(v4);
 	size_t len = FRAME_UDP_HLEN, i;
-	uint16_t csum;
+	uint16_t sum16;
 	uint32_t sum;
 
 	for (i = 0; i < cnt; i++)
@@ -231,12 +240,17 @@ size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
 	memset(uh + 6, 0, 2);
 
 	sum = csum_pseudo(v4, src, dst, IPPROTO_UDP, len);
-	sum = csum_partial(uh, FRAME_UDP_HLEN, sum);
-	csum = csum_fold(csum_iov(payload, cnt, sum));
-	/* RFC 768: a computed zero is sent as all ones */
-	if (!csum)
-		csum = 0xffff;
-	memcpy(uh + 6, &csum, sizeof(csum));
+	if (csum) {
+		sum = csum_partial(uh, FRAME_UDP_HLEN, sum);
+		sum16 = csum_fold(csum_iov(payload, cnt, sum));
+		/* RFC 768: a computed zero is sent as all ones */
+		if (!sum16)
+			sum16 = 0xffff;
+	} else {
+		/* Folded, not inverted: the guest sums over it */
+		sum16 = (uint16_t)~csum_fold(sum);
+	}
+	memcpy(uh + 6, &sum16, sizeof(sum16));
 
 	return frame_l3(c, buf, dst_mac, v4, src, dst, IPPROTO_UDP, 64, len) +
 	       len;
@@ -269,7 +283,7 @@ size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 	size_t flen;
 
 	flen = frame_udp_hdr(c, buf, dst_mac, v4, src, sport, dst, dport,
-			     &payload, 1);
+			     &payload, 1, true);
 	if (flen < FRAME_MIN_LEN) {
 		memset(buf + flen, 0, FRAME_MIN_LEN - flen);
 		flen = FRAME_MIN_LEN;

@@ -23,6 +23,9 @@ struct ctx;
 #define FRAME_IP6_HLEN		40
 #define FRAME_UDP_HLEN		8
 #define FRAME_TCP_HLEN		20
+/* Where each transport header keeps its checksum */
+#define FRAME_UDP_CSUM_OFF	6
+#define FRAME_TCP_CSUM_OFF	16
 /* Shortest Ethernet frame without its FCS: shorter ones are zero padded */
 #define FRAME_MIN_LEN		60
 
@@ -82,13 +85,13 @@ size_t frame_udp_hdr(const struct ctx *c, uint8_t *buf,
 		     const uint8_t *dst_mac, bool v4,
 		     const union inany_addr *src, uint16_t sport,
 		     const union inany_addr *dst, uint16_t dport,
-		     const struct iovec *payload, size_t cnt);
+		     const struct iovec *payload, size_t cnt, bool csum);
 size_t frame_udp(const struct ctx *c, uint8_t *buf, const uint8_t *dst_mac,
 		 bool v4, const union inany_addr *src, uint16_t sport,
 		 const union inany_addr *dst, uint16_t dport, size_t len);
 
 void frame_tcp(uint8_t *buf, bool v4, const union inany_addr *src,
 	       const union inany_addr *dst, const struct frame_tcp_hdr *th,
-	       const struct iovec *payload, size_t cnt);
+	       const struct iovec *payload, size_t cnt, bool csum);
 
 #endif /* FRAME_H */

@@ -17,6 +17,7 @@
 #include "ctx.h"
 #include "dhcp.h"
 #include "dhcpv6.h"
+#include "frame.h"
 #include "fwd.h"
 #include "icmp.h"
 #include "ingress.h"
@@ -146,15 +147,63 @@ static void ingress_ip(struct ctx *c, const struct pkt *p)
 }
 
 /**
+ * ingress_offload_ok() - Does what a frame leaves to us fit the packet?
+ * @p:		Parsed frame
+ * @o:		Offload the front end says the frame asks for
+ *
+ * A partial checksum must be the TCP or UDP one, where those keep it, and
+ * segmentation must be of the packet's family and protocol, over a
+ * partial checksum, in segments of at least a byte.
+ *
+ * Return: true if it fits
+ */
+static bool ingress_offload_ok(const struct pkt *p,
+			       const struct ingress_offload *o)
+{
+	size_t l4_off = (size_t)(p->l4 - p->frame);
+
+	if (p->ethertype == ETHERTYPE_ARP)
+		return !o->needs_csum && o->gso == INGRESS_GSO_NONE;
+
+	if (o->needs_csum) {
+		size_t at = p->proto == IPPROTO_TCP ? FRAME_TCP_CSUM_OFF :
+			    p->proto == IPPROTO_UDP ? FRAME_UDP_CSUM_OFF : 0;
+
+		if (!at || o->csum_start != l4_off || o->csum_offset != at ||
+		    p->l4_len < at + 2)
+			return false;
+	}
+
+	switch (o->gso) {
+	case INGRESS_GSO_NONE:
+		return true;
+	case INGRESS_GSO_TCPV4:
+	case INGRESS_GSO_TCPV6:
+		return p->proto == IPPROTO_TCP && o->needs_csum &&
+		       o->gso_size && p->v4 == (o->gso == INGRESS_GSO_TCPV4);
+	case INGRESS_GSO_UDP:
+		return p->proto == IPPROTO_UDP && o->needs_csum &&
+		       o->gso_size;
+	default:
+		return false;
+	}
+}
+
+/**
  * ingress_frames() - Handle a batch of frames from the guest
  * @c:		Execution context
  * @frames:	Frames, one buffer each, inside the front end's memory
+ * @off:	What each frame leaves to us, NULL if none does
  * @n:		Number of frames
  *
  * The frames must stay valid until this returns.
+ *
+ * Return: frames dropped because what they left to us didn't fit them
  */
-void ingress_frames(struct ctx *c, const struct iovec *frames, size_t n)
+unsigned ingress_frames(struct ctx *c, const struct iovec *frames,
+			const struct ingress_offload *off, size_t n)
 {
+	unsigned bad = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -174,6 +223,15 @@ void ingress_frames(struct ctx *c, const struct iovec *frames, size_t n)
 					"%s", len, strerror(rc));
 			continue;
 		}
+		if (off && !ingress_offload_ok(&p, &off[i])) {
+			bad++;
+			continue;
+		}
+		if (off) {
+			p.needs_csum = off[i].needs_csum;
+			p.gso_size = off[i].gso == INGRESS_GSO_UDP ?
+				     off[i].gso_size : 0;
+		}
 
 		ingress_learn_mac(c, &p);
 
@@ -187,4 +245,5 @@ void ingress_frames(struct ctx *c, const struct iovec *frames, size_t n)
 	}
 
 	ingress_l4_flush(c);
+	return bad;
 }

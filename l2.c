@@ -92,27 +92,73 @@ void l2_give_back(struct ctx *c, struct l2_room *room)
 }
 
 /**
+ * l2_offload_allowed() - Does the guest take what a frame leaves to it?
+ * @c:		Execution context
+ * @off:	What the frame leaves to the guest
+ *
+ * Return: true if the front end offers each part, and a large segment
+ *	   has its checksum left partial, as segmenting needs
+ */
+static bool l2_offload_allowed(const struct ctx *c,
+			       const struct l2_offload *off)
+{
+	unsigned have = l2_offloads(c);
+
+	if (off->needs_csum && !(have & L2_OFF_CSUM))
+		return false;
+	switch (off->gso) {
+	case L2_GSO_NONE:
+		return true;
+	case L2_GSO_TCPV4:
+		return (have & L2_OFF_TSO4) && off->needs_csum;
+	case L2_GSO_TCPV6:
+		return (have & L2_OFF_TSO6) && off->needs_csum;
+	default:
+		return false;
+	}
+}
+
+/**
  * l2_commit() - Queue the frame written into a room, for the next flush
  * @c:		Execution context
  * @room:	Room from l2_lend()
  * @len:	Length of the frame, 1 to the room's size
  * @tag:	What to hand back if the frame isn't delivered, NULL if
  *		nothing
+ * @off:	What the frame leaves to the guest, only as l2_offloads()
+ *		allows; NULL for nothing
  */
 void l2_commit(struct ctx *c, struct l2_room *room, size_t len,
-	       const struct l2_tag *tag)
+	       const struct l2_tag *tag, const struct l2_offload *off)
 {
-	(void)c;
-
 	ASSERT(len && len <= room->size);
 	ASSERT(l2_queued < L2_QUEUE_MAX);
+	ASSERT(!off || l2_offload_allowed(c, off));
 
 	room->len = len;
 	if (tag)
 		room->tag = *tag;
 	else
 		room->tag = (struct l2_tag){ .refused = NULL };
+	if (off)
+		room->off = *off;
+	else
+		room->off = (struct l2_offload){ .gso = L2_GSO_NONE };
 	l2_queue[l2_queued++] = room;
+}
+
+/**
+ * l2_offloads() - What the attached front end's guest may be left to do
+ * @c:		Execution context
+ *
+ * Return: L2_OFF_* bits, 0 without a front end or with one that takes
+ *	   none
+ */
+unsigned l2_offloads(const struct ctx *c)
+{
+	if (!c->l2 || !c->l2->offloads)
+		return 0;
+	return c->l2->offloads(c);
 }
 
 /**
@@ -274,7 +320,7 @@ size_t l2_send_single(struct ctx *c, const void *frame, size_t len)
 		return 0;
 
 	l2_room_write(l2_single_room, 0, frame, len);
-	l2_commit(c, l2_single_room, len, NULL);
+	l2_commit(c, l2_single_room, len, NULL, NULL);
 
 	return 1;
 }

@@ -44,6 +44,41 @@ struct ctx;
 /* Rooms committed and not yet flushed, at most */
 #define L2_QUEUE_MAX		1024
 
+/* What a front end's guest may be left to do, see l2_offloads() */
+#define L2_OFF_CSUM		(1U << 0)	/* finish partial transport
+						 * checksums, when it must */
+#define L2_OFF_TSO4		(1U << 1)	/* take TCP segments larger than
+						 * its MSS, IPv4 */
+#define L2_OFF_TSO6		(1U << 2)	/* the same, IPv6 */
+
+/* Large segments a committed frame may be (struct l2_offload) */
+enum l2_gso {
+	L2_GSO_NONE = 0,
+	L2_GSO_TCPV4,		/* a TCP segment of many, IPv4 (L2_OFF_TSO4) */
+	L2_GSO_TCPV6,		/* the same, IPv6 (L2_OFF_TSO6) */
+};
+
+/**
+ * struct l2_offload - What a committed frame leaves to the guest
+ * @gso:	enum l2_gso
+ * @gso_size:	Segment size, with @gso
+ * @hdr_len:	Length of the headers in front of the payload, with @gso
+ * @needs_csum:	The transport checksum is partial, the pseudo-header's
+ *		alone, for the guest to finish if it forwards the frame
+ *		(L2_OFF_CSUM; every large segment is)
+ * @csum_start:	Offset in the frame the checksum covers from, with
+ *		@needs_csum
+ * @csum_offset: Offset of the checksum field from @csum_start
+ */
+struct l2_offload {
+	uint8_t gso;
+	uint16_t gso_size;
+	uint16_t hdr_len;
+	bool needs_csum;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+};
+
 struct l2_tag;
 
 /**
@@ -78,6 +113,7 @@ struct l2_tag {
  * @size:	Bytes in all of @iov
  * @len:	Length of the frame, set by l2_commit()
  * @tag:	Set by l2_commit()
+ * @off:	Set by l2_commit()
  *
  * A front end keeps its own state for a room in a structure of its own
  * that starts with this one. Rooms stay valid, and their buffers the
@@ -89,6 +125,7 @@ struct l2_room {
 	size_t size;
 	size_t len;
 	struct l2_tag tag;
+	struct l2_offload off;
 };
 
 /**
@@ -108,6 +145,7 @@ struct l2_room {
  * @notify:	Optional: after delivered frames are captured, make them
  *		visible to the guest and tell it
  * @refusing:	Optional: true from a refusal until l2_writable()
+ * @offloads:	Optional: L2_OFF_* bits the guest takes; without it, none
  */
 struct l2_ops {
 	size_t (*lend)(struct ctx *c, struct l2_room **rooms, size_t n,
@@ -117,6 +155,7 @@ struct l2_ops {
 			  size_t n);
 	void (*notify)(struct ctx *c);
 	bool (*refusing)(const struct ctx *c);
+	unsigned (*offloads)(const struct ctx *c);
 };
 
 /**
@@ -129,7 +168,8 @@ typedef void (*l2_writable_fn)(struct ctx *c);
 size_t l2_lend(struct ctx *c, struct l2_room **rooms, size_t n, size_t size);
 void l2_give_back(struct ctx *c, struct l2_room *room);
 void l2_commit(struct ctx *c, struct l2_room *room, size_t len,
-	       const struct l2_tag *tag);
+	       const struct l2_tag *tag, const struct l2_offload *off);
+unsigned l2_offloads(const struct ctx *c);
 void l2_flush(struct ctx *c);
 bool l2_refusing(const struct ctx *c);
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len);

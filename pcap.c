@@ -16,6 +16,11 @@
 #define PCAP_VERSION_MAJOR	2
 #define PCAP_VERSION_MINOR	4
 #define PCAP_LINKTYPE_ETHERNET	1
+/* Larger than any frame either way: a guest's large segments and the
+ * frames we leave it to split may pass 65535 bytes; readers refuse a
+ * record over the file's snapshot length
+ */
+#define PCAP_SNAPLEN		262144
 
 static int pcap_fd = -1;
 
@@ -64,7 +69,7 @@ int pcap_open(const char *path)
 	struct pcap_file_hdr h = {
 		.magic = PCAP_MAGIC,
 		.major = PCAP_VERSION_MAJOR, .minor = PCAP_VERSION_MINOR,
-		.snaplen = L2_MAX_LEN, .linktype = PCAP_LINKTYPE_ETHERNET,
+		.snaplen = PCAP_SNAPLEN, .linktype = PCAP_LINKTYPE_ETHERNET,
 	};
 	int fd, rc;
 

@@ -36,6 +36,10 @@
  * @proto:	Transport protocol (after IPv6 extension headers)
  * @l4:		Start of the transport header
  * @l4_len:	Bytes from @l4 to the end of the IP packet
+ * @needs_csum: The guest left the transport checksum to be done (and
+ *		  so it isn't checked): set by ingress, from the front end
+ * @gso_size:	UDP only: the payload holds datagrams of this size, which
+ *		the guest left to us to split; 0 if it is one datagram
  */
 struct pkt {
 	const uint8_t *frame;
@@ -52,6 +56,8 @@ struct pkt {
 	uint8_t proto;
 	const uint8_t *l4;
 	size_t l4_len;
+	bool needs_csum;
+	uint16_t gso_size;
 };
 
 int pkt_parse(const void *frame, size_t len, struct pkt *p);

@@ -282,7 +282,7 @@ static int tap_parse(struct ctx *c, size_t len)
 			warn("Bad frame length %zu from client (from %u to"
 			     " %zu), closing the connection", flen,
 			     (unsigned)ETH_HLEN, frame_max);
-			ingress_frames(c, batch, n);
+			ingress_frames(c, batch, NULL, n);
 			return -1;
 		}
 		if (len - off - TAP_HDR_LEN < flen)
@@ -293,12 +293,12 @@ static int tap_parse(struct ctx *c, size_t len)
 		off += TAP_HDR_LEN + flen;
 
 		if (++n == TAP_BATCH) {
-			ingress_frames(c, batch, n);
+			ingress_frames(c, batch, NULL, n);
 			n = 0;
 		}
 	}
 
-	ingress_frames(c, batch, n);
+	ingress_frames(c, batch, NULL, n);
 
 	tap_buf_partial = len - off;
 	if (tap_buf_partial && off)

@@ -159,13 +159,15 @@ static void tcp_seg_hdr(struct tcp_conn *conn, uint8_t flags, uint32_t seq,
  * @th:		TCP header fields
  * @opt:	Options, @th->opt_len bytes
  * @plen:	Payload length
+ * @off:	Checksum part set: a guest that finishes checksums gets a
+ *		partial one, and we don't sum the payload
  *
  * Return: length of the frame
  */
 static size_t tcp_seg_frame(const struct ctx *c, struct l2_room *room,
 			    const struct flowside *fs,
 			    const struct frame_tcp_hdr *th, const uint8_t *opt,
-			    size_t plen)
+			    size_t plen, struct l2_offload *off)
 {
 	bool v4 = !!inany_v4(&fs->eaddr);
 	size_t l4_off = frame_l4_off(v4);
@@ -182,8 +184,11 @@ static size_t tcp_seg_frame(const struct ctx *c, struct l2_room *room,
 		memcpy(frame + l4_off + FRAME_TCP_HLEN, opt, th->opt_len);
 	cnt = l2_room_iov(room, l4_off + hlen, plen, payload,
 			  ARRAY_SIZE(payload));
+	off->needs_csum = l2_offloads(c) & L2_OFF_CSUM;
+	off->csum_start = (uint16_t)l4_off;
+	off->csum_offset = FRAME_TCP_CSUM_OFF;
 	frame_tcp(frame + l4_off, v4, &fs->oaddr, &fs->eaddr, th, payload,
-		  cnt);
+		  cnt, !off->needs_csum);
 
 	return l4_off + hlen + plen;
 }
@@ -280,6 +285,7 @@ void tcp_seg_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 		.seq = seq, .seq_len = !!(flags & (TCP_SYN | TCP_FIN)),
 	};
 	bool v4 = tcp_conn_v4(conn);
+	struct l2_offload off = { .gso = L2_GSO_NONE };
 	uint8_t opt[TCP_OPT_MAX];
 	struct frame_tcp_hdr th;
 	struct l2_room *room;
@@ -293,8 +299,8 @@ void tcp_seg_ctl(struct ctx *c, struct tcp_conn *conn, uint8_t flags,
 
 	tcp_seg_hdr(conn, flags, seq, opt_len, &th);
 	len = tcp_seg_frame(c, room, &conn->f.side[FLOW_SIDE_GUEST], &th, opt,
-			    0);
-	l2_commit(c, room, len, &tag);
+			    0, &off);
+	l2_commit(c, room, len, &tag, &off);
 }
 
 /**
@@ -313,6 +319,7 @@ void tcp_seg_rst_reply(struct ctx *c, const struct flowside *guest,
 		.seq = seq, .ack = with_ack ? ack : 0,
 		.flags = (uint8_t)(TCP_RST | (with_ack ? TCP_ACK : 0)),
 	};
+	struct l2_offload off = { .gso = L2_GSO_NONE };
 	bool v4 = !!inany_v4(&guest->eaddr);
 	struct l2_room *room;
 	size_t len;
@@ -321,8 +328,8 @@ void tcp_seg_rst_reply(struct ctx *c, const struct flowside *guest,
 	if (!l2_lend(c, &room, 1, frame_l4_off(v4) + FRAME_TCP_HLEN))
 		return;
 
-	len = tcp_seg_frame(c, room, guest, &th, NULL, 0);
-	l2_commit(c, room, len, NULL);
+	len = tcp_seg_frame(c, room, guest, &th, NULL, 0, &off);
+	l2_commit(c, room, len, NULL, &off);
 }
 
 /**
@@ -350,10 +357,10 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
 /**
  * tcp_seg_read() - Read socket data into lent rooms, one segment each
  * @conn:	Established connection
- * @rooms:	Rooms, each for up to @mss bytes after @hdr_len of headers
+ * @rooms:	Rooms, each for up to @seg bytes after @hdr_len of headers
  * @n:		Number of rooms
  * @hdr_len:	Headers in front of each payload
- * @mss:	Payload per room
+ * @seg:	Payload per room
  * @left:	Bytes to read at most
  * @want:	Bytes asked for, set
  *
@@ -364,7 +371,7 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
  */
 static ssize_t tcp_seg_read(const struct tcp_conn *conn,
 			    struct l2_room *const *rooms, size_t n,
-			    size_t hdr_len, size_t mss, size_t left,
+			    size_t hdr_len, size_t seg, size_t left,
 			    size_t *want)
 {
 	static struct iovec iov[TCP_IOV_MAX];
@@ -374,7 +381,7 @@ static ssize_t tcp_seg_read(const struct tcp_conn *conn,
 
 	*want = 0;
 	for (i = 0; i < n && *want < left; i++) {
-		size_t len = MIN(mss, left - *want);
+		size_t len = MIN(seg, left - *want);
 
 		if (cnt + rooms[i]->iovcnt > ARRAY_SIZE(iov))
 			break;
@@ -406,7 +413,9 @@ static ssize_t tcp_seg_read(const struct tcp_conn *conn,
 int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 {
 	const struct flowside *fs = &conn->f.side[FLOW_SIDE_GUEST];
-	size_t opt_len, hdr_len, mss;
+	unsigned offloads = l2_offloads(c);
+	size_t opt_len, hdr_len, mss, seg;
+	struct l2_offload off = { 0 };
 	uint8_t opt[TCP_OPT_MAX];
 	uint32_t sent = 0;
 
@@ -415,6 +424,14 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 	opt_len = tcp_opts(c, conn, false, opt);
 	hdr_len = frame_l4_off(tcp_conn_v4(conn)) + FRAME_TCP_HLEN + opt_len;
 	mss = MIN((size_t)conn->mss - opt_len, L2_MAX_LEN - hdr_len);
+
+	/* A guest that takes large segments gets frames of as many whole
+	 * segments as fit: one frame, one header, where it would take dozens
+	 */
+	seg = mss;
+	if (offloads & (tcp_conn_v4(conn) ? L2_OFF_TSO4 : L2_OFF_TSO6))
+		seg = MAX(mss, (L2_MAX_LEN - hdr_len) / mss * mss);
+	off.hdr_len = (uint16_t)hdr_len;
 
 	while (sent < limit) {
 		uint32_t in_flight = conn->seq_to_guest -
@@ -445,8 +462,8 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 			tcp_seg_wait(conn, false);
 			return 0;
 		}
-		n = l2_lend(c, rooms, MIN(TCP_ROOMS_MAX, DIV_ROUND_UP(left, mss)),
-			    hdr_len + MIN(mss, left));
+		n = l2_lend(c, rooms, MIN(TCP_ROOMS_MAX, DIV_ROUND_UP(left, seg)),
+			    hdr_len + MIN(seg, left));
 		if (!n) {
 			tcp_seg_wait(conn, false);
 			return 0;
@@ -460,7 +477,7 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 			continue;
 		}
 
-		r = tcp_seg_read(conn, rooms, n, hdr_len, mss, left, &want);
+		r = tcp_seg_read(conn, rooms, n, hdr_len, seg, left, &want);
 		if (r <= 0) {
 			int rc = r ? errno : 0;
 
@@ -486,20 +503,26 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		/* One set of header fields, each segment its own numbers */
 		tcp_seg_hdr(conn, TCP_ACK, seq, opt_len, &th);
 		for (got = (size_t)r, i = 0; got; i++) {
-			bool last = got <= mss;
-			size_t plen = last ? got : mss;
+			bool last = got <= seg;
+			size_t plen = last ? got : seg;
 			const struct l2_tag tag = {
 				.refused = tcp_seg_refused,
 				.flow = flow_idx(&conn->f),
 				.seq = conn->seq_to_guest,
 				.seq_len = (uint32_t)plen,
 			};
+			size_t len;
 
 			th.seq = conn->seq_to_guest;
 			th.flags = last ? TCP_ACK | TCP_PSH : TCP_ACK;
-			l2_commit(c, rooms[i],
-				  tcp_seg_frame(c, rooms[i], fs, &th, opt, plen),
-				  &tag);
+			off.gso = L2_GSO_NONE;
+			if (plen > mss)
+				off.gso = tcp_conn_v4(conn) ? L2_GSO_TCPV4 :
+							      L2_GSO_TCPV6;
+			off.gso_size = (uint16_t)mss;
+			len = tcp_seg_frame(c, rooms[i], fs, &th, opt, plen,
+					    &off);
+			l2_commit(c, rooms[i], len, &tag, &off);
 			conn->seq_to_guest += (uint32_t)plen;
 			got -= plen;
 		}

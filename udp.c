@@ -498,11 +498,14 @@ static bool udp_parse(const struct pkt *p, uint16_t *sport, uint16_t *dport,
 	if (p->l4_len < FRAME_UDP_HLEN)
 		return false;
 
-	ulen = get_be16(p->l4 + 4);
+	/* Datagrams the guest left to us to split: the IP length says how
+	 * long they are together
+	 */
+	ulen = p->gso_size ? p->l4_len : get_be16(p->l4 + 4);
 	if (ulen < FRAME_UDP_HLEN || ulen > p->l4_len)
 		return false;
 
-	if (!p->v4 || get_be16(p->l4 + 6)) {
+	if (!p->needs_csum && (!p->v4 || get_be16(p->l4 + 6))) {
 		uint32_t sum = csum_pseudo(p->v4, &p->src, &p->dst,
 					   IPPROTO_UDP, ulen);
 
@@ -657,9 +660,9 @@ size_t udp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 {
 	struct flowside guest = { 0 };
 	struct msghdr dest = { 0 };
+	size_t run, i, count = 0, len;
 	struct flow_common *f;
 	struct udp_flow *uf;
-	size_t run, i, count = 0;
 
 	if (!n)
 		return 0;
@@ -688,26 +691,44 @@ size_t udp_guest_handler(struct ctx *c, const struct pkt *p, size_t n)
 	if (uf->flags & UDP_F_SHARED)
 		udp_shared_dest(c, uf, &dest);
 
-	/* The first datagram is checked already, its length is in place */
-	for (i = 0; i < run; i++) {
-		uint16_t sport, dport;
+	udp_set_ttl(uf, p[0].ttl);
 
-		if (i && !udp_parse(&p[i], &sport, &dport,
-				    &udp_send_iov[count].iov_len)) {
+	/* The first datagram is checked already, its length is in place */
+	len = udp_send_iov[0].iov_len;
+	for (i = 0; i < run; i++) {
+		const uint8_t *data = p[i].l4 + FRAME_UDP_HLEN;
+		uint16_t sport, dport;
+		size_t seg;
+
+		if (i && !udp_parse(&p[i], &sport, &dport, &len)) {
 			debug_ratelimit("UDP: dropping malformed datagram "
 					"from guest");
 			continue;
 		}
 
-		udp_send_iov[count].iov_base =
-			(void *)(uintptr_t)(p[i].l4 + FRAME_UDP_HLEN);
-		udp_send_mh[count].msg_hdr = dest;
-		udp_send_mh[count].msg_hdr.msg_iov = &udp_send_iov[count];
-		udp_send_mh[count].msg_hdr.msg_iovlen = 1;
-		count++;
+		/* One datagram each gso_size bytes, if the guest left the
+		 * splitting to us, or one
+		 */
+		seg = p[i].gso_size ? p[i].gso_size : len;
+		do {
+			size_t this = MIN(seg, len);
+
+			if (count == UDP_SEND_BATCH) {
+				udp_send_batch(uf, count);
+				count = 0;
+			}
+			udp_send_iov[count].iov_base = (void *)(uintptr_t)data;
+			udp_send_iov[count].iov_len = this;
+			udp_send_mh[count].msg_hdr = dest;
+			udp_send_mh[count].msg_hdr.msg_iov =
+				&udp_send_iov[count];
+			udp_send_mh[count].msg_hdr.msg_iovlen = 1;
+			count++;
+			data += this;
+			len -= this;
+		} while (len);
 	}
 
-	udp_set_ttl(uf, p[0].ttl);
 	udp_send_batch(uf, count);
 	uf->active_s = (uint32_t)c->now.tv_sec;
 
@@ -801,6 +822,11 @@ static void udp_rooms_done(struct ctx *c, unsigned used)
 static bool udp_frame_add(struct ctx *c, unsigned i, bool v4,
 			  const struct flowside *gs)
 {
+	const struct l2_offload off = {
+		.needs_csum = l2_offloads(c) & L2_OFF_CSUM,
+		.csum_start = (uint16_t)frame_l4_off(v4),
+		.csum_offset = FRAME_UDP_CSUM_OFF,
+	};
 	const struct msghdr *mh = &udp_recv_mh[i].msg_hdr;
 	struct l2_room *room = udp_rooms[i];
 	struct iovec payload[L2_ROOM_IOV_MAX];
@@ -820,8 +846,9 @@ static bool udp_frame_add(struct ctx *c, unsigned i, bool v4,
 	cnt = l2_room_iov(room, frame_udp_off(v4), udp_recv_mh[i].msg_len,
 			  payload, ARRAY_SIZE(payload));
 	len = frame_udp_hdr(c, room->iov[0].iov_base, NULL, v4, &gs->oaddr,
-			    gs->oport, &gs->eaddr, gs->eport, payload, cnt);
-	l2_commit(c, room, len, NULL);
+			    gs->oport, &gs->eaddr, gs->eport, payload, cnt,
+			    !off.needs_csum);
+	l2_commit(c, room, len, NULL, &off);
 	return true;
 }
 

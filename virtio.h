@@ -17,12 +17,19 @@
 #include <stdint.h>
 
 /* Feature bits (virtio 1.2, 5.1.3 and 6; vhost's own in vhost_user.h) */
+#define VIRTIO_NET_F_CSUM		0
+#define VIRTIO_NET_F_GUEST_CSUM		1
 #define VIRTIO_NET_F_MTU		3
+#define VIRTIO_NET_F_GUEST_TSO4		7
+#define VIRTIO_NET_F_GUEST_TSO6		8
+#define VIRTIO_NET_F_HOST_TSO4		11
+#define VIRTIO_NET_F_HOST_TSO6		12
 #define VIRTIO_NET_F_MRG_RXBUF		15
 #define VHOST_F_LOG_ALL			26
 #define VIRTIO_RING_F_INDIRECT_DESC	28
 #define VIRTIO_RING_F_EVENT_IDX		29
 #define VIRTIO_F_VERSION_1		32
+#define VIRTIO_NET_F_HOST_USO		56
 
 #define VIRTIO_BIT(f)			(1ULL << (f))
 
@@ -43,8 +50,8 @@
 /**
  * struct virtio_net_hdr_v1 - Header in front of every frame (virtio 1.2,
  *			      5.1.6), little-endian
- * @flags:	VIRTIO_NET_HDR_F_*: we send none, and need none
- * @gso_type:	Segmentation offload type: none, as we offer none
+ * @flags:	VIRTIO_NET_HDR_F_*
+ * @gso_type:	VIRTIO_NET_HDR_GSO_*: segmentation offload type
  * @hdr_len:	Length of the headers, for segmentation offload
  * @gso_size:	Segment size, for segmentation offload
  * @csum_start:	Where checksumming starts, with NEEDS_CSUM
@@ -62,6 +69,23 @@ struct virtio_net_hdr_v1 {
 };
 
 #define VIRTIO_NET_HDR_LEN		12
+
+/* Header flags: checksum left to the device or driver, checksum verified */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM	1
+#define VIRTIO_NET_HDR_F_DATA_VALID	2
+
+/* Segmentation offload types, and the ECN bit that TCP types may carry */
+#define VIRTIO_NET_HDR_GSO_NONE		0
+#define VIRTIO_NET_HDR_GSO_TCPV4	1
+#define VIRTIO_NET_HDR_GSO_TCPV6	4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#define VIRTIO_NET_HDR_GSO_ECN		0x80
+
+/* Largest frame the guest may hand us: an IP packet of 65535 bytes, with
+ * an Ethernet header and a VLAN tag (larger than L2_MAX_LEN: a large
+ * segment's frame may be)
+ */
+#define VIRTIO_NET_FRAME_MAX		(65535 + 14 + 4)
 
 /**
  * struct virtio_region - One region of guest memory, mapped here

@@ -67,11 +67,22 @@ static int vu_state_result;
  * vu_features() - Features we offer
  * @c:		Execution context
  *
+ * Checksums and segmentation both ways: we terminate TCP and UDP, so we
+ * need neither checksums nor segment boundaries from the guest, and give
+ * it as few of either as it takes.
+ *
  * Return: feature bits; the MTU only if we give the guest one
  */
 static uint64_t vu_features(const struct ctx *c)
 {
 	uint64_t f = VIRTIO_BIT(VIRTIO_F_VERSION_1) |
+		     VIRTIO_BIT(VIRTIO_NET_F_CSUM) |
+		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
+		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4) |
+		     VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO6) |
+		     VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) |
+		     VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO6) |
+		     VIRTIO_BIT(VIRTIO_NET_F_HOST_USO) |
 		     VIRTIO_BIT(VIRTIO_NET_F_MRG_RXBUF) |
 		     VIRTIO_BIT(VIRTIO_RING_F_EVENT_IDX) |
 		     VIRTIO_BIT(VIRTIO_RING_F_INDIRECT_DESC) |

@@ -13,17 +13,22 @@
  * the ring (its index is rewound); when the ring stops, any others are
  * returned to the guest as used, empty, so that none is ever lost.
  *
- * Delivery writes the header (no flags: checksums are finished, as we offer
- * no checksum offload; num_buffers, the chains used) and the used entries;
- * notify() publishes the used index and signals the guest unless it asked
- * not to hear yet. With no buffers left, we ask for a kick and refuse
- * frames until the guest posts more.
+ * Delivery writes the header (num_buffers, the chains used; if the guest
+ * took VIRTIO_NET_F_GUEST_CSUM, NEEDS_CSUM where the protocol left the
+ * checksum partial, which the guest finishes only if it forwards the
+ * frame, DATA_VALID otherwise; a large TCP segment's type and size if it
+ * took GUEST_TSO4/6) and the used entries; notify() publishes the used index
+ * and signals the guest unless it asked not to hear yet. With no buffers
+ * left, we ask for a kick and refuse frames until the guest posts more.
  *
  * Transmit: on a kick, chains are taken in batches, bounded per pass, and
- * their frames handed to ingress: a frame in one buffer is read in place in
- * guest memory, a frame the guest split over several buffers is copied into
- * one of ours first. Then the chains go back as used, and the guest is
- * signalled.
+ * their frames handed to ingress, with what their header leaves to us (a
+ * partial checksum, a large segment to take whole, UDP datagrams to
+ * split), each field checked against the frame and the features taken: a
+ * header that doesn't fit drops its frame, counted. A frame in one buffer
+ * is read in place in guest memory, a frame the guest split over several
+ * buffers is copied into one of ours first. Then the chains go back as
+ * used, and the guest is signalled.
  */
 
 #include <endian.h>
@@ -55,7 +60,7 @@
  */
 #define VU_TX_BATCH		256
 #define VU_TX_BUDGET		1024
-#define VU_TX_BOUNCE		(1UL << 20)
+#define VU_TX_BOUNCE		(4UL << 20)
 
 /**
  * struct vu_room - A room and the receive chains it is made of
@@ -106,6 +111,8 @@ static bool vu_rx_probed;	/* Asked for the guest's addresses */
 static struct virtq_seg vu_seg[VU_CHAIN_SEGS];
 
 static uint8_t vu_tx_bounce[VU_TX_BOUNCE];
+/* Frames dropped for a virtio-net header that doesn't fit them */
+static unsigned long vu_tx_bad_hdr;
 
 static size_t vu_lend(struct ctx *c, struct l2_room **rooms, size_t n,
 		      size_t size);
@@ -114,6 +121,7 @@ static size_t vu_deliver(struct ctx *c, struct l2_room *const *rooms,
 			 size_t n);
 static void vu_notify(struct ctx *c);
 static bool vu_refusing(const struct ctx *c);
+static unsigned vu_offloads(const struct ctx *c);
 
 static const struct l2_ops vu_l2_ops = {
 	.lend = vu_lend,
@@ -121,6 +129,7 @@ static const struct l2_ops vu_l2_ops = {
 	.deliver = vu_deliver,
 	.notify = vu_notify,
 	.refusing = vu_refusing,
+	.offloads = vu_offloads,
 };
 
 /**
@@ -484,6 +493,7 @@ static void vu_give_back(struct ctx *c, struct l2_room *room)
  */
 static void vu_room_deliver(struct vu_room *r)
 {
+	const struct l2_offload *off = &r->room.off;
 	struct virtio_net_hdr_v1 hdr = { 0 };
 	uint32_t written[VU_ROOM_CHAINS];
 	const uint8_t *h = (const uint8_t *)&hdr;
@@ -503,6 +513,20 @@ static void vu_room_deliver(struct vu_room *r)
 	}
 
 	hdr.num_buffers = htole16((uint16_t)used);
+	if (off->needs_csum) {
+		hdr.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr.csum_start = htole16(off->csum_start);
+		hdr.csum_offset = htole16(off->csum_offset);
+	} else if (virtio_has(vu_dev, VIRTIO_NET_F_GUEST_CSUM)) {
+		hdr.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+	}
+	if (off->gso != L2_GSO_NONE) {
+		hdr.gso_type = off->gso == L2_GSO_TCPV4 ?
+			       VIRTIO_NET_HDR_GSO_TCPV4 :
+			       VIRTIO_NET_HDR_GSO_TCPV6;
+		hdr.gso_size = htole16(off->gso_size);
+		hdr.hdr_len = htole16(off->hdr_len);
+	}
 	for (i = 0; i < r->nhdr; i++) {
 		memcpy(r->hdr[i].p, h, r->hdr[i].len);
 		virtio_log_write(vu_dev, r->hdr[i].gpa, r->hdr[i].len);
@@ -575,6 +599,31 @@ static void vu_notify(struct ctx *c)
 }
 
 /**
+ * vu_offloads() - What the guest may be left to do, see struct l2_ops
+ * @c:		Execution context, unused
+ *
+ * Return: L2_OFF_CSUM with VIRTIO_NET_F_GUEST_CSUM, and with that
+ *	   L2_OFF_TSO4 and L2_OFF_TSO6 for GUEST_TSO4 and GUEST_TSO6
+ */
+static unsigned vu_offloads(const struct ctx *c)
+{
+	unsigned off = 0;
+
+	(void)c;
+
+	if (!vu_dev || !virtio_has(vu_dev, VIRTIO_NET_F_GUEST_CSUM))
+		return 0;
+
+	off |= L2_OFF_CSUM;
+	if (virtio_has(vu_dev, VIRTIO_NET_F_GUEST_TSO4))
+		off |= L2_OFF_TSO4;
+	if (virtio_has(vu_dev, VIRTIO_NET_F_GUEST_TSO6))
+		off |= L2_OFF_TSO6;
+
+	return off;
+}
+
+/**
  * vu_refusing() - Are frames refused until the guest posts buffers?
  * @c:		Execution context, unused
  *
@@ -621,18 +670,99 @@ static void vu_rx_check(struct ctx *c)
 }
 
 /**
- * vu_tx_frame() - Find the frame in a transmit chain
+ * vu_tx_hdr() - Check a transmitted frame's virtio-net header, and say
+ *		 what it leaves to us
+ * @h:		Header, copied out of guest memory
+ * @len:	Length of the frame after it
+ * @off:	What the frame leaves to us, filled in
+ *
+ * Checksums and segmentation may only be left to us as the features the
+ * guest took allow; every offset must fall inside the frame. Whether they
+ * fit the packet itself, ingress checks.
+ *
+ * Return: 0 if the header can be used, -1 if its frame is to be dropped
+ */
+static int vu_tx_hdr(const struct virtio_net_hdr_v1 *h, size_t len,
+		     struct ingress_offload *off)
+{
+	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	bool ecn = h->gso_type & VIRTIO_NET_HDR_GSO_ECN;
+	unsigned feature;
+
+	memset(off, 0, sizeof(*off));
+
+	/* Only the checksum flag is for frames to the device */
+	if (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return -1;
+
+	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		off->csum_start = le16toh(h->csum_start);
+		off->csum_offset = le16toh(h->csum_offset);
+		if (!virtio_has(vu_dev, VIRTIO_NET_F_CSUM) ||
+		    (size_t)off->csum_start + off->csum_offset + 2 > len)
+			return -1;
+		off->needs_csum = true;
+	}
+
+	switch (gso) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return ecn ? -1 : 0;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		off->gso = INGRESS_GSO_TCPV4;
+		feature = VIRTIO_NET_F_HOST_TSO4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		off->gso = INGRESS_GSO_TCPV6;
+		feature = VIRTIO_NET_F_HOST_TSO6;
+		break;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		if (ecn)
+			return -1;
+		off->gso = INGRESS_GSO_UDP;
+		feature = VIRTIO_NET_F_HOST_USO;
+		break;
+	default:
+		return -1;
+	}
+
+	off->gso_size = le16toh(h->gso_size);
+	if (!virtio_has(vu_dev, feature) || !off->gso_size ||
+	    le16toh(h->hdr_len) > len)
+		return -1;
+
+	return 0;
+}
+
+/**
+ * vu_tx_bad() - Count a frame dropped for its virtio-net header
+ * @n:		Frames
+ */
+static void vu_tx_bad(unsigned n)
+{
+	if (!n)
+		return;
+	vu_tx_bad_hdr += n;
+	debug_ratelimit("vhost-user: %lu bad virtio-net headers dropped",
+			vu_tx_bad_hdr);
+}
+
+/**
+ * vu_tx_frame() - Find the frame in a transmit chain, and what its header
+ *		   leaves to us
  * @vq:		Transmit queue
  * @head:	First descriptor of the chain
  * @frame:	The frame, set on success
+ * @off:	What it leaves to us, set on success
  * @bounce:	Bytes of vu_tx_bounce in use, updated if the frame is copied
  *
  * Return: 0 on success, -1 if the chain holds no frame we can take
  */
 static int vu_tx_frame(struct virtq *vq, uint16_t head, struct iovec *frame,
-		       size_t *bounce)
+		       struct ingress_offload *off, size_t *bounce)
 {
-	size_t nseg, i, first, off, total = 0, len;
+	size_t nseg, i, first, off_hdr, copied, n = 0, total = 0, len;
+	struct virtio_net_hdr_v1 hdr;
+	uint8_t *h = (uint8_t *)&hdr;
 	int rc;
 
 	rc = virtq_chain(vu_dev, vq, head, vu_seg, VU_CHAIN_SEGS, &nseg);
@@ -651,30 +781,45 @@ static int vu_tx_frame(struct virtq *vq, uint16_t head, struct iovec *frame,
 		total += vu_seg[i].len;
 	}
 	if (total <= VIRTIO_NET_HDR_LEN ||
-	    total - VIRTIO_NET_HDR_LEN > L2_MAX_LEN) {
+	    total - VIRTIO_NET_HDR_LEN > VIRTIO_NET_FRAME_MAX) {
 		debug_ratelimit("vhost-user: transmit chain of %zu bytes",
 				total);
 		return -1;
 	}
 	len = total - VIRTIO_NET_HDR_LEN;
 
-	/* Skip the header, wherever it ends */
-	for (first = 0, off = VIRTIO_NET_HDR_LEN; off >= vu_seg[first].len;
-	     first++)
-		off -= vu_seg[first].len;
+	/* The header, copied out once, wherever it ends: the frame starts
+	 * @off_hdr bytes into segment @first, which exists, as the chain
+	 * holds more than the header
+	 */
+	for (i = 0, copied = 0; i < nseg && copied < VIRTIO_NET_HDR_LEN; i++) {
+		n = MIN(vu_seg[i].len, VIRTIO_NET_HDR_LEN - copied);
+		memcpy(h + copied, vu_seg[i].p, n);
+		copied += n;
+	}
+	first = i - 1;
+	off_hdr = n;
+	if (off_hdr == vu_seg[first].len) {
+		first++;
+		off_hdr = 0;
+	}
+	if (vu_tx_hdr(&hdr, len, off)) {
+		vu_tx_bad(1);
+		return -1;
+	}
 
-	if (vu_seg[first].len - off == len) {
-		frame->iov_base = vu_seg[first].p + off;
+	if (vu_seg[first].len - off_hdr == len) {
+		frame->iov_base = vu_seg[first].p + off_hdr;
 		frame->iov_len = len;
 		return 0;
 	}
 
 	frame->iov_base = vu_tx_bounce + *bounce;
 	frame->iov_len = len;
-	for (i = first; i < nseg; i++, off = 0) {
-		memcpy(vu_tx_bounce + *bounce, vu_seg[i].p + off,
-		       vu_seg[i].len - off);
-		*bounce += vu_seg[i].len - off;
+	for (i = first; i < nseg; i++, off_hdr = 0) {
+		memcpy(vu_tx_bounce + *bounce, vu_seg[i].p + off_hdr,
+		       vu_seg[i].len - off_hdr);
+		*bounce += vu_seg[i].len - off_hdr;
 	}
 	return 0;
 }
@@ -687,6 +832,7 @@ static int vu_tx_frame(struct virtq *vq, uint16_t head, struct iovec *frame,
  */
 static void vu_tx(struct ctx *c)
 {
+	static struct ingress_offload offs[VU_TX_BATCH];
 	static struct iovec frames[VU_TX_BATCH];
 	static uint16_t heads[VU_TX_BATCH];
 	struct virtq *vq = &vu_dev->vq[VIRTIO_NET_TXQ];
@@ -697,14 +843,15 @@ static void vu_tx(struct ctx *c)
 		int rc = 0;
 
 		while (n < VU_TX_BATCH && budget &&
-		       VU_TX_BOUNCE - bounce >= L2_MAX_LEN) {
+		       VU_TX_BOUNCE - bounce >= VIRTIO_NET_FRAME_MAX) {
 			rc = virtq_pop(vq, &heads[n]);
 			if (rc)
 				break;
 			budget--;
 
 			if (vq->enabled &&
-			    !vu_tx_frame(vq, heads[n], &frames[nf], &bounce))
+			    !vu_tx_frame(vq, heads[n], &frames[nf], &offs[nf],
+					 &bounce))
 				nf++;
 			if (vq->broken)
 				break;
@@ -712,7 +859,7 @@ static void vu_tx(struct ctx *c)
 		}
 
 		/* Frames in guest memory must stay there until this returns */
-		ingress_frames(c, frames, nf);
+		vu_tx_bad(ingress_frames(c, frames, offs, nf));
 
 		if (!virtq_ready(vq))
 			return;

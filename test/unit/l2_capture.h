@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "ctx.h"
 #include "frame.h"
 #include "l2.h"
@@ -20,10 +21,15 @@
 #define CAPTURE_FRAMES		64
 #define CAPTURE_LEN		L2_MAX_LEN
 
-/* Frames delivered, copied out of the rooms */
+/* Frames delivered, copied out of the rooms, and what each left to the
+ * guest; partial checksums are finished, as a guest forwarding them would
+ */
 static uint8_t capture_buf[CAPTURE_FRAMES][CAPTURE_LEN];
 static size_t capture_len[CAPTURE_FRAMES];
+static struct l2_offload capture_off[CAPTURE_FRAMES];
 static size_t capture_n;
+/* What the fake guest takes, L2_OFF_* bits */
+static unsigned capture_offloads;
 
 /* Rooms lent: one buffer each, or buffers of capture_chunk bytes (at least
  * L2_HDR_ROOM) to exercise frames spread over several buffers
@@ -111,6 +117,27 @@ static inline void capture_give_back(struct ctx *c, struct l2_room *room)
 }
 
 /**
+ * capture_csum_finish() - Finish a partial checksum, as virtio-net says a
+ *			   driver does: sum from the start given to the end,
+ *			   the field included, and store the result in it
+ * @frame:	Frame
+ * @len:	Its length
+ * @off:	Where the checksum starts and sits; abort() if outside
+ */
+static inline void capture_csum_finish(uint8_t *frame, size_t len,
+				       const struct l2_offload *off)
+{
+	size_t at = (size_t)off->csum_start + off->csum_offset;
+	uint16_t sum;
+
+	if (off->csum_start >= len || at + 2 > len)
+		abort();
+	sum = csum_fold(csum_partial(frame + off->csum_start,
+				     len - off->csum_start, 0));
+	memcpy(frame + at, &sum, 2);
+}
+
+/**
  * capture_deliver() - Fake deliver: keep a copy of each frame
  * @c:		Execution context, unused
  * @rooms:	Committed rooms
@@ -140,10 +167,26 @@ static inline size_t capture_deliver(struct ctx *c,
 			       r->iov[b].iov_base, take);
 			len += take;
 		}
+		capture_off[capture_n] = r->off;
+		if (r->off.needs_csum)
+			capture_csum_finish(capture_buf[capture_n], len,
+					    &r->off);
 		capture_len[capture_n++] = len;
 	}
 
 	return sent;
+}
+
+/**
+ * capture_offloads_get() - Fake offloads
+ * @c:		Execution context, unused
+ *
+ * Return: capture_offloads
+ */
+static inline unsigned capture_offloads_get(const struct ctx *c)
+{
+	(void)c;
+	return capture_offloads;
 }
 
 /**
@@ -163,6 +206,7 @@ static const struct l2_ops capture_ops = {
 	.give_back = capture_give_back,
 	.deliver = capture_deliver,
 	.refusing = capture_refusing,
+	.offloads = capture_offloads_get,
 };
 
 /**
@@ -192,6 +236,7 @@ static inline void capture_reset(void)
 	capture_chunk = 0;
 	capture_refuse = false;
 	capture_deliver_max = SIZE_MAX;
+	capture_offloads = 0;
 }
 
 /**

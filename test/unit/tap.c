@@ -162,7 +162,7 @@ static size_t send_round(uint32_t *seq, struct tally *sent)
 		put_be32(frames[i] + 14, *seq);
 		put_be32(frames[i] + FRAME_LEN - 4, *seq);
 		l2_room_write(room, 0, frames[i], FRAME_LEN);
-		l2_commit(&c, room, FRAME_LEN, &tag);
+		l2_commit(&c, room, FRAME_LEN, &tag, NULL);
 		committed++;
 	}
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test/unit/tcp.c - the TCP state machine, driven with frames as the guest
  * sends them and loopback sockets as its peers: handshakes both ways, data
- * and ACKs, windows, retransmission, FIN and RST both ways, frames the
- * front end refuses, and a reset during the handshake
+ * and ACKs, windows, partial checksums and large segments, retransmission,
+ * FIN and RST both ways, frames the front end refuses, and a reset during
+ * the handshake
  *
  * Runs in a network namespace of its own. Frames to the guest go to the
  * capture front end of l2_capture.h; frames from the guest are built with
@@ -158,7 +159,7 @@ static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		memcpy(pl.iov_base, data, len);
 	frame_l3(&c, buf, NULL, !v6, &guest_ip, &gw_ip, IPPROTO_TCP, 64,
 		 hlen + len);
-	frame_tcp(buf + l4_off, !v6, &guest_ip, &gw_ip, &th, &pl, 1);
+	frame_tcp(buf + l4_off, !v6, &guest_ip, &gw_ip, &th, &pl, 1, true);
 	guest_frame_fix_macs(buf);
 	if (pkt_parse(buf, l4_off + hlen + len, &gpkts[gcount]))
 		abort();
@@ -486,7 +487,7 @@ static void guest_port_swap(uint16_t dport)
 		size_t hlen = 20 + th.opt_len;
 		struct iovec pl = { l4 + hlen, gpkts[i].l4_len - hlen };
 
-		frame_tcp(l4, !v6, &guest_ip, &gw_ip, &th, &pl, 1);
+		frame_tcp(l4, !v6, &guest_ip, &gw_ip, &th, &pl, 1, true);
 		if (pkt_parse(gframes[i], gpkts[i].frame_len, &gpkts[i]))
 			abort();
 	}
@@ -638,6 +639,71 @@ static void tcp_window_and_probe(void)
 	close(fd);
 	sock_events(100);
 	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 3102, 512, NULL, 0, false);
+	guest_send();
+	UNIT_CHECK(flow_count() == 0);
+out:
+	close(lfd);
+}
+
+/**
+ * tcp_large_segments() - A guest that finishes checksums gets every one
+ *			  partial; once it takes large segments too, data
+ *			  comes in one frame, cut at the MSS by the guest
+ */
+static void tcp_large_segments(void)
+{
+	static uint8_t data[20000];
+	size_t base, i, got = 0;
+	int lfd, fd;
+	uint32_t isn;
+	struct seg s;
+
+	setup();
+	capture_offloads = L2_OFF_CSUM;
+	lfd = peer_listen();
+	fd = open_from_guest(lfd, &isn);
+	if (fd < 0)
+		goto out;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+
+	/* Checksums only: segments of the MSS, each checksum partial */
+	base = capture_count;
+	UNIT_CHECK(send(fd, data, 3000, 0) == 3000);
+	UNIT_CHECK(events_until(base + 3));
+	for (i = 0; i < capture_count; i++) {
+		UNIT_CHECK(capture_off[i].needs_csum &&
+			   capture_off[i].gso == L2_GSO_NONE);
+	}
+	for (i = base; i < capture_count && cap_seg(i, &s); i++) {
+		UNIT_CHECK(s.len <= GUEST_MSS && s.seq == isn + 1 + got &&
+			   !memcmp(s.data, data + got, s.len));
+		got += s.len;
+	}
+	UNIT_CHECK(got == 3000);
+	guest_seg(TCP_ACK, 1001, isn + 3001, 512, NULL, 0, false);
+	guest_send();
+
+	/* Large segments: all of it in one frame, as the guest's MSS cuts */
+	capture_offloads |= L2_OFF_TSO4 | L2_OFF_TSO6;
+	base = capture_count;
+	UNIT_CHECK(send(fd, data, sizeof(data), 0) == sizeof(data));
+	UNIT_CHECK(events_until(base + 1));
+	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
+	UNIT_CHECK(s.len == sizeof(data) && s.seq == isn + 3001 &&
+		   !memcmp(s.data, data, sizeof(data)));
+	UNIT_CHECK(capture_off[base].gso ==
+		   (v6 ? L2_GSO_TCPV6 : L2_GSO_TCPV4));
+	UNIT_CHECK(capture_off[base].gso_size == GUEST_MSS);
+	UNIT_CHECK(capture_off[base].hdr_len == (v6 ? 74 : 54));
+	UNIT_CHECK(capture_off[base].needs_csum &&
+		   capture_off[base].csum_start == (v6 ? 54 : 34) &&
+		   capture_off[base].csum_offset == 16);
+
+	close(fd);
+	sock_events(100);
+	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 3002 + sizeof(data), 512, NULL,
+		  0, false);
 	guest_send();
 	UNIT_CHECK(flow_count() == 0);
 out:
@@ -828,6 +894,7 @@ int main(void)
 		UNIT_RUN_AS(tcp_inbound_life, f);
 		UNIT_RUN_AS(tcp_handshake_reset, f);
 		UNIT_RUN_AS(tcp_window_and_probe, f);
+		UNIT_RUN_AS(tcp_large_segments, f);
 		UNIT_RUN_AS(tcp_retransmit, f);
 		UNIT_RUN_AS(tcp_rst_from_peer, f);
 		UNIT_RUN_AS(tcp_front_end_refuses, f);

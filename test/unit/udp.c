@@ -4,9 +4,10 @@
  * address, as with the daemon's defaults
  *
  * Covers both directions and both families, batches, 64 KiB datagrams,
- * inbound forwarding, malformed datagrams, expiry, ICMP errors, a socket
- * the kernel names in a foreign family, and that no descriptor or flow is
- * left behind.
+ * inbound forwarding, malformed datagrams, partial checksums and datagrams
+ * the guest leaves to us to split, expiry, ICMP errors, a socket the
+ * kernel names in a foreign family, and that no descriptor or flow is left
+ * behind.
  */
 
 #include <dirent.h>
@@ -475,6 +476,76 @@ static void udp_malformed(void)
 }
 
 /**
+ * offloads() - Checksums and segmentation the guest leaves to us, and the
+ *		partial checksums it finishes: a datagram with a partial
+ *		(wrong) checksum goes, one whose checksum is simply wrong
+ *		doesn't; one frame of datagrams is split at their size; the
+ *		reply carries a partial checksum, right once finished
+ * @v4:		IPv4 (else IPv6)
+ */
+static void offloads(bool v4)
+{
+	const char *g = v4 ? GUEST4 : GUEST6, *gw = v4 ? GW4 : GW6;
+	static uint8_t sent[350];
+	uint16_t port, from;
+	size_t got = 0;
+	struct pkt p;
+	int srv;
+
+	setup();
+	capture_offloads = L2_OFF_CSUM;
+	srv = host_sock(v4, &port);
+	guest_udp(0, g, GUEST_PORT, gw, port, sizeof(sent), &p);
+	memcpy(sent, p.l4 + FRAME_UDP_HLEN, sizeof(sent));
+	frame[0][frame_l4_off(v4) + 6] ^= 0x5a;
+
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(host_recv(srv, &from) == -1);
+	p.needs_csum = true;
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
+	UNIT_CHECK(host_recv(srv, &from) == sizeof(sent) &&
+		   !memcmp(buf, sent, sizeof(sent)));
+
+	/* 350 bytes of datagrams of 100: four of them, the last short */
+	p.gso_size = 100;
+	UNIT_CHECK(udp_guest_handler(&c, &p, 1) == 1);
+	while (got < sizeof(sent)) {
+		size_t want = MIN(sizeof(sent) - got, 100);
+
+		UNIT_CHECK(host_recv(srv, &from) == (ssize_t)want &&
+			   !memcmp(buf, sent + got, want));
+		got += want;
+	}
+	UNIT_CHECK(host_recv(srv, &from) == -1);
+
+	UNIT_CHECK(host_send(srv, v4, from, "partial", 7));
+	pump_until(1);
+	UNIT_CHECK(capture_count == 1 && capture_off[0].needs_csum);
+	UNIT_CHECK(capture_off[0].csum_start == frame_l4_off(v4) &&
+		   capture_off[0].csum_offset == 6);
+	UNIT_CHECK(captured_udp(0, gw, port, g, GUEST_PORT, "partial", 7));
+
+	close(srv);
+	UNIT_CHECK(expire_all());
+}
+
+/**
+ * udp_offloads4() - Offloads over IPv4
+ */
+static void udp_offloads4(void)
+{
+	offloads(true);
+}
+
+/**
+ * udp_offloads6() - Offloads over IPv6
+ */
+static void udp_offloads6(void)
+{
+	offloads(false);
+}
+
+/**
  * udp_expiry() - A flow lives while it is used, and closes once idle for
  *		  the timeout
  */
@@ -756,6 +827,8 @@ int main(void)
 	UNIT_RUN(udp_echo6_64k);
 	UNIT_RUN(udp_batch);
 	UNIT_RUN(udp_malformed);
+	UNIT_RUN(udp_offloads4);
+	UNIT_RUN(udp_offloads6);
 	UNIT_RUN(udp_expiry);
 	UNIT_RUN(udp_icmp4);
 	UNIT_RUN(udp_icmp6);
