@@ -70,7 +70,7 @@ SANITIZER_SYSCALLS := mmap munmap mremap madvise mprotect sigaltstack \
 export EXTRA_SYSCALLS
 
 .PHONY: all clean install uninstall check cppcheck clang-tidy tools units \
-	perf soak demo FORCE
+	perf soak demo interop FORCE
 
 all: passt passt-repair
 
@@ -131,7 +131,13 @@ test/tools/tapbridge: test/tools/tapbridge.c test/tools/vnet_hdr.c \
 test/unit/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB_OBJS)
 	$(CC) $(CPPFLAGS) -I. $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJS)
 
-tools: $(TOOLS)
+# tcpstream for the test guest, whose initramfs holds no C library
+test/tools/tcpstream.static: test/tools/tcpstream.c test/tools/tool.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) -static -o $@ $< 2>&1 | \
+		grep -v "getaddrinfo\|in function" >&2 || true
+	@test -x $@
+
+tools: $(TOOLS) test/tools/tcpstream.static
 units: $(UNITS)
 
 check: passt passt.test passt-repair passt-repair.test tools units
@@ -139,6 +145,16 @@ check: passt passt.test passt-repair passt-repair.test tools units
 
 perf: passt tools
 	sh test/perf/run
+
+# Live migrations with upstream passt, both ways, and its repair helper
+# against ours (not part of make check): PEER is the directory of an
+# upstream build, passt and passt-repair
+interop: passt passt-repair passt-repair.test tools
+	@test -x "$(PEER)/passt" && test -x "$(PEER)/passt-repair" || \
+		{ echo "make interop PEER=DIR: DIR/passt, DIR/passt-repair"; \
+		  exit 1; }
+	PEER="$(abspath $(PEER))" GROUPS_DIR=test/interop sh test/run
+	PEER_REPAIR="$(abspath $(PEER))/passt-repair" sh test/run 46-repair
 
 # The fault cases of make check in a loop, for SOAK_SECONDS (an hour)
 soak: passt tools
@@ -182,4 +198,5 @@ clang-tidy: $(SYSCALLS_H) $(REPAIR_SYSCALLS_H)
 clean:
 	rm -f passt passt.test passt-repair passt-repair.test *.o \
 		$(SYSCALLS_H) $(SYSCALLS_H).tmp $(REPAIR_SYSCALLS_H) \
-		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS)
+		$(REPAIR_SYSCALLS_H).tmp $(TOOLS) $(UNITS) \
+		test/tools/tcpstream.static

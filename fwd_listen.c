@@ -13,6 +13,14 @@
  * left out with one warning for the lot. Weak rules also stop short of the
  * descriptor limit, keeping part of it for the connections and flows the
  * ports bring: with "all", ports would otherwise take every descriptor.
+ *
+ * Every socket opened is kept in a list, for a migration: a source closes
+ * them all once its state is saved, so that a target on the same host can
+ * take the ports, and opens them again if the migration is cancelled. In
+ * vhost-user mode, a port in use at start doesn't end the daemon either: a
+ * migration source on this host may hold it, and the ports are taken again
+ * once the state is loaded (fwd_listen_reopen()). Reopening is best effort:
+ * a port that can't be bound then is left out, with a warning.
  */
 
 #include <errno.h>
@@ -42,6 +50,28 @@
  * sockets, and the front end's
  */
 #define FWD_LISTEN_SPARE	64
+/* Sockets in the list at most: two protocols, two families, every port */
+#define FWD_LISTEN_MAX		(2 * 2 * 65536)
+
+/**
+ * struct fwd_listen_kind - A table opened, to open it again
+ * @t:		Rules
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @setup:	Protocol options for each socket, NULL for none
+ */
+struct fwd_listen_kind {
+	const struct fwd_table *t;
+	uint8_t proto;
+	fwd_listen_setup_fn setup;
+};
+
+/* The tables opened, and every listening socket open, in no order */
+static struct fwd_listen_kind fwd_listen_kinds[2];
+static unsigned fwd_listen_kinds_n;
+static int fwd_listen_fds[FWD_LISTEN_MAX];
+static unsigned fwd_listen_fds_n;
+/* Some port of a rule that isn't weak has no socket: closed, or in use */
+static bool fwd_listen_short;
 
 /**
  * struct fwd_listen_walk - One table being opened
@@ -83,6 +113,8 @@ static long fwd_listen_keep(long limit)
  * fwd_listen_limit() - Current soft limit on descriptors
  *
  * Return: the limit, capped to what a long holds
+ *
+ * #syscalls: prlimit64
  */
 static long fwd_listen_limit(void)
 {
@@ -195,7 +227,8 @@ static int fwd_listen_one(const struct ctx *c, const struct fwd_listen_walk *w,
 		   SOCK_CLOEXEC, w->proto);
 	if (s < 0)
 		return errno;
-	if (s > EPOLL_REF_FD_MAX || ((r->flags & FWD_WEAK) && s > w->fd_max)) {
+	if (s > EPOLL_REF_FD_MAX || ((r->flags & FWD_WEAK) && s > w->fd_max) ||
+	    fwd_listen_fds_n >= ARRAY_SIZE(fwd_listen_fds)) {
 		close(s);
 		return EMFILE;
 	}
@@ -212,8 +245,10 @@ static int fwd_listen_one(const struct ctx *c, const struct fwd_listen_walk *w,
 
 	ref.fd = (uint32_t)s;
 	rc = epoll_ref_add(c->epollfd, EPOLLIN, ref);
-	if (!rc)
+	if (!rc) {
+		fwd_listen_fds[fwd_listen_fds_n++] = s;
 		return 0;
+	}
 
 fail:
 	close(s);
@@ -221,37 +256,43 @@ fail:
 }
 
 /**
- * fwd_listen_table() - Listen on every port of every rule of a table
+ * fwd_listen_walk() - Listen on every port of every rule of a table
  * @c:		Execution context
- * @t:		Rules of -t (TCP) or -u (UDP)
- * @proto:	IPPROTO_TCP or IPPROTO_UDP
- * @setup:	Protocol options for each socket before bind(), may be NULL
+ * @kind:	Table, protocol and options
+ * @again:	Opening it again: nothing ends the daemon
  *
  * Failures end the daemon, except on weak rules, which warn once for the
- * ports in use and once for those the descriptor limit leaves out.
+ * ports in use and once for those the descriptor limit leaves out; except
+ * in vhost-user mode for ports in use, which a migration source on this
+ * host may hold; and except when opening again, where every port that
+ * fails is left out.
+ *
+ * #syscalls: listen
  */
-void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
-		      uint8_t proto, fwd_listen_setup_fn setup)
+static void fwd_listen_walk(const struct ctx *c,
+			    const struct fwd_listen_kind *kind, bool again)
 {
+	const struct fwd_table *t = kind->t;
 	long limit = fwd_listen_limit();
 	struct fwd_listen_walk w = {
-		.proto = proto,
-		.setup = setup,
+		.proto = kind->proto,
+		.setup = kind->setup,
 		.fd_max = limit - fwd_listen_keep(limit) - 1,
-		.opt = proto == IPPROTO_TCP ? "-t" : "-u",
+		.opt = kind->proto == IPPROTO_TCP ? "-t" : "-u",
 	};
 	unsigned in_use = 0, in_use_first = 0, capped = 0, capped_first = 0;
+	unsigned deferred = 0, deferred_first = 0;
 	unsigned i;
 
 	for (i = 0; i < t->count; i++) {
 		const struct fwd_rule *r = &t->rules[i];
-		bool weak = r->flags & FWD_WEAK;
+		bool weak = (r->flags & FWD_WEAK) || again;
 		struct fwd_listen_sock socks[2];
 		unsigned n, port, bound = 0;
 
-		n = fwd_listen_socks(c, r, proto == IPPROTO_TCP, socks);
+		n = fwd_listen_socks(c, r, kind->proto == IPPROTO_TCP, socks);
 		for (port = r->first; n && port <= r->last; port++) {
-			bool full = false, busy = false;
+			bool full = false, busy = false, later = false;
 			unsigned k;
 
 			for (k = 0; k < n; k++) {
@@ -266,6 +307,12 @@ void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
 						    (uint16_t)port);
 				if (!rc) {
 					bound++;
+					continue;
+				}
+				/* A source on this host may hold it */
+				if (!weak && c->vhost_user &&
+				    rc == EADDRINUSE) {
+					later = true;
 					continue;
 				}
 				if (!weak) {
@@ -284,16 +331,27 @@ void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
 			if (full) {
 				if (!capped++)
 					capped_first = port;
+			} else if (later) {
+				if (!deferred++)
+					deferred_first = port;
 			} else if (busy && !in_use++) {
 				in_use_first = port;
 			}
 		}
 
-		if (weak && n && !bound && !capped)
+		if (!(r->flags & FWD_WEAK) &&
+		    bound < n * (r->last - r->first + 1U))
+			fwd_listen_short = true;
+		if (weak && !again && n && !bound && !capped)
 			die("%s: can't listen on any port from %u to %u",
 			    w.opt, r->first, r->last);
 	}
 
+	if (deferred) {
+		warn("%s: %u ports in use, not forwarded until a migration's"
+		     " state is loaded (the first: %u)", w.opt, deferred,
+		     deferred_first);
+	}
 	if (in_use) {
 		warn("%s: %u ports not forwarded, in use or not available"
 		     " (the first: %u)", w.opt, in_use, in_use_first);
@@ -305,4 +363,84 @@ void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
 		     w.opt, capped, capped_first, limit,
 		     fwd_listen_keep(limit));
 	}
+}
+
+/**
+ * fwd_listen_table() - Listen on every port of every rule of a table, and
+ *			remember the table for fwd_listen_reopen()
+ * @c:		Execution context
+ * @t:		Rules of -t (TCP) or -u (UDP), as long as the daemon runs
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ * @setup:	Protocol options for each socket before bind(), may be NULL
+ *
+ * Failures end the daemon, but see fwd_listen_walk().
+ */
+void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
+		      uint8_t proto, fwd_listen_setup_fn setup)
+{
+	struct fwd_listen_kind *kind = fwd_listen_kinds;
+
+	/* One table per protocol: a new one replaces the old */
+	while (kind < fwd_listen_kinds + fwd_listen_kinds_n &&
+	       kind->proto != proto)
+		kind++;
+	ASSERT(kind < fwd_listen_kinds + ARRAY_SIZE(fwd_listen_kinds));
+	if (kind == fwd_listen_kinds + fwd_listen_kinds_n)
+		fwd_listen_kinds_n++;
+	kind->t = t;
+	kind->proto = proto;
+	kind->setup = setup;
+
+	fwd_listen_walk(c, kind, false);
+}
+
+/**
+ * fwd_listen_close() - Close every listening socket of every table
+ * @c:		Execution context
+ *
+ * #syscalls: close
+ */
+void fwd_listen_close(const struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < fwd_listen_fds_n; i++) {
+		epoll_ref_del(c->epollfd, fwd_listen_fds[i]);
+		close(fwd_listen_fds[i]);
+	}
+	if (fwd_listen_fds_n)
+		info("Closed %u listening sockets", fwd_listen_fds_n);
+	fwd_listen_fds_n = 0;
+	fwd_listen_short = true;
+}
+
+/**
+ * fwd_listen_complete() - Does every port of every rule that isn't weak
+ *			   have its sockets?
+ *
+ * Return: false after fwd_listen_close(), or if a port was in use
+ */
+bool fwd_listen_complete(void)
+{
+	return !fwd_listen_short;
+}
+
+/**
+ * fwd_listen_reopen() - Close every listening socket, and listen again on
+ *			 every port of every table, as far as possible
+ * @c:		Execution context
+ *
+ * A port that fails now is left out, with a warning: this never ends the
+ * daemon.
+ */
+void fwd_listen_reopen(const struct ctx *c)
+{
+	unsigned i;
+
+	fwd_listen_close(c);
+	fwd_listen_short = false;
+	for (i = 0; i < fwd_listen_kinds_n; i++)
+		fwd_listen_walk(c, &fwd_listen_kinds[i], true);
+	if (fwd_listen_fds_n)
+		info("Listening again on %u sockets", fwd_listen_fds_n);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* fwd_listen.h - the host sockets that listen for inbound forwarding rules
- * (-t and -u), for the protocols to open through one helper
+ * (-t and -u), for the protocols to open through one helper, and for a
+ * migration to close and open again
  */
 
 #ifndef FWD_LISTEN_H
@@ -32,5 +33,8 @@ typedef int (*fwd_listen_setup_fn)(int s, bool v4);
 
 void fwd_listen_table(const struct ctx *c, const struct fwd_table *t,
 		      uint8_t proto, fwd_listen_setup_fn setup);
+void fwd_listen_close(const struct ctx *c);
+void fwd_listen_reopen(const struct ctx *c);
+bool fwd_listen_complete(void);
 
 #endif /* FWD_LISTEN_H */

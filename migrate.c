@@ -16,6 +16,13 @@
  * Every field is written on its own, in a fixed byte order, never by copying
  * an internal structure: the format must not move when internal layouts do.
  * doc/migration.md specifies the format; change both together.
+ *
+ * A source's part doesn't end with the stream: once the front end has it
+ * (migrate_source_commit()), the guest's connections stop here, its other
+ * flows close, and so do the listening sockets, for a target on the same
+ * host to take the ports. The front end then says how it ended: cancelled
+ * (migrate_source_cancel(), everything carries on here) or done
+ * (migrate_source_done(), the connections' sockets are released).
  */
 
 #include <errno.h>
@@ -24,7 +31,9 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "flow.h"
 #include "fwd.h"
+#include "fwd_listen.h"
 #include "inany.h"
 #include "log.h"
 #include "migrate.h"
@@ -575,6 +584,10 @@ static int migrate_end_read(int fd)
  * @c:		Execution context
  * @fd:		Stream, blocking
  *
+ * On success the connections carried are in repair mode: the caller goes
+ * on with migrate_source_commit() once the front end has the stream, or
+ * migrate_source_cancel(). On failure they are out of it already.
+ *
  * Return: 0 on success, a positive errno from the first failing step
  */
 int migrate_source(struct ctx *c, int fd)
@@ -590,6 +603,8 @@ int migrate_source(struct ctx *c, int fd)
 		err("Migration: can't write version %u", version);
 		return EINVAL;
 	}
+
+	info("Migration: saving, version %u", v->version);
 
 	/* A stream we write is readable as its own version only */
 	put_be64(header, MIGRATE_MAGIC);
@@ -611,29 +626,137 @@ int migrate_source(struct ctx *c, int fd)
 		}
 	}
 
-	tcp_migrate_saved(c);
 	info("Migration: sent version %u stream", v->version);
 	return 0;
 }
 
 /**
- * migrate_source_cancel() - The front end resumes the guest here after a
- *			     successful save: the flows carry on
+ * migrate_flow_drop() - Close a flow that doesn't migrate, for flow_timer()
+ * @c:		Execution context
+ * @f:		UDP or ICMP flow
+ */
+static void migrate_flow_drop(struct ctx *c, struct flow_common *f)
+{
+	flow_close(c, f);
+}
+
+/**
+ * migrate_flows_drop() - Close every UDP and ICMP flow: a target makes
+ *			  them again from traffic, and some share the
+ *			  listening sockets
+ * @c:		Execution context
+ */
+static void migrate_flows_drop(struct ctx *c)
+{
+	static const flow_timer_fn drop[FLOW_TYPE_MAX] = {
+		[FLOW_TYPE_PING] = migrate_flow_drop,
+		[FLOW_TYPE_UDP] = migrate_flow_drop,
+	};
+
+	flow_timer(c, drop);
+}
+
+/* Source: the listening sockets were closed by a migration */
+static bool migrate_listen_closed;
+
+/**
+ * migrate_listen_again() - Listen again on the ports of -t and -u, after
+ *			    closing the flows that could share the sockets
+ * @c:		Execution context
+ */
+static void migrate_listen_again(struct ctx *c)
+{
+	migrate_flows_drop(c);
+	fwd_listen_reopen(c);
+	migrate_listen_closed = false;
+}
+
+/**
+ * migrate_source_commit() - The front end has the whole stream: the guest
+ *			     runs elsewhere from now on, unless cancelled
+ * @c:		Execution context
+ *
+ * The connections carried stop, their sockets silent in repair mode; the
+ * flows that weren't carried close, and so do the listening sockets, so
+ * that a target on the same host can take the ports.
+ */
+void migrate_source_commit(struct ctx *c)
+{
+	tcp_migrate_saved(c);
+	migrate_flows_drop(c);
+	fwd_listen_close(c);
+	migrate_listen_closed = true;
+}
+
+/**
+ * migrate_source_cancel() - The migration failed or was cancelled, before
+ *			     or after migrate_source_commit(): the guest's
+ *			     connections carry on here
  * @c:		Execution context
  */
 void migrate_source_cancel(struct ctx *c)
 {
 	tcp_migrate_cancel(c);
+	if (migrate_listen_closed) {
+		migrate_listen_again(c);
+		info("Migration: cancelled, serving the guest here again");
+	}
 }
 
 /**
- * migrate_source_done() - The front end is gone after a successful save:
- *			   release what the migration carried away
+ * migrate_source_done() - The front end is gone after a committed
+ *			   migration: release what the migration carried
+ *			   away
  * @c:		Execution context
+ *
+ * The listening sockets stay closed: the target may be on this host.
  */
 void migrate_source_done(struct ctx *c)
 {
 	tcp_migrate_release(c);
+}
+
+/* Source: exit once the sockets released are closed (--migrate-exit) */
+static bool migrate_exit_pending;
+
+/**
+ * migrate_source_exit() - A committed migration went through, and the
+ *			   daemon exits (--migrate-exit): release what the
+ *			   migration carried away, then end the main loop
+ * @c:		Execution context
+ *
+ * Released sockets stay a moment, for a target on this host: the main
+ * loop ends once they are closed, see migrate_timer().
+ */
+void migrate_source_exit(struct ctx *c)
+{
+	migrate_source_done(c);
+	migrate_exit_pending = true;
+	migrate_timer(c);
+}
+
+/**
+ * migrate_timer() - Periodic work of a migration: released sockets close
+ *		     in time, and the daemon exits after them if asked to
+ * @c:		Execution context, with the current time
+ */
+void migrate_timer(struct ctx *c)
+{
+	if (!tcp_migrate_timer(c) && migrate_exit_pending) {
+		info("Migration: state saved, exiting (--migrate-exit)");
+		c->quit = true;
+	}
+}
+
+/**
+ * migrate_frontend_new() - A new front end after a migration left: take the
+ *			    ports of -t and -u again
+ * @c:		Execution context
+ */
+void migrate_frontend_new(struct ctx *c)
+{
+	if (migrate_listen_closed)
+		migrate_listen_again(c);
 }
 
 /**
@@ -655,6 +778,7 @@ int migrate_target(struct ctx *c, int fd)
 	const struct migrate_stage *s;
 	int rc;
 
+	info("Migration: loading");
 	rc = migrate_header_read(fd, &v);
 	if (rc) {
 		if (rc == EIO)
@@ -679,6 +803,10 @@ int migrate_target(struct ctx *c, int fd)
 		if (s->apply)
 			s->apply(c, &st);
 	}
+
+	/* Ports a source on this host held at our start are free now */
+	if (!fwd_listen_complete())
+		migrate_listen_again(c);
 
 	info("Migration: applied version %u stream", v->version);
 out:

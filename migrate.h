@@ -31,8 +31,12 @@ bool migrate_version_supported(unsigned version);
 uint8_t migrate_flags_encode(uint8_t conf_flags);
 uint8_t migrate_flags_decode(uint8_t migr_flags);
 int migrate_source(struct ctx *c, int fd);
-int migrate_target(struct ctx *c, int fd);
+void migrate_source_commit(struct ctx *c);
 void migrate_source_cancel(struct ctx *c);
 void migrate_source_done(struct ctx *c);
+void migrate_source_exit(struct ctx *c);
+void migrate_timer(struct ctx *c);
+void migrate_frontend_new(struct ctx *c);
+int migrate_target(struct ctx *c, int fd);
 
 #endif /* MIGRATE_H */

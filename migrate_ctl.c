@@ -8,6 +8,8 @@
  * daemon writes its migration stream to the descriptor, or reads one from
  * it, synchronously, closes it, and replies with the result as a decimal
  * number and a newline: 0, or a positive errno. One request per connection.
+ * A save is a snapshot: the daemon goes on serving its guest, connections
+ * included, as after a cancelled migration.
  *
  * Anyone who can connect can read and replace the guest's addresses: this is
  * for tests only, and the socket is created with mode 0600.
@@ -173,8 +175,14 @@ void migrate_ctl_handler(struct ctx *c, uint32_t events)
 	}
 
 	rc = migrate_ctl_recv(conn, &save, &fd);
-	if (!rc)
-		rc = save ? migrate_source(c, fd) : migrate_target(c, fd);
+	if (!rc && save) {
+		/* A snapshot: the daemon goes on serving the guest */
+		rc = migrate_source(c, fd);
+		if (!rc)
+			migrate_source_cancel(c);
+	} else if (!rc) {
+		rc = migrate_target(c, fd);
+	}
 	if (fd >= 0)
 		close(fd);
 

@@ -27,6 +27,7 @@
 #include "isolation.h"
 #include "l2.h"
 #include "log.h"
+#include "migrate.h"
 #include "migrate_ctl.h"
 #include "ndp.h"
 #include "repair.h"
@@ -142,8 +143,24 @@ static void passt_timer(struct ctx *c, int fd)
 
 	(void)!read(fd, &expirations, sizeof(expirations));
 	flow_timer(c, flow_timers);
-	tcp_restore_timer(c);
+	migrate_timer(c);
 	ndp_timer(c);
+}
+
+/**
+ * passt_wait_ms() - How long the main loop may wait for events
+ * @c:		Execution context, with the current time
+ *
+ * Return: milliseconds until delayed ACKs are due or restored flows try
+ *	   again, whichever comes first, -1 if neither waits
+ */
+static int passt_wait_ms(const struct ctx *c)
+{
+	int ack = tcp_wait_ms(c), restore = tcp_restore_wait_ms(c);
+
+	if (ack < 0 || (restore >= 0 && restore < ack))
+		return restore;
+	return ack;
 }
 
 /**
@@ -292,9 +309,9 @@ int main(int argc, char **argv)
 			flow_count_log();
 		}
 
-		/* Wake up for delayed ACKs, if any wait */
+		/* Wake up for delayed ACKs, or restored flows, if any wait */
 		n = epoll_wait(c.epollfd, events, EPOLL_EVENTS_MAX,
-			       tcp_wait_ms(&c));
+			       passt_wait_ms(&c));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -308,6 +325,7 @@ int main(int argc, char **argv)
 
 			passt_dispatch(&c, ref, events[i].events);
 		}
+		tcp_restore_poll(&c);
 		tcp_defer_handler(&c);
 		l2_flush(&c);
 		flow_defer_handler();

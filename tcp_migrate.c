@@ -18,8 +18,18 @@
  * Source: every established socket goes to repair mode, then its state is
  * read and written out; after a successful save the connections stop, and
  * their sockets stay in repair mode (they send nothing when closed) until
- * the front end goes away, or close at once with --migrate-no-linger. If
- * the migration is cancelled, they leave repair mode and carry on.
+ * the front end goes away, or at once with --migrate-no-linger, when they
+ * let a target on this host take their addresses and close a moment later
+ * (tcp_migrate_release()). If the migration is cancelled before, they
+ * leave repair mode and carry on.
+ *
+ * A socket in repair mode still takes in what the peer sends, and
+ * acknowledges it: bytes that arrived after the save would be lost, the
+ * peer never sending them again to the target. So before its state is
+ * read, each socket gets a filter that drops every segment (the peer sends
+ * again what the target hasn't acknowledged), and loses it only if the
+ * migration is cancelled. The socket still exists meanwhile, so the peer's
+ * segments don't draw a RST from this host either.
  */
 
 #include <errno.h>
@@ -47,6 +57,9 @@
 static uint32_t tcp_migrate_flows[TCP_MIGRATE_FLOWS_MAX];
 static int tcp_migrate_fds[TCP_MIGRATE_FLOWS_MAX];
 static unsigned tcp_migrate_count;
+/* Those were let go of, and close at the end of their grace time */
+static bool tcp_migrate_grace;
+static struct timespec tcp_migrate_grace_end;
 
 /**
  * tcp_migrate_state_ok() - Is a kernel TCP state one we carry?
@@ -392,6 +405,37 @@ bool tcp_migrate_fin_rcvd(uint8_t state)
 }
 
 /**
+ * tcp_migrate_deaf() - Make a socket drop, or take again, what comes in
+ * @s:		Socket
+ * @deaf:	Drop every segment, or stop dropping
+ *
+ * The minimum TTL and hop limit (RFC 5082), at their highest, make the
+ * kernel discard every segment for the socket once it found it, before
+ * TCP sees it: no acknowledgement, and no RST either. Unlike a socket
+ * filter, this needs no privilege. Both options, for IPv4 segments reach
+ * an IPv6 socket too.
+ *
+ * Return: 0 on success, a positive errno on failure
+ *
+ * #syscalls: setsockopt getsockname
+ */
+static int tcp_migrate_deaf(int s, bool deaf)
+{
+	int v = deaf ? 255 : 0;
+	union sockaddr_inany sa = { .sa.sa_family = AF_UNSPEC };
+	socklen_t sl = sizeof(sa);
+
+	if (getsockname(s, &sa.sa, &sl))
+		return errno;
+	if (setsockopt(s, IPPROTO_IP, IP_MINTTL, &v, sizeof(v)))
+		return errno;
+	if (sa.sa.sa_family == AF_INET6 &&
+	    setsockopt(s, IPPROTO_IPV6, IPV6_MINHOPCOUNT, &v, sizeof(v)))
+		return errno;
+	return 0;
+}
+
+/**
  * tcp_migrate_sock_read() - Read a socket's state, in repair mode
  * @s:		Socket
  * @e:		State, filled in
@@ -411,6 +455,11 @@ static int tcp_migrate_sock_read(int s, struct tcp_migrate_ext *e)
 	uint32_t seq;
 
 	memset(e, 0, sizeof(*e));
+
+	/* From now on, nothing comes in that the queues read here would miss */
+	rc = tcp_migrate_deaf(s, true);
+	if (rc)
+		return rc;
 
 	/* Reads from the start of each queue, whatever was sent before */
 	if (setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &off, sizeof(off)))
@@ -550,7 +599,9 @@ static void tcp_migrate_collect(struct ctx *c, struct flow_common *f)
 
 	(void)c;
 
+	/* Not one that is still being restored here, or carried already */
 	if (conn->state != CONN_ESTABLISHED ||
+	    (conn->flags & TCP_F_MIGRATED) ||
 	    tcp_migrate_count == ARRAY_SIZE(tcp_migrate_flows))
 		return;
 
@@ -572,6 +623,24 @@ static struct tcp_conn *tcp_migrate_conn(unsigned i)
 }
 
 /**
+ * tcp_migrate_close_released() - Close the sockets let go of before
+ * @c:		Execution context
+ */
+static void tcp_migrate_close_released(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < tcp_migrate_count; i++) {
+		struct tcp_conn *conn = tcp_migrate_conn(i);
+
+		if (conn && (conn->flags & TCP_F_MIGRATED))
+			tcp_conn_close(c, conn, false, "migrated");
+	}
+	tcp_migrate_count = 0;
+	tcp_migrate_grace = false;
+}
+
+/**
  * tcp_migrate_prepare() - Put every established socket in repair mode
  * @c:		Execution context
  *
@@ -585,22 +654,28 @@ static unsigned tcp_migrate_prepare(struct ctx *c)
 	};
 	int rc;
 
+	if (tcp_migrate_grace)
+		tcp_migrate_close_released(c);
 	tcp_migrate_count = 0;
 	flow_timer(c, collect);
 	if (!tcp_migrate_count)
 		return 0;
 
 	rc = repair_wait(TCP_MIGRATE_HELPER_WAIT_MS);
-	if (!rc)
-		rc = repair_set(tcp_migrate_fds, tcp_migrate_count,
-				TCP_REPAIR_ON);
 	if (rc) {
-		warn("Migration: %s, %u TCP connections not carried",
-		     rc == ENOTCONN ? "no repair helper" : strerror(rc),
+		warn("Migration: no repair helper, %u TCP connections not "
+		     "carried", tcp_migrate_count);
+		tcp_migrate_count = 0;
+		return 0;
+	}
+
+	rc = repair_set(tcp_migrate_fds, tcp_migrate_count, TCP_REPAIR_ON);
+	if (rc) {
+		warn("Migration: repair helper failed (%s), %u TCP "
+		     "connections not carried", strerror(rc),
 		     tcp_migrate_count);
-		if (rc != ENOTCONN)
-			repair_set(tcp_migrate_fds, tcp_migrate_count,
-				   TCP_REPAIR_OFF);
+		/* Those it switched, if any: nothing if it's gone */
+		repair_set(tcp_migrate_fds, tcp_migrate_count, TCP_REPAIR_OFF);
 		tcp_migrate_count = 0;
 	}
 
@@ -639,11 +714,13 @@ int tcp_migrate_save(struct ctx *c, int fd)
 
 	for (i = 0; !rc && i < n; i++) {
 		struct tcp_migrate_ext e;
-		int s = tcp_migrate_fds[i];
+		int s = tcp_migrate_fds[i], err;
 
-		if (tcp_migrate_sock_read(s, &e)) {
+		err = tcp_migrate_sock_read(s, &e);
+		if (err) {
 			flow_log(&tcp_migrate_conn(i)->f, LOG_WARNING,
-				 "can't read socket state, not carried");
+				 "can't read socket state, not carried: %s",
+				 strerror(err));
 			memset(&e, 0, sizeof(e));
 			skipped++;
 		}
@@ -692,37 +769,131 @@ void tcp_migrate_saved(struct ctx *c)
 }
 
 /**
- * tcp_migrate_release() - Close the connections a migration carried away
+ * tcp_migrate_let_go() - Let a target on this host take a carried
+ *			  connection's addresses and ports, the socket still
+ *			  absorbing what comes in meanwhile
+ * @c:		Execution context
+ * @conn:	Connection carried away, socket deaf in repair mode
+ *
+ * A socket bound to a device no longer clashes with a new one of the same
+ * addresses and ports, unbound: the target's connect() goes through. For
+ * segments from the peer, the kernel then finds the target's socket first,
+ * newer; until the target has it, ours, on the device they come in by,
+ * drops them without a RST. So no segment finds no socket in between, as
+ * it would if ours closed first. The device: loopback for a peer there,
+ * else the template interface of the family.
+ *
+ * Return: true if bound, false if the socket should just close
+ *
+ * #syscalls: setsockopt
+ */
+static bool tcp_migrate_let_go(const struct ctx *c, const struct tcp_conn *conn)
+{
+	const union inany_addr *peer = &conn->f.side[FLOW_SIDE_HOST].eaddr;
+	/* The loopback device is always the first of a namespace */
+	int ifi = 1;
+
+	if (!inany_is_loopback(peer))
+		ifi = (int)(inany_v4(peer) ? c->ip4.ifi : c->ip6.ifi);
+
+	return ifi && !setsockopt(conn->sock, SOL_SOCKET, SO_BINDTOIFINDEX,
+				  &ifi, sizeof(ifi));
+}
+
+/**
+ * tcp_migrate_release() - Let go of the connections a migration carried
+ *			   away
  * @c:		Execution context
  *
- * Closing a socket in repair mode sends nothing: the peer only ever sees
- * the target's socket.
+ * Each socket lets a target on this host take its addresses at once
+ * (tcp_migrate_let_go()), and closes TCP_MIGRATE_GRACE_MS later, or now if
+ * it can't. Closing a socket in repair mode sends nothing: the peer only
+ * ever sees the target's socket.
  */
 void tcp_migrate_release(struct ctx *c)
 {
-	unsigned i;
+	unsigned i, kept = 0;
+
+	/* Let go of already, and closing on time */
+	if (tcp_migrate_grace)
+		return;
 
 	for (i = 0; i < tcp_migrate_count; i++) {
 		struct tcp_conn *conn = tcp_migrate_conn(i);
 
-		if (conn && (conn->flags & TCP_F_MIGRATED))
+		if (!conn || !(conn->flags & TCP_F_MIGRATED))
+			continue;
+		if (tcp_migrate_let_go(c, conn))
+			kept++;
+		else
 			tcp_conn_close(c, conn, false, "migrated");
 	}
-	tcp_migrate_count = 0;
+
+	if (!kept) {
+		tcp_migrate_count = 0;
+		return;
+	}
+	tcp_migrate_grace = true;
+	tcp_migrate_grace_end = c->now;
+	tcp_migrate_grace_end.tv_sec += TCP_MIGRATE_GRACE_MS / 1000;
+}
+
+/**
+ * tcp_migrate_timer() - Close released sockets once their time is up
+ * @c:		Execution context, with the current time
+ *
+ * Return: true while released sockets are still open
+ */
+bool tcp_migrate_timer(struct ctx *c)
+{
+	if (tcp_migrate_grace &&
+	    timespec_diff_ms(&c->now, &tcp_migrate_grace_end) >= 0)
+		tcp_migrate_close_released(c);
+	return tcp_migrate_grace;
+}
+
+/**
+ * tcp_migrate_reuse() - Let a socket share its port again, once out of
+ *			 repair mode
+ * @s:		Socket
+ *
+ * Repair mode lets a socket bind to any port; leaving it, the kernel takes
+ * away SO_REUSEADDR too, and a listening socket on the same port (ours,
+ * opened again after a migration) couldn't bind any more.
+ *
+ * #syscalls: setsockopt
+ */
+void tcp_migrate_reuse(int s)
+{
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int)))
+		debug("Migration: SO_REUSEADDR: %s", strerror(errno));
 }
 
 /**
  * tcp_migrate_cancel() - The migration failed or was cancelled: the
  *			  connections leave repair mode and carry on here
  * @c:		Execution context
+ *
+ * Reading a socket's state took away its peek offset: it is set again to
+ * what the guest was sent and hasn't acknowledged.
  */
 void tcp_migrate_cancel(struct ctx *c)
 {
 	unsigned i, n = 0;
 
+	/* Let go of already (--migrate-no-linger): they close as planned */
+	if (tcp_migrate_grace)
+		return;
+
 	for (i = 0; i < tcp_migrate_count; i++) {
-		if (tcp_migrate_conn(i))
-			tcp_migrate_fds[n++] = tcp_migrate_fds[i];
+		struct tcp_conn *conn = tcp_migrate_conn(i);
+
+		if (!conn)
+			continue;
+		/* Not there if its state wasn't read: that's fine */
+		tcp_migrate_deaf(conn->sock, false);
+		tcp_seg_rewind(conn, conn->seq_to_guest);
+		tcp_migrate_fds[n++] = conn->sock;
 	}
 	if (n && repair_set(tcp_migrate_fds, n, TCP_REPAIR_OFF))
 		warn("Migration: repair helper failed, connections may stall");
@@ -730,7 +901,10 @@ void tcp_migrate_cancel(struct ctx *c)
 	for (i = 0; i < tcp_migrate_count; i++) {
 		struct tcp_conn *conn = tcp_migrate_conn(i);
 
-		if (!conn || !(conn->flags & TCP_F_MIGRATED))
+		if (!conn)
+			continue;
+		tcp_migrate_reuse(conn->sock);
+		if (!(conn->flags & TCP_F_MIGRATED))
 			continue;
 		conn->flags &= (uint16_t)~TCP_F_MIGRATED;
 		if (tcp_conn_epoll(c, conn, true))
@@ -738,4 +912,3 @@ void tcp_migrate_cancel(struct ctx *c)
 	}
 	tcp_migrate_count = 0;
 }
-

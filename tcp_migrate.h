@@ -51,10 +51,16 @@ struct ctx;
 /* Flows at most in one stream: as many as the table holds */
 #define TCP_MIGRATE_FLOWS_MAX	FLOW_MAX
 
-/* How long a restored flow waits for the source to release its addresses,
- * in timer periods
+/* How long released sockets stay, for a target on the same host to take
+ * their addresses while they still absorb the peer's segments
  */
-#define TCP_MIGRATE_RETRY_MAX	(10000 / TIMER_INTERVAL_MS)
+#define TCP_MIGRATE_GRACE_MS		1000
+
+/* How long restored flows wait for the source to release their addresses,
+ * and how often they try meanwhile, in milliseconds
+ */
+#define TCP_MIGRATE_RETRY_MS		10000
+#define TCP_MIGRATE_RETRY_PERIOD_MS	2
 
 /**
  * struct tcp_migrate_rec - The fixed record of a flow
@@ -125,6 +131,7 @@ struct tcp_migrate_ext {
 int tcp_migrate_save(struct ctx *c, int fd);
 void tcp_migrate_saved(struct ctx *c);
 void tcp_migrate_release(struct ctx *c);
+bool tcp_migrate_timer(struct ctx *c);
 void tcp_migrate_cancel(struct ctx *c);
 
 /* The records' format, for tcp_restore.c */
@@ -134,5 +141,6 @@ bool tcp_migrate_fin_rcvd(uint8_t state);
 int tcp_migrate_rec_get(const uint8_t *p, struct tcp_migrate_rec *r);
 int tcp_migrate_ext_get(const uint8_t *p, struct tcp_migrate_ext *e);
 int tcp_migrate_queue_select(int s, int q);
+void tcp_migrate_reuse(int s);
 
 #endif /* TCP_MIGRATE_H */

@@ -11,6 +11,12 @@
  * connect() that fails with EADDRNOTAVAIL means the source still holds the
  * same addresses and ports (two daemons in one network namespace): that
  * flow waits, in repair mode, and tries again until the source lets go.
+ *
+ * Each flow has its entry in the flow table, found by the guest's side,
+ * from the moment its stream is applied: until its socket is ready, the
+ * entry is inert (TCP_F_MIGRATED, as on a source), so that the guest's
+ * segments meanwhile are dropped, for the guest to send again, rather than
+ * answered with a RST.
  */
 
 #include <errno.h>
@@ -141,24 +147,28 @@ int tcp_restore_load(int fd, int stage, uint32_t *count)
 
 /**
  * struct tcp_restore_pending - A flow being restored on the target
- * @fd:		Its socket, in repair mode; -1 once done with
+ * @flow:	Index of its inert flow entry, which owns its socket (in
+ *		repair mode); FLOW_IDX_NONE once done with
+ * @fd:		The socket, while @flow is set
  * @rec_off:	Offset of its fixed record in the staging file
  * @ext_off:	Offset of its extended record there, its queues after it
  * @bound:	Socket bound to the recorded address and port already
- * @tries:	Timer periods it waited for the source to release them
  */
 struct tcp_restore_pending {
+	uint32_t flow;
 	int fd;
 	off_t rec_off;
 	off_t ext_off;
 	bool bound;
-	unsigned tries;
 };
 
 static struct tcp_restore_pending tcp_restore_pend[TCP_MIGRATE_FLOWS_MAX];
 static unsigned tcp_restore_pend_n;
 /* Staging file of the restore in progress, -1 if none */
 static int tcp_restore_stage_fd = -1;
+/* Until when flows wait for the source, and when they try again next */
+static struct timespec tcp_restore_deadline;
+static struct timespec tcp_restore_next;
 
 /**
  * tcp_restore_stage_read() - Read and parse a flow's records back from the
@@ -385,17 +395,17 @@ static int tcp_restore_sock_finish(const struct tcp_restore_pending *p,
  * @p:		Pending flow
  * @r:		Its fixed record, NULL if it couldn't be read
  * @why:	What failed
- *
- * #syscalls: close
  */
 static void tcp_restore_fail(struct ctx *c, struct tcp_restore_pending *p,
 			     const struct tcp_migrate_rec *r, const char *why)
 {
+	struct flow_common *f = flow_at(p->flow, FLOW_TYPE_TCP);
 	char g[INANY_ADDRSTRLEN], h[INANY_ADDRSTRLEN];
 
-	if (p->fd >= 0)
-		close(p->fd);
+	p->flow = FLOW_IDX_NONE;
 	p->fd = -1;
+	if (f)
+		tcp_conn_close(c, tcp_conn_of(f), false, "not restored");
 	if (!r) {
 		warn("Migration: TCP flow not restored: %s", why);
 		return;
@@ -430,10 +440,10 @@ static uint8_t tcp_restore_events_in(uint8_t ev)
 }
 
 /**
- * tcp_restore_conn_new() - Give a restored socket its connection, and
- *			    resume it with the guest
+ * tcp_restore_conn_new() - Resume a restored connection with the guest,
+ *			    its socket ready
  * @c:		Execution context
- * @p:		Pending flow, its socket ready: taken over
+ * @p:		Pending flow: done with after this
  * @r:		Fixed record
  *
  * Whatever the guest hasn't acknowledged goes again at once, from the
@@ -444,25 +454,15 @@ static uint8_t tcp_restore_events_in(uint8_t ev)
 static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 				 const struct tcp_migrate_rec *r)
 {
-	struct flow_common *f = flow_alloc(FLOW_TYPE_TCP);
+	struct flow_common *f = flow_at(p->flow, FLOW_TYPE_TCP);
 	struct tcp_conn *conn;
 	int one = 1, rc;
 
-	if (!f) {
-		tcp_restore_fail(c, p, r, "flow table full");
-		return;
-	}
-
-	f->side[FLOW_SIDE_GUEST] = r->guest;
-	f->side[FLOW_SIDE_HOST] = r->host;
-	conn = tcp_conn_of(f);
-	conn->sock = p->fd;
+	p->flow = FLOW_IDX_NONE;
 	p->fd = -1;
-	flow_activate(f);
-	if (r->inbound) {
-		f->flags |= FLOW_F_INBOUND;
-		conn->flags |= TCP_F_INBOUND;
-	}
+	if (!f)
+		return;
+	conn = tcp_conn_of(f);
 
 	conn->state = CONN_ESTABLISHED;
 	conn->fin = tcp_restore_events_in(r->events);
@@ -476,6 +476,7 @@ static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 	conn->seq_from_guest = r->seq_from;
 	conn->seq_ack_to_guest = r->seq_ack_to;
 	conn->active_s = (uint16_t)c->now.tv_sec;
+	conn->flags &= (uint16_t)~TCP_F_MIGRATED;
 	if (r->flags & TCP_MIGRATE_F_ACK_TO_GUEST)
 		conn->flags |= TCP_F_ACK_DUE;
 	tcp_wnd_update(conn);
@@ -483,8 +484,6 @@ static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 	setsockopt(conn->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rc = setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF,
 			&(int){ 0 }, sizeof(int)) ? errno : 0;
-	if (!rc)
-		rc = flow_hash_insert(f, FLOW_SIDE_GUEST);
 	if (!rc)
 		rc = tcp_conn_epoll(c, conn, true);
 	if (rc) {
@@ -497,6 +496,51 @@ static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 	rc = tcp_sock_data(c, conn, UINT32_MAX);
 	if (rc)
 		tcp_conn_rst(c, conn, strerror(rc));
+}
+
+/**
+ * tcp_restore_flow_new() - Take a flow entry for a connection to restore,
+ *			    inert until its socket is ready
+ * @c:		Execution context
+ * @p:		Pending flow, its socket in @fd: the entry owns it then
+ * @r:		Fixed record
+ *
+ * Return: 0 on success, a positive errno on failure (the socket is closed)
+ *
+ * #syscalls: close
+ */
+static int tcp_restore_flow_new(struct ctx *c, struct tcp_restore_pending *p,
+				const struct tcp_migrate_rec *r)
+{
+	struct flow_common *f = flow_alloc(FLOW_TYPE_TCP);
+	struct tcp_conn *conn;
+	int rc;
+
+	if (!f) {
+		close(p->fd);
+		p->fd = -1;
+		return ENOSPC;
+	}
+
+	f->side[FLOW_SIDE_GUEST] = r->guest;
+	f->side[FLOW_SIDE_HOST] = r->host;
+	conn = tcp_conn_of(f);
+	conn->sock = p->fd;
+	conn->flags = TCP_F_MIGRATED;
+	if (r->inbound) {
+		f->flags |= FLOW_F_INBOUND;
+		conn->flags |= TCP_F_INBOUND;
+	}
+	flow_activate(f);
+	p->flow = flow_idx(f);
+
+	rc = flow_hash_insert(f, FLOW_SIDE_GUEST);
+	if (rc) {
+		tcp_conn_close(c, conn, false, "not restored");
+		p->flow = FLOW_IDX_NONE;
+		p->fd = -1;
+	}
+	return rc;
 }
 
 /**
@@ -525,6 +569,8 @@ static void tcp_restore_resume(struct ctx *c, const unsigned *ready, size_t n)
 			tcp_restore_fail(c, p, NULL, strerror(err));
 			continue;
 		}
+		if (!rc)
+			tcp_migrate_reuse(p->fd);
 		err = rc ? rc : tcp_restore_sock_finish(p, &e);
 		if (err) {
 			tcp_restore_fail(c, p, &r, strerror(err));
@@ -537,17 +583,21 @@ static void tcp_restore_resume(struct ctx *c, const unsigned *ready, size_t n)
 /**
  * tcp_restore_advance() - Connect and fill the pending flows' sockets, and
  *			   resume those that are ready
- * @c:		Execution context
+ * @c:		Execution context, with the current time
  *
  * Flows whose addresses another socket still holds stay pending, for the
- * next try.
+ * next try, until the deadline. The source lets go of all its sockets at
+ * once: while the first flow tried finds its addresses held, the others
+ * aren't tried, which keeps frequent tries cheap.
  *
  * #syscalls: close
  */
 static void tcp_restore_advance(struct ctx *c)
 {
+	bool late = timespec_diff_ms(&c->now, &tcp_restore_deadline) >= 0;
 	static unsigned ready[TCP_MIGRATE_FLOWS_MAX];
 	unsigned i, n = 0, left = 0;
+	bool held = false;
 
 	for (i = 0; i < tcp_restore_pend_n; i++) {
 		struct tcp_restore_pending *p = &tcp_restore_pend[i];
@@ -555,8 +605,12 @@ static void tcp_restore_advance(struct ctx *c)
 		struct tcp_migrate_ext e;
 		int rc;
 
-		if (p->fd < 0)
+		if (p->flow == FLOW_IDX_NONE)
 			continue;
+		if (held) {
+			left++;
+			continue;
+		}
 
 		rc = tcp_restore_stage_read(p, &r, &e);
 		if (rc) {
@@ -564,9 +618,9 @@ static void tcp_restore_advance(struct ctx *c)
 			continue;
 		}
 		rc = tcp_restore_sock_connect(p, &r, &e);
-		if (rc == EADDRNOTAVAIL &&
-		    ++p->tries <= TCP_MIGRATE_RETRY_MAX) {
+		if (rc == EADDRNOTAVAIL && !late) {
 			left++;
+			held = !n;
 			continue;
 		}
 		if (!rc)
@@ -584,6 +638,14 @@ static void tcp_restore_advance(struct ctx *c)
 		close(tcp_restore_stage_fd);
 		tcp_restore_stage_fd = -1;
 		tcp_restore_pend_n = 0;
+		return;
+	}
+
+	tcp_restore_next = c->now;
+	tcp_restore_next.tv_nsec += TCP_MIGRATE_RETRY_PERIOD_MS * 1000000L;
+	if (tcp_restore_next.tv_nsec >= 1000000000L) {
+		tcp_restore_next.tv_sec++;
+		tcp_restore_next.tv_nsec -= 1000000000L;
 	}
 }
 
@@ -594,7 +656,8 @@ static void tcp_restore_advance(struct ctx *c)
  * @count:	Number of flows in it
  *
  * Flows that fail are reset one by one, with a log line each; the others
- * carry on.
+ * carry on. So are flows the source couldn't save: the guest learns at
+ * once that they are gone.
  *
  * #syscalls: socket setsockopt close
  */
@@ -606,7 +669,7 @@ void tcp_restore_apply(struct ctx *c, int stage, uint32_t count)
 
 	/* A restore still waiting from an earlier migration gives up */
 	for (i = 0; i < tcp_restore_pend_n; i++) {
-		if (tcp_restore_pend[i].fd >= 0)
+		if (tcp_restore_pend[i].flow != FLOW_IDX_NONE)
 			tcp_restore_fail(c, &tcp_restore_pend[i], NULL,
 					 "superseded");
 	}
@@ -619,10 +682,10 @@ void tcp_restore_apply(struct ctx *c, int stage, uint32_t count)
 		struct tcp_restore_pending *p = &tcp_restore_pend[n];
 		struct tcp_migrate_rec r;
 		struct tcp_migrate_ext e;
-		int s;
 
 		*p = (struct tcp_restore_pending){
-			.fd = -1, .rec_off = 4 + (off_t)i * TCP_MIGRATE_REC_LEN,
+			.flow = FLOW_IDX_NONE, .fd = -1,
+			.rec_off = 4 + (off_t)i * TCP_MIGRATE_REC_LEN,
 			.ext_off = ext_off,
 		};
 		rc = tcp_restore_stage_read(p, &r, &e);
@@ -631,23 +694,31 @@ void tcp_restore_apply(struct ctx *c, int stage, uint32_t count)
 			break;
 		}
 		ext_off += TCP_MIGRATE_EXT_LEN;
-		if (!e.state)
-			continue;	/* skipped by the source */
+		if (!e.state) {
+			tcp_restore_fail(c, p, &r, "not saved by the source");
+			continue;
+		}
 		ext_off += (off_t)e.sndq + e.rcvq;
 
-		s = socket(inany_v4(&r.host.eaddr) ? AF_INET : AF_INET6,
-			   SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			   IPPROTO_TCP);
-		if (s < 0 || s > EPOLL_REF_FD_MAX) {
-			if (s >= 0)
-				close(s);
+		p->fd = socket(inany_v4(&r.host.eaddr) ? AF_INET : AF_INET6,
+			       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			       IPPROTO_TCP);
+		if (p->fd < 0 || p->fd > EPOLL_REF_FD_MAX) {
+			if (p->fd >= 0)
+				close(p->fd);
+			p->fd = -1;
 			tcp_restore_fail(c, p, &r, "can't open socket");
 			continue;
 		}
-		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
+		setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 },
 			   sizeof(int));
-		p->fd = s;
-		tcp_restore_fds[n++] = s;
+		rc = tcp_restore_flow_new(c, p, &r);
+		if (rc) {
+			tcp_restore_fail(c, p, &r, rc == ENOSPC ?
+					 "flow table full" : strerror(rc));
+			continue;
+		}
+		tcp_restore_fds[n++] = p->fd;
 	}
 	tcp_restore_pend_n = n;
 
@@ -675,16 +746,41 @@ void tcp_restore_apply(struct ctx *c, int stage, uint32_t count)
 		return;
 	}
 
+	tcp_restore_deadline = c->now;
+	tcp_restore_deadline.tv_sec += TCP_MIGRATE_RETRY_MS / 1000;
 	tcp_restore_advance(c);
 	info("Migration: %u TCP flows restored or pending", n);
 }
 
 /**
- * tcp_restore_timer() - Try the pending flows of a restore again
- * @c:		Execution context
+ * tcp_restore_wait_ms() - How long the main loop may wait before the
+ *			   pending flows of a restore try again
+ * @c:		Execution context, with the current time
+ *
+ * Return: milliseconds, -1 if no flow is pending
  */
-void tcp_restore_timer(struct ctx *c)
+int tcp_restore_wait_ms(const struct ctx *c)
 {
-	if (tcp_restore_stage_fd >= 0)
+	int64_t ms;
+
+	if (tcp_restore_stage_fd < 0)
+		return -1;
+
+	ms = timespec_diff_ms(&tcp_restore_next, &c->now);
+	return ms < 0 ? 0 : (int)MIN(ms, TCP_MIGRATE_RETRY_PERIOD_MS);
+}
+
+/**
+ * tcp_restore_poll() - Try the pending flows of a restore again, if due
+ * @c:		Execution context, with the current time
+ *
+ * A source on the same host lets go of its sockets when its front end
+ * leaves: the sooner a flow takes its addresses then, the less likely the
+ * kernel answers a segment of the peer with a RST meanwhile.
+ */
+void tcp_restore_poll(struct ctx *c)
+{
+	if (tcp_restore_stage_fd >= 0 &&
+	    timespec_diff_ms(&c->now, &tcp_restore_next) >= 0)
 		tcp_restore_advance(c);
 }

@@ -12,6 +12,7 @@ struct ctx;
 
 int tcp_restore_load(int fd, int stage, uint32_t *count);
 void tcp_restore_apply(struct ctx *c, int stage, uint32_t count);
-void tcp_restore_timer(struct ctx *c);
+int tcp_restore_wait_ms(const struct ctx *c);
+void tcp_restore_poll(struct ctx *c);
 
 #endif /* TCP_RESTORE_H */

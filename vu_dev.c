@@ -62,6 +62,10 @@ static bool vu_probe_pending;
 static int vu_state_fd = -1;
 static uint32_t vu_state_dir;
 static int vu_state_result;
+/* Our state went out to the front end: until it cancels, or goes away, the
+ * guest runs elsewhere
+ */
+static bool vu_state_saved;
 
 /**
  * vu_features() - Features we offer
@@ -1034,18 +1038,25 @@ int vu_set_device_state_fd(struct ctx *c, struct vu_msg *m,
 
 /**
  * vu_check_device_state() - CHECK_DEVICE_STATE: how the transfer went
- * @c:		Execution context, unused
+ * @c:		Execution context
  * @m:		Message
  * @r:		Reply: u64, 0 or the error
+ *
+ * With --migrate-exit, a source whose state was saved lets go of what it
+ * carried away, and ends the main loop shortly after (migrate_source_exit()).
  *
  * Return: 0
  */
 int vu_check_device_state(struct ctx *c, struct vu_msg *m,
 			  struct vu_reply *r)
 {
-	(void)c;
 	(void)m;
 	vu_reply_u64(r, (uint64_t)vu_state_result);
+
+	if (vu_state_saved && !vu_state_result && c->migrate_exit) {
+		vu_state_saved = false;
+		migrate_source_exit(c);
+	}
 	return 0;
 }
 
@@ -1145,6 +1156,11 @@ static int vu_state_copy(int in, int out, int fe, uint64_t max,
  * front end is stopped meanwhile, and waits for the end of the stream
  * before it asks how it went.
  *
+ * Once a save is out, the guest runs elsewhere: migrate_source_commit().
+ * A save that fails leaves everything running here. A new transfer after
+ * a save means the migration it was for didn't happen: that save is
+ * cancelled first.
+ *
  * #syscalls:vu memfd_create lseek close
  */
 static void vu_state_transfer(struct ctx *c)
@@ -1154,6 +1170,10 @@ static void vu_state_transfer(struct ctx *c)
 	struct timespec deadline;
 
 	vu_state_fd = -1;
+	if (vu_state_saved) {
+		vu_state_saved = false;
+		migrate_source_cancel(c);
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += VU_STATE_TIMEOUT_S;
@@ -1167,6 +1187,12 @@ static void vu_state_transfer(struct ctx *c)
 			rc = errno;
 		if (!rc)
 			rc = vu_state_copy(buf, fd, fd, UINT64_MAX, &deadline);
+		if (!rc) {
+			migrate_source_commit(c);
+			vu_state_saved = true;
+		} else {
+			migrate_source_cancel(c);
+		}
 	} else if (!rc) {
 		rc = vu_state_copy(fd, buf, fd, VU_STATE_MAX, &deadline);
 		if (!rc && lseek(buf, 0, SEEK_SET))
@@ -1197,6 +1223,12 @@ void vu_dev_after_reply(struct ctx *c)
 
 	if (vu_state_fd >= 0)
 		vu_state_transfer(c);
+
+	/* Queues running again after a save: the migration was cancelled */
+	if (vu_ready_pending && vu_state_saved) {
+		vu_state_saved = false;
+		migrate_source_cancel(c);
+	}
 
 	for (q = 0; q < VIRTIO_NET_QUEUES; q++) {
 		if (vu_ready_pending & (1U << q))
@@ -1261,15 +1293,22 @@ void vu_dev_start(struct ctx *c)
 {
 	vu_dev_reset(c);
 	vu_l2_attach(c, &vu_vdev);
+	migrate_frontend_new(c);
 }
 
 /**
  * vu_dev_stop() - The front end goes: drop all it set up, without touching
  *		   guest memory
  * @c:		Execution context
+ *
+ * After a save, the migration went through: the target has the guest.
  */
 void vu_dev_stop(struct ctx *c)
 {
 	vu_l2_detach(c);
 	vu_dev_reset(c);
+	if (vu_state_saved) {
+		vu_state_saved = false;
+		migrate_source_done(c);
+	}
 }

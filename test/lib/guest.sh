@@ -15,6 +15,12 @@ GUEST_MAC="52:54:00:0d:0e:01"
 GUEST_RUN=""
 GUEST_PID=""
 GUEST_CAT_PID=""
+# The QEMU to run, its extra options (separated by spaces), the initramfs,
+# and the MSI-X vectors of the vhost-user NIC (empty: QEMU's default)
+GUEST_QEMU="${GUEST_QEMU:-qemu-system-x86_64}"
+GUEST_QEMU_OPTS="${GUEST_QEMU_OPTS:-}"
+GUEST_INITRD="${GUEST_INITRD:-${GUEST_BUILD}/initramfs.gz}"
+GUEST_VECTORS="${GUEST_VECTORS-0}"
 
 # guest_build() - Build the guest image, or bring it up to date
 guest_build() {
@@ -167,7 +173,7 @@ guest_netdev() {
 		echo "-object memory-backend-memfd,id=m,size=256M,share=on" \
 		     "-numa node,memdev=m -chardev socket,id=c,path=$1" \
 		     "-netdev vhost-user,id=n0,chardev=c -device" \
-		     "virtio-net-pci,netdev=n0,mac=${GUEST_MAC},vectors=0"
+		     "virtio-net-pci,netdev=n0,mac=${GUEST_MAC}${GUEST_VECTORS:+,vectors=${GUEST_VECTORS}}"
 	else
 		__stream="stream,id=n0,server=off,addr.type=unix"
 		echo "-netdev ${__stream},addr.path=$1" \
@@ -186,14 +192,25 @@ guest_start() {
 	echo 0 > "${GUEST_RUN}/seq"
 	: > "${GUEST_RUN}/console"
 
-	qemu-system-x86_64 -accel "$(guest_accel)" -m 256 -smp 1 \
+	guest_qemu "$1"
+	guest_wait_console "${2:-60}" "@@ready"
+}
+
+# guest_qemu() - Start QEMU on a daemon's socket, with the console of
+# ${GUEST_RUN}, and without waiting for anything
+# $1:	Path of the daemon's UNIX domain socket
+# $@:	More QEMU options, after the path
+guest_qemu() {
+	__sock="$1"
+	shift
+	# shellcheck disable=SC2046,SC2086 # options are meant to split
+	"${GUEST_QEMU}" -accel "$(guest_accel)" -m 256 -smp 1 \
 		-nodefaults -display none -no-reboot \
-		-kernel "${GUEST_BUILD}/vmlinuz" \
-		-initrd "${GUEST_BUILD}/initramfs.gz" \
+		-kernel "${GUEST_BUILD}/vmlinuz" -initrd "${GUEST_INITRD}" \
 		-append "console=ttyS0 quiet panic=-1" \
 		-chardev "pipe,id=con,path=${GUEST_RUN}/con" \
-		-serial chardev:con $(guest_netdev "$1") \
-		> "${GUEST_RUN}/qemu.log" 2>&1 &
+		-serial chardev:con $(guest_netdev "${__sock}") \
+		${GUEST_QEMU_OPTS} "$@" > "${GUEST_RUN}/qemu.log" 2>&1 &
 	GUEST_PID=$!
 
 	# Keep a writer on the console input, so the agent never sees an end
@@ -201,8 +218,6 @@ guest_start() {
 	exec 8<> "${GUEST_RUN}/con.in"
 	cat "${GUEST_RUN}/con.out" >> "${GUEST_RUN}/console" &
 	GUEST_CAT_PID=$!
-
-	guest_wait_console "${2:-60}" "@@ready"
 }
 
 # guest_run() - Run a command in the guest, print its output

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # test/lib/migrate.sh - an independent decoder of migration streams, written
-# from doc/migration.md and sharing no code with the daemon, and a reader of
-# the example hexdump in that document
+# from doc/migration.md and sharing no code with the daemon (TCP flows
+# included), and a reader of the example hexdump in that document
 #
 # Source it after common.sh.
 
@@ -11,7 +11,12 @@
 #	magic HEX / version N / compat N / count N /
 #	addr I ADDRESS/PREFIX FLAGS (version 3) /
 #	ip6 ADDRESS, ip6_ll ADDRESS, ip4 ADDRESS (version 2) /
-#	mac MAC / flows N
+#	mac MAC / flows N /
+#	then per TCP flow, its fixed record:
+#	flow I guest|host GUEST_ADDRESS:PORT HOST_PEER:PORT unacked N
+#	(the side that opened it; "unacked": bytes sent to the guest that it
+#	hasn't acknowledged), then per flow its socket:
+#	sock I state S sndq N notsent N rcvq N
 # IPv4 addresses are dotted quads, IPv6 addresses eight groups of four hex
 # digits, zeros not compressed; FLAGS are names joined by "+", "none" if
 # none, with any reserved bits as "+0x..". Prints "error: ..." and fails on
@@ -89,6 +94,19 @@ mig_decode() {
 			s = s (s == "" ? "" : "+") sprintf("0x%02x", f - f % 16)
 		return s == "" ? "none" : s
 	}
+	function le16(   v) {
+		need(2)
+		v = val(b[pos]) + 256 * val(b[pos + 1])
+		pos += 2
+		return v
+	}
+	function side(   s, o, e, op, ep) {
+		o = addr16()
+		e = addr16()
+		op = le16()
+		ep = le16()
+		return e ":" ep " " o ":" op
+	}
 	function mac(   i, s) {
 		need(6)
 		s = b[pos]
@@ -133,7 +151,44 @@ mig_decode() {
 			exit 1
 		}
 		print "mac " mac()
-		print "flows " be(4)
+		nf = be(4)
+		print "flows " nf
+		for (f = 0; f < nf; f++) {
+			ini = be(1)
+			tgt = be(1)
+			if (ini + tgt != 3 || ini < 1 || ini > 2) {
+				print "error: flow " f " sides " ini " " tgt
+				exit 1
+			}
+			s1 = side()
+			s2 = side()
+			pos += 4 + 4 + 4 + 2 + 4
+			seq_to = be(4)
+			seq_ack = be(4)
+			pos += 12
+			# Guest side: its endpoint is the guest; host side:
+			# its endpoint is the peer
+			split(ini == 2 ? s1 : s2, g, " ")
+			split(ini == 2 ? s2 : s1, h, " ")
+			print "flow " f " " (ini == 2 ? "guest" : "host") " " \
+			      g[1] " " h[1] " unacked " (seq_to - seq_ack + \
+			      4294967296) % 4294967296
+		}
+		for (f = 0; f < nf; f++) {
+			pos += 8
+			sndq = be(4)
+			notsent = be(4)
+			rcvq = be(4)
+			pos += 30
+			st = be(1)
+			pos += 1
+			print "sock " f " state " st " sndq " sndq " notsent " \
+			      notsent " rcvq " rcvq
+			if (st) {
+				need(sndq + rcvq)
+				pos += sndq + rcvq
+			}
+		}
 		if (pos != len) {
 			print "error: " len - pos " bytes after the end"
 			exit 1

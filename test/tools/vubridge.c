@@ -402,10 +402,16 @@ static unsigned int rx_frame(struct bridge *b, uint16_t pending)
 	size_t bytes = 0;
 
 	vu_ring_used_peek(&b->rx, 0, &id, &len);
-	if (id >= b->qsize || len > b->rx_buf || len < VU_NET_HDR_LEN) {
+	if (id >= b->qsize || len > b->rx_buf ||
+	    (len && len < VU_NET_HDR_LEN)) {
 		fprintf(stderr, "vubridge: bad used entry %u/%u on receive\n",
 			id, len);
 		exit(1);
+	}
+	/* Empty: a buffer handed back unused as the ring stopped */
+	if (!len) {
+		vu_ring_post(&b->rx, (uint16_t)id);
+		return 1;
 	}
 	h = vu_gpa_ptr(&b->mem, b->rx_gpa + (uint64_t)id * b->rx_buf);
 	if (b->mrg)
