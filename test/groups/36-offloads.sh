@@ -155,8 +155,10 @@ rm -f "${PCAP}"
 # Offloads refused by the front end, at both MTUs
 for mtu in 1500 65520; do
 	BRIDGE_OPTS="-r offloads"
-	ns_passt_restart -m "${mtu}" -t 6001 -t 6002 ||
-		{ t_fail "refused-${mtu}" "daemon or bridge did not start"; exit 1; }
+	if ! ns_passt_restart -m "${mtu}" -t 6001 -t 6002; then
+		t_fail "refused-${mtu}" "daemon or bridge did not start"
+		exit 1
+	fi
 	BRIDGE_OPTS=
 	ns_guest ip link set tap0 mtu "${mtu}"
 	took=$(off_took)
