@@ -63,7 +63,7 @@ LIB_OBJS := $(filter-out passt.o,$(OBJS))
 # repair-set drives the daemon's side of the repair protocol, so it links
 # the daemon's objects
 VUBRIDGE_PARTS := test/tools/vu_front.c test/tools/vu_hostile.c \
-	test/tools/vnet_hdr.c
+	test/tools/vu_hostile_hdr.c test/tools/vnet_hdr.c
 TOOL_PARTS := $(VUBRIDGE_PARTS)
 TOOL_SRCS := $(filter-out $(TOOL_PARTS),$(sort $(wildcard test/tools/*.c)))
 TOOLS := $(TOOL_SRCS:.c=)

@@ -138,6 +138,29 @@ ns_bridge_start() {
 	fi
 }
 
+# ns_bridge_counter_lines() - Number of counters lines in vubridge's log
+ns_bridge_counter_lines() {
+	grep -c "vubridge: counters " "${STATE}/bridge.log"
+}
+
+# ns_bridge_counters_above() - Succeed once vubridge's log has more
+# counters lines than given
+# $1:	Number before
+ns_bridge_counters_above() {
+	[ "$(ns_bridge_counter_lines)" -gt "$1" ]
+}
+
+# ns_bridge_counters() - Have vubridge print its counters (SIGHUP), and set
+# C_NAME for each name it prints (C_tx_gso, C_kicks...): see the comment
+# at the top of test/tools/vubridge.c
+ns_bridge_counters() {
+	__n=$(ns_bridge_counter_lines)
+	kill -HUP "${BRIDGE_PID}" || return 1
+	t_wait_for 50 ns_bridge_counters_above "${__n}" || return 1
+	eval "$(grep "vubridge: counters " "${STATE}/bridge.log" | tail -n 1 |
+		sed 's/.*counters //; s/\([a-z_]*\)=/C_\1=/g')"
+}
+
 # ns_guest_disconnect() - Stop the bridge: the daemon has no client, and
 # tests may connect their own (test/tools/streamclient)
 ns_guest_disconnect() {

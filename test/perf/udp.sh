@@ -155,6 +155,9 @@ perf_udp() {
 		"cpu-s/GB"
 	perf_udp_daemon ours stream "${OURS}"
 	perf_udp_daemon ours-vu vhost-user "${OURS}"
+	BRIDGE_OPTS="-r offloads"
+	perf_udp_daemon ours-vu-nooff vhost-user "${OURS}"
+	BRIDGE_OPTS=
 	perf_udp_daemon passt-vu vhost-user "${PEER}" --runas 0
 	perf_udp_daemon passt stream "${PEER}" --runas 0
 	perf_udp_daemon debian-passt stream /usr/bin/passt --runas 0

@@ -34,25 +34,6 @@ static uint8_t frame[1024];
 static uint8_t client_mac[6];
 
 /**
- * ip_csum() - IPv4 header checksum
- * @h:		Header, 20 bytes, checksum field zero
- *
- * Return: checksum, host order
- */
-static unsigned ip_csum(const uint8_t *h)
-{
-	uint32_t sum = 0;
-	int i;
-
-	for (i = 0; i < 20; i += 2)
-		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-
-	return ~sum & 0xffff;
-}
-
-/**
  * build() - Build a DISCOVER frame around some option bytes
  * @opts:	Options, copied as they are
  * @opts_len:	Length of @opts
@@ -80,7 +61,7 @@ static size_t build(const uint8_t *opts, size_t opts_len, size_t dhcp_len,
 	ip[8] = 64;
 	ip[9] = IPPROTO_UDP;
 	memset(ip + 16, 0xff, 4);
-	put16(ip + 10, ip_csum(ip));
+	put16(ip + 10, csum_done(csum_add(ip, 20, 0)));
 
 	put16(udp, 68);
 	put16(udp + 2, 67);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test/tools/tool.h - what the test tools share: failing with one line on
- * stderr, socket addresses from the text of an address and a port, and
- * big-endian fields
+ * stderr, socket addresses from the text of an address and a port,
+ * big-endian fields, and Internet checksums
  *
  * A tool that exits with another status than 1 on a failure defines
  * TOOL_FAIL_STATUS before including this.
@@ -84,6 +84,38 @@ static inline void put16(uint8_t *p, unsigned v)
 static inline unsigned get16(const uint8_t *p)
 {
 	return (unsigned)(p[0] << 8 | p[1]);
+}
+
+/**
+ * csum_add() - Add bytes to a one's complement sum
+ * @p:		Bytes
+ * @len:	Length
+ * @sum:	Running sum
+ *
+ * Return: new running sum
+ */
+static inline uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+/**
+ * csum_done() - Fold a sum into a checksum
+ * @sum:	Running sum
+ *
+ * Return: checksum, host order
+ */
+static inline uint16_t csum_done(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }
 
 #endif /* TOOL_H */

@@ -10,6 +10,12 @@
  *	datagrams of SIZE bytes, each with its own pattern, and check each
  *	comes back whole and unchanged (being connected, only from
  *	ADDR:PORT). Prints "ok".
+ *   udptool segsend ADDR PORT SIZE COUNT
+ *	As send, but the COUNT datagrams go in one send() with UDP_SEGMENT
+ *	at SIZE: the kernel hands them to the link as one segment if the
+ *	device takes UDP segmentation, and cuts them up itself otherwise.
+ *	Each echo is checked against the datagram it answers, in any order.
+ *	Prints "ok".
  *   udptool flows ADDR PORT N SIZE
  *	The same with N sockets at once, one datagram each, all sent before
  *	any reply is awaited; unanswered ones are sent again, twice at most.
@@ -36,6 +42,7 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -53,6 +60,7 @@
 #define WAIT_MS		3000
 #define FLOWS_MAX	4096
 #define FLOWS_ROUNDS	3
+#define SEGMENTS_MAX	64		/* UDP_SEGMENT's limit */
 
 static uint8_t buf[MAX_DGRAM], expect[MAX_DGRAM];
 
@@ -253,6 +261,62 @@ static int cmd_send(const struct sockaddr_storage *sa, socklen_t sl,
 }
 
 /**
+ * cmd_segsend() - Send datagrams in one segment, check their echoes
+ * @sa:		Destination
+ * @sl:		Its length
+ * @size:	Datagram size
+ * @count:	Number of datagrams
+ *
+ * Return: 0
+ */
+static int cmd_segsend(const struct sockaddr_storage *sa, socklen_t sl,
+		       size_t size, unsigned count)
+{
+	static uint8_t seg[MAX_DGRAM];
+	bool seen[SEGMENTS_MAX] = { false };
+	int s = connected(sa, sl), gso = (int)size;
+	unsigned i, k;
+
+	errno = 0;
+	if (!size || !count || count > SEGMENTS_MAX ||
+	    size * count > sizeof(seg) - 28)
+		fail("too many bytes for one segment");
+	for (i = 0; i < count; i++)
+		pattern(seg + i * size, size, i);
+	if (setsockopt(s, SOL_UDP, UDP_SEGMENT, &gso, sizeof(gso)))
+		fail("UDP_SEGMENT");
+	if (send(s, seg, size * count, 0) != (ssize_t)(size * count))
+		fail("send");
+
+	for (k = 0; k < count; k++) {
+		ssize_t n;
+
+		if (!wait_in(s)) {
+			errno = 0;
+			fprintf(stderr, "udptool: %u of %u echoes\n", k, count);
+			fail("no reply");
+		}
+		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n < 0)
+			fail("recv");
+		for (i = 0; i < count; i++) {
+			if (!seen[i] && (size_t)n == size &&
+			    !memcmp(buf, seg + i * size, size))
+				break;
+		}
+		if (i == count) {
+			errno = 0;
+			fprintf(stderr, "udptool: %zd bytes match no datagram "
+				"sent, or one already echoed\n", n);
+			fail("reply differs");
+		}
+		seen[i] = true;
+	}
+	printf("ok\n");
+	return 0;
+}
+
+/**
  * cmd_flows() - Many sockets at once, one datagram each
  * @sa:		Destination
  * @sl:		Its length
@@ -384,38 +448,6 @@ static int cmd_sink(uint16_t port, int seconds)
 }
 
 /**
- * csum_add() - Add bytes to a one's complement sum
- * @p:		Bytes
- * @len:	Length
- * @sum:	Running sum
- *
- * Return: new running sum
- */
-static uint32_t csum_add(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-/**
- * csum_done() - Fold a sum into a checksum
- * @sum:	Running sum
- *
- * Return: checksum, host order
- */
-static uint16_t csum_done(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/**
  * cmd_raw() - Send one UDP frame, possibly malformed, through a packet
  *	       socket
  * @ifname:	Interface
@@ -537,6 +569,11 @@ int main(int argc, char **argv)
 		sl = sockaddr_parse(argv[2], argv[3], &sa);
 		return cmd_send(&sa, sl, (size_t)atol(argv[4]),
 				argc > 5 ? (unsigned)atoi(argv[5]) : 1);
+	}
+	if (argc >= 6 && !strcmp(argv[1], "segsend")) {
+		sl = sockaddr_parse(argv[2], argv[3], &sa);
+		return cmd_segsend(&sa, sl, (size_t)atol(argv[4]),
+				   (unsigned)atoi(argv[5]));
 	}
 	if (argc >= 6 && !strcmp(argv[1], "flows")) {
 		sl = sockaddr_parse(argv[2], argv[3], &sa);

@@ -417,6 +417,33 @@ static int vu_get_u64(struct vu_conn *conn, uint32_t request,
 }
 
 /**
+ * vu_features_consistent() - Drop the virtio-net features whose
+ *			      requirements are missing, as the virtio
+ *			      specification has a driver do
+ * @f:		Features
+ *
+ * Segmentation offloads the device takes (HOST_TSO4/6, HOST_USO) need the
+ * checksum offload it takes (CSUM); those the driver takes (GUEST_TSO4/6,
+ * GUEST_USO4/6) need GUEST_CSUM.
+ *
+ * Return: @f without the features that can't be negotiated with it
+ */
+uint64_t vu_features_consistent(uint64_t f)
+{
+	if (!(f & VU_BIT(VU_F_NET_CSUM))) {
+		f &= ~(VU_BIT(VU_F_NET_HOST_TSO4) | VU_BIT(VU_F_NET_HOST_TSO6) |
+		       VU_BIT(VU_F_NET_HOST_USO));
+	}
+	if (!(f & VU_BIT(VU_F_NET_GUEST_CSUM))) {
+		f &= ~(VU_BIT(VU_F_NET_GUEST_TSO4) |
+		       VU_BIT(VU_F_NET_GUEST_TSO6) |
+		       VU_BIT(VU_F_NET_GUEST_USO4) |
+		       VU_BIT(VU_F_NET_GUEST_USO6));
+	}
+	return f;
+}
+
+/**
  * vu_negotiate() - Take the features the back-end offers out of those we
  *		    want, become its owner
  * @conn:	Connection, features and protocol features filled
@@ -479,7 +506,7 @@ int vu_negotiate(struct vu_conn *conn, uint64_t want, uint64_t want_proto)
 		}
 	}
 
-	conn->features = conn->offered & want;
+	conn->features = vu_features_consistent(conn->offered & want);
 	if (vu_call_u64(conn, VU_SET_FEATURES, conn->features, NULL, 0)) {
 		fprintf(stderr, "%s: SET_FEATURES refused\n", vu_prog);
 		return -1;
@@ -799,14 +826,15 @@ void vu_ring_publish(struct vu_ring *r)
 }
 
 /**
- * vu_ring_kick() - Tell the device to look at the ring
+ * vu_ring_kick() - Tell the device to look at the ring, and count it
  * @r:		Ring
  */
-void vu_ring_kick(const struct vu_ring *r)
+void vu_ring_kick(struct vu_ring *r)
 {
 	if (write(r->kick, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0 &&
 	    errno != EAGAIN)
 		vu_die_errno("kick");
+	r->kicks++;
 }
 
 /**
@@ -869,15 +897,21 @@ bool vu_ring_want_calls(struct vu_ring *r)
 }
 
 /**
- * vu_ring_ack_call() - Clear a ring's call eventfd
+ * vu_ring_ack_call() - Clear a ring's call eventfd, counting the calls it
+ *			held (an eventfd adds up the writes since its last
+ *			read)
  * @r:		Ring
  */
-void vu_ring_ack_call(const struct vu_ring *r)
+void vu_ring_ack_call(struct vu_ring *r)
 {
 	uint64_t v;
 
-	if (read(r->call, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		vu_die_errno("call eventfd");
+	if (read(r->call, &v, sizeof(v)) < 0) {
+		if (errno != EAGAIN)
+			vu_die_errno("call eventfd");
+		return;
+	}
+	r->calls += v;
 }
 
 /**

@@ -53,13 +53,22 @@ enum vu_request {
 #define VU_VRING_NOFD		(1ULL << 8)
 
 /* Feature bits: virtio, virtio-net and vhost */
+#define VU_F_NET_CSUM		0
+#define VU_F_NET_GUEST_CSUM	1
 #define VU_F_NET_MTU		3
+#define VU_F_NET_GUEST_TSO4	7
+#define VU_F_NET_GUEST_TSO6	8
+#define VU_F_NET_HOST_TSO4	11
+#define VU_F_NET_HOST_TSO6	12
 #define VU_F_NET_MRG_RXBUF	15
 #define VU_F_LOG_ALL		26
 #define VU_F_INDIRECT_DESC	28
 #define VU_F_EVENT_IDX		29
 #define VU_F_PROTOCOL_FEATURES	30
 #define VU_F_VERSION_1		32
+#define VU_F_NET_GUEST_USO4	54
+#define VU_F_NET_GUEST_USO6	55
+#define VU_F_NET_HOST_USO	56
 
 /* Protocol feature bits */
 #define VU_PF_MQ		0
@@ -70,6 +79,16 @@ enum vu_request {
 #define VU_PF_DEVICE_STATE	19
 
 #define VU_BIT(n)		(1ULL << (n))
+
+/* Offloads a driver may take: checksums and segmentation, both ways */
+#define VU_OFFLOADS	(VU_BIT(VU_F_NET_CSUM) | VU_BIT(VU_F_NET_GUEST_CSUM) | \
+			 VU_BIT(VU_F_NET_GUEST_TSO4) |			\
+			 VU_BIT(VU_F_NET_GUEST_TSO6) |			\
+			 VU_BIT(VU_F_NET_HOST_TSO4) |			\
+			 VU_BIT(VU_F_NET_HOST_TSO6) |			\
+			 VU_BIT(VU_F_NET_GUEST_USO4) |			\
+			 VU_BIT(VU_F_NET_GUEST_USO6) |			\
+			 VU_BIT(VU_F_NET_HOST_USO))
 
 /* The largest payload we send or take: ample for a table of 8 regions and
  * a config space of 256 bytes; hostile cases send more on purpose
@@ -180,6 +199,8 @@ struct vu_mem {
  * @call:	eventfd the device writes when it used buffers
  * @base:	Available index the device returned on GET_VRING_BASE
  * @event_idx:	VIRTIO_RING_F_EVENT_IDX negotiated
+ * @kicks:	Kicks we sent the device
+ * @calls:	Calls the device sent us, as its eventfd counted them
  */
 struct vu_ring {
 	unsigned int index;
@@ -195,6 +216,8 @@ struct vu_ring {
 	int call;
 	uint16_t base;
 	bool event_idx;
+	uint64_t kicks;
+	uint64_t calls;
 };
 
 /* Result of waiting for a reply */
@@ -223,6 +246,7 @@ int vu_call(struct vu_conn *conn, uint32_t request, const void *payload,
 	    uint32_t size, const int *fds, int nfds, struct vu_msg *reply);
 int vu_call_u64(struct vu_conn *conn, uint32_t request, uint64_t value,
 		const int *fds, int nfds);
+uint64_t vu_features_consistent(uint64_t f);
 int vu_negotiate(struct vu_conn *conn, uint64_t want, uint64_t want_proto);
 void vu_open(struct vu_conn *conn, const char *path, uint64_t want,
 	     uint64_t want_proto);
@@ -242,12 +266,12 @@ int vu_ring_enable(struct vu_conn *conn, const struct vu_ring *r, bool on);
 int vu_ring_stop(struct vu_conn *conn, struct vu_ring *r);
 void vu_ring_post(struct vu_ring *r, uint16_t head);
 void vu_ring_publish(struct vu_ring *r);
-void vu_ring_kick(const struct vu_ring *r);
+void vu_ring_kick(struct vu_ring *r);
 uint16_t vu_ring_used_pending(const struct vu_ring *r);
 void vu_ring_used_peek(const struct vu_ring *r, uint16_t ahead,
 		       uint32_t *id, uint32_t *len);
 bool vu_ring_want_calls(struct vu_ring *r);
-void vu_ring_ack_call(const struct vu_ring *r);
+void vu_ring_ack_call(struct vu_ring *r);
 int vu_get_mtu(struct vu_conn *conn);
 int vu_state_transfer(struct vu_conn *conn, bool save, int file,
 		      uint64_t *bytes, uint64_t *result);

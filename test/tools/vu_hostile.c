@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test/tools/vu_hostile.c - bad vhost-user front ends, one case per run:
  * messages with wrong sizes, descriptors or requests, memory tables and
- * rings the back-end must refuse, and descriptor chains it must not follow
+ * rings the back-end must refuse, and descriptor chains it must not follow;
+ * the harness that runs them, and the bad virtio-net headers of
+ * vu_hostile_hdr.c
  *
  * Each case connects and negotiates as a proper front end would, then does
  * one bad thing, and watches the reaction:
@@ -11,7 +13,9 @@
  * - a queue size or ring address may also be accepted, if the ring is then
  *   left alone ("refused or broken"): the ring is started and kicked;
  * - bad descriptor chains go on started rings, with a kick (for receive
- *   buffers, an ARP request makes the back-end write to them).
+ *   buffers, an ARP request makes the back-end write to them);
+ * - a frame with a bad virtio-net header must go unanswered, and the same
+ *   frame with a proper header must then be answered.
  * Then, on the same connection, GET_FEATURES must be answered (or the
  * connection closed) within two seconds, so a back-end looping on a chain
  * fails; guest memory past the region we announced, which we fill with a
@@ -22,6 +26,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/virtio_net.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +38,10 @@
 #include "vu_front.h"
 #include "vu_hostile.h"
 
-#define H_QSIZE		16
-#define H_BUF		4096
 #define H_REGION	(256UL << 10)	/* announced to the back-end */
 #define H_CANARY	(64UL << 10)	/* mapped by us only, after it */
 #define H_CANARY_BYTE	0xa5
 #define H_RO_BYTE	0x5a		/* read-only receive buffers */
-#define H_WAIT_MS	2000
 #define H_SETTLE_MS	300		/* for the back-end to act on a kick */
 
 /* Guest addresses: two rings, then receive and transmit buffers, then
@@ -53,56 +55,15 @@
 #define H_TABLE2	(H_TABLE + 4096)
 #define H_OUTSIDE	(1ULL << 40)	/* in no region */
 
-/* Features and protocol features a hostile front end takes */
+/* Features and protocol features a hostile front end takes: offloads too,
+ * so that the proper virtio-net headers of vu_hostile_hdr.c may use them
+ */
 #define H_WANT	(VU_BIT(VU_F_VERSION_1) | VU_BIT(VU_F_NET_MRG_RXBUF) |	\
 		 VU_BIT(VU_F_EVENT_IDX) | VU_BIT(VU_F_INDIRECT_DESC) |	\
-		 VU_BIT(VU_F_PROTOCOL_FEATURES))
+		 VU_BIT(VU_F_PROTOCOL_FEATURES) | VU_OFFLOADS)
 #define H_WANT_PROTO	(VU_BIT(VU_PF_REPLY_ACK) | VU_BIT(VU_PF_MQ) |	\
 			 VU_BIT(VU_PF_CONFIG) | VU_BIT(VU_PF_RARP) |	\
 			 VU_BIT(VU_PF_DEVICE_STATE))
-
-/**
- * struct hostile - One hostile front end
- * @conn:	Connection
- * @mem:	Guest memory: the region, then the canary
- * @rx:		Receive ring
- * @tx:		Transmit ring
- */
-struct hostile {
-	struct vu_conn conn;
-	struct vu_mem mem;
-	struct vu_ring rx;
-	struct vu_ring tx;
-};
-
-/* Which reactions to a case pass */
-enum expect {
-	REFUSE,			/* an error reply, or the connection closed */
-	REFUSE_OR_BREAK,	/* or accepted, with the ring left alone */
-	HARMLESS,		/* a bad chain: taken without harm */
-	SURVIVE,		/* nothing to answer: the back-end survives */
-};
-
-struct hcase;
-typedef int (*hcase_fn)(struct hostile *h, const struct hcase *c);
-
-/**
- * struct hcase - A hostile case
- * @name:	Name on the command line
- * @what:	What it does, for --list-hostile
- * @run:	Does it; returns 1 for an error reply, VU_REPLIED for an
- *		acknowledgement of 0 (or nothing to acknowledge), or a
- *		negative enum vu_wait
- * @expect:	Which reactions pass
- * @arg:	Parameter for @run
- */
-struct hcase {
-	const char *name;
-	const char *what;
-	hcase_fn run;
-	enum expect expect;
-	uint64_t arg;
-};
 
 /**
  * h_msg() - Send a message asking for a reply, take the reaction
@@ -309,7 +270,7 @@ static void h_rx_buffers(struct hostile *h, uint64_t addr, uint32_t len,
  *
  * Return: 0 on success, non-zero as vu_call()
  */
-static int h_rings(struct hostile *h, bool rx_posted)
+int h_rings(struct hostile *h, bool rx_posted)
 {
 	int rc;
 
@@ -350,45 +311,73 @@ static const uint8_t h_arp_request[42] = {
 };
 
 /**
- * h_send_arp() - Send the ARP request on the transmit ring, in slot 0
- * @h:		Hostile front end
+ * h_send_frame() - Send a frame on the transmit ring, header and frame in
+ *		    one descriptor: the next one, round the table
+ * @h:		Hostile front end, rings started
+ * @vh:		virtio-net header, NULL for all zeroes
+ * @frame:	Frame
+ * @len:	Its length, at most H_BUF less the header
  */
-static void h_send_arp(struct hostile *h)
+void h_send_frame(struct hostile *h, const struct virtio_net_hdr *vh,
+		  const void *frame, size_t len)
 {
-	uint8_t *p = vu_gpa_ptr(&h->mem, H_TX_BUF);
+	uint16_t d = (uint16_t)(h->tx.avail_idx % H_QSIZE);
+	uint64_t gpa = H_TX_BUF + (uint64_t)d * H_BUF;
+	uint8_t *p = vu_gpa_ptr(&h->mem, gpa);
 
+	if (len > H_BUF - VU_NET_HDR_LEN)
+		vu_die("frame too long for a transmit buffer");
 	memset(p, 0, VU_NET_HDR_LEN);
-	memcpy(p + VU_NET_HDR_LEN, h_arp_request, sizeof(h_arp_request));
-	h_desc(&h->tx.desc[0], H_TX_BUF,
-	       VU_NET_HDR_LEN + sizeof(h_arp_request), 0, 0);
-	vu_ring_post(&h->tx, 0);
+	if (vh)
+		memcpy(p, vh, sizeof(*vh));
+	memcpy(p + VU_NET_HDR_LEN, frame, len);
+	h_desc(&h->tx.desc[d], gpa, (uint32_t)(VU_NET_HDR_LEN + len), 0, 0);
+	vu_ring_post(&h->tx, d);
 	vu_ring_publish(&h->tx);
 	vu_ring_kick(&h->tx);
 }
 
 /**
- * h_is_arp_reply() - Tell whether a received frame answers our request
- * @f:		Frame, after the virtio-net header
- * @len:	Its length
- *
- * Return: true for an ARP reply from 192.0.2.1 to our MAC address
+ * h_send_arp() - Send the ARP request on the transmit ring
+ * @h:		Hostile front end
  */
-static bool h_is_arp_reply(const uint8_t *f, size_t len)
+void h_send_arp(struct hostile *h)
 {
-	static const uint8_t spa[4] = { 192, 0, 2, 1 };
-
-	return len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[21] == 2 &&
-	       !memcmp(f + 28, spa, 4) && !memcmp(f + 32, h_arp_request + 6, 6);
+	h_send_frame(h, NULL, h_arp_request, sizeof(h_arp_request));
 }
 
 /**
- * h_arp_answered() - Wait for the answer to our ARP request on the
- *		      receive ring, giving back buffers with other frames
- * @h:		Hostile front end, rings started, request sent
+ * h_is_arp_reply() - Tell whether a received frame answers our request, a
+ *		      h_match_fn
+ * @f:		Frame, after the virtio-net header
+ * @len:	Its length
+ * @mac:	The answer's MAC address, 6 bytes, is copied here; may be NULL
  *
- * Return: true if it came within two seconds
+ * Return: true for an ARP reply from 192.0.2.1 to our MAC address
  */
-static bool h_arp_answered(struct hostile *h)
+bool h_is_arp_reply(const uint8_t *f, size_t len, void *mac)
+{
+	static const uint8_t spa[4] = { 192, 0, 2, 1 };
+
+	if (len < 42 || f[12] != 0x08 || f[13] != 0x06 || f[21] != 2 ||
+	    memcmp(f + 28, spa, 4) || memcmp(f + 32, h_arp_request + 6, 6))
+		return false;
+	if (mac)
+		memcpy(mac, f + 22, 6);
+	return true;
+}
+
+/**
+ * h_wait_frame() - Wait for a frame on the receive ring, giving back
+ *		    buffers with other frames
+ * @h:		Hostile front end, rings started
+ * @match:	Tells the frame waited for
+ * @arg:	Passed to @match
+ * @ms:		How long to wait
+ *
+ * Return: true if the frame came in time
+ */
+bool h_wait_frame(struct hostile *h, h_match_fn match, void *arg, int ms)
 {
 	struct timespec start, now;
 
@@ -407,10 +396,12 @@ static bool h_arp_answered(struct hostile *h)
 				return false;
 			f = vu_gpa_ptr(&h->mem, H_RX_BUF +
 					       (uint64_t)id * H_BUF);
-			if (h_is_arp_reply(f + VU_NET_HDR_LEN,
-					   len - VU_NET_HDR_LEN))
-				return true;
 			vu_ring_post(&h->rx, (uint16_t)id);
+			if (match(f + VU_NET_HDR_LEN, len - VU_NET_HDR_LEN,
+				  arg)) {
+				vu_ring_publish(&h->rx);
+				return true;
+			}
 		}
 		vu_ring_publish(&h->rx);
 		if (vu_ring_want_calls(&h->rx))
@@ -419,7 +410,7 @@ static bool h_arp_answered(struct hostile *h)
 			vu_ring_ack_call(&h->rx);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((now.tv_sec - start.tv_sec) * 1000 +
-		 (now.tv_nsec - start.tv_nsec) / 1000000 < H_WAIT_MS);
+		 (now.tv_nsec - start.tv_nsec) / 1000000 < ms);
 
 	return false;
 }
@@ -1177,6 +1168,31 @@ void vu_hostile_list(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		printf("%s\t%s\n", cases[i].name, cases[i].what);
+	for (i = 0; i < vu_hostile_hdr_ncases; i++) {
+		printf("%s\t%s\n", vu_hostile_hdr_cases[i].name,
+		       vu_hostile_hdr_cases[i].what);
+	}
+}
+
+/**
+ * h_case_find() - Look a case up by name, in both tables
+ * @name:	Case name
+ *
+ * Return: the case, NULL if there is none of that name
+ */
+static const struct hcase *h_case_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (!strcmp(cases[i].name, name))
+			return &cases[i];
+	}
+	for (i = 0; i < vu_hostile_hdr_ncases; i++) {
+		if (!strcmp(vu_hostile_hdr_cases[i].name, name))
+			return &vu_hostile_hdr_cases[i];
+	}
+	return NULL;
 }
 
 /**
@@ -1220,7 +1236,7 @@ static bool h_serving(const char *path)
 	ok = !h_rings(&h, false);
 	if (ok) {
 		h_send_arp(&h);
-		ok = h_arp_answered(&h);
+		ok = h_wait_frame(&h, h_is_arp_reply, NULL, H_WAIT_MS);
 	}
 	h_free(&h);
 	return ok;
@@ -1245,7 +1261,13 @@ static const char *h_verdict(const struct hcase *c, int rc)
 			return "FAIL: accepted";
 		if (c->expect == HARMLESS)
 			return "took the chain without harm";
+		if (c->expect == DROP)
+			return "dropped the frame, answered a proper one";
 		return "accepted, left the ring alone";
+	case H_ANSWERED:
+		return "FAIL: answered a frame with a bad header";
+	case H_DEAF:
+		return "FAIL: answered no proper frame after it";
 	case VU_TIMEOUT:
 		if (c->expect == SURVIVE)
 			return "no reply";
@@ -1264,16 +1286,11 @@ static const char *h_verdict(const struct hcase *c, int rc)
  */
 int vu_hostile_run(const char *name, const char *path)
 {
-	const struct hcase *c = NULL;
+	const struct hcase *c = h_case_find(name);
 	const char *verdict, *fail = NULL;
 	struct hostile h;
-	size_t i;
 	int rc;
 
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (!strcmp(cases[i].name, name))
-			c = &cases[i];
-	}
 	if (!c) {
 		fprintf(stderr, "vubridge: no hostile case %s\n", name);
 		return -1;

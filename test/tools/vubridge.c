@@ -2,7 +2,8 @@
 /* test/tools/vubridge.c - the test guest's link over vhost-user: a front
  * end of our own that shares a memfd as guest memory with the daemon, sets
  * up one receive and one transmit ring in it, and copies frames between
- * those rings and a TAP device, virtio-net header included
+ * those rings and a TAP device, virtio-net header included, with the
+ * checksum and segmentation offloads the daemon offers
  *
  * Usage:
  *   vubridge [OPTIONS] IFNAME SOCKPATH [LOSS_PERMILLE [REORDER_PERMILLE]]
@@ -20,10 +21,14 @@
  *		buffers refused, large enough for a whole frame)
  *   -L LAYOUT	how transmitted frames are laid out: flat (header and frame
  *		in one descriptor, the default), chain (header and frame in
- *		two chained descriptors) or indirect (the two in an indirect
- *		table)
+ *		two chained descriptors), indirect (the two in an indirect
+ *		table) or pages (the header, then the frame in chained
+ *		descriptors of at most 4 KiB each, as a driver hands over
+ *		a large segment's pages)
  *   -r LIST	refuse features the back-end offers, comma-separated:
- *		mrg, event-idx, indirect, mtu, protocol
+ *		mrg, event-idx, indirect, mtu, protocol; csum, guest-csum,
+ *		guest-tso4, guest-tso6, guest-uso4, guest-uso6, host-tso4,
+ *		host-tso6, host-uso, or offloads for all of those
  *   -S FILE	on SIGUSR1, stop the rings, save the back-end's state to
  *		FILE (- for standard output), release the TAP and wait: on
  *		SIGUSR2 take the TAP and start the rings again (a cancelled
@@ -34,20 +39,42 @@
  * The optional arguments impair the guest's frames on their way to the
  * daemon, as tapbridge's do.
  *
- * The bridge does two things a guest's driver does and a TAP does not:
- * frames the daemon marks DATA_VALID are handed to the TAP as NEEDS_CSUM
- * (see vnet_hdr.c), and no more than about 1 MiB of the guest's frames is
- * published on the transmit ring and not yet used, as TCP small queues
- * bound what a guest keeps queued: a TAP frees each frame as soon as it is
- * read, and without the bound a benchmark measures an overrun.
+ * Offloads: the bridge takes those the daemon offers, less those refused
+ * with -r, and drops any whose requirement is missing, as the virtio
+ * specification has a driver do (segmentation needs the checksum offload
+ * of the same direction). What the daemon takes from the guest (CSUM,
+ * HOST_TSO4/6, HOST_USO) it sets on the TAP with TUNSETOFFLOAD, so that
+ * the guest's kernel hands over partial checksums and segments of up to
+ * 64 KiB whatever the MTU, as it does to a virtio-net device with those
+ * features; their virtio-net headers go to the daemon as the TAP wrote
+ * them. What the daemon hands the guest (GUEST_TSO4/6, GUEST_USO4/6)
+ * needs nothing of the TAP: it takes segments of any size written to it.
+ *
+ * The bridge does three things a guest's driver does and a TAP does not:
+ * frames the daemon marks DATA_VALID, segments included, are handed to the
+ * TAP as NEEDS_CSUM (see vnet_hdr.c); DATA_VALID, which a TAP may set on
+ * frames it hands over, is cleared, as a driver never sends it; and no
+ * more than about 1 MiB of the guest's frames is published on the transmit
+ * ring and not yet used, as TCP small queues bound what a guest keeps
+ * queued: a TAP frees each frame as soon as it is read, and without the
+ * bound a benchmark measures an overrun.
  *
  * The bridge exits when the daemon closes the connection. On standard
  * error, for the tests to wait for, it says:
  *   "offered features F, protocol features P; took F, P; device MTU N"
+ *   "TAP offloads O"			TUNSETOFFLOAD flags set
  *   "IFNAME connected to SOCKPATH"	rings started, frames flow
  *   "saved N bytes of device state, CHECK_DEVICE_STATE R"	(or "loaded")
  *   "rings stopped, IFNAME released"	after a save on SIGUSR1
  *   "rings started again, IFNAME taken"	after SIGUSR2
+ *   "counters tx_frames=N tx_bytes=N tx_gso=N tx_max=N rx_frames=N
+ *    rx_bytes=N rx_gso=N rx_max=N kicks=N calls=N tx_kicks=N rx_kicks=N
+ *    tx_calls=N rx_calls=N"		on SIGHUP, and on exit
+ * where tx counts frames to the daemon and rx frames from it: frames,
+ * bytes of frames (without the virtio-net header), frames with a GSO type
+ * and the largest frame; kicks we sent the daemon and calls (interrupts)
+ * it sent us, in all and on each ring. The counts are cumulative: a
+ * benchmark takes the difference between two SIGHUPs.
  * --save and --load exit with 0 if CHECK_DEVICE_STATE said 0, 1 otherwise.
  */
 
@@ -55,7 +82,9 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
@@ -73,15 +102,42 @@
 #include "vu_hostile.h"
 #include "vnet_hdr.h"
 
+/* Segmentation of UDP by the TAP's reader, Linux 6.2 on */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6	0x40
+#endif
+
 #define CONNECT_TRIES	100		/* 10 s at 100 ms */
-#define FRAME_MAX	65535
+/* The largest frame a TAP hands over, segmentation offloads set: an IP
+ * packet of 64 KiB with a VLAN tag
+ */
+#define FRAME_MAX	(ETH_HLEN + 4 + 65535)
 /* A transmit slot: header and the largest frame, page aligned */
 #define SLOT_SIZE	((VU_NET_HDR_LEN + FRAME_MAX + 4095) & ~4095UL)
+/* Descriptors of the pages layout: at most this much each */
+#define PAGE_DESC	4096U
 /* Bytes published on the transmit ring and not yet used, at most */
 #define TX_INFLIGHT_MAX	(1UL << 20)
 #define QUEUE_MAX	32768
 
-enum tx_layout { LAYOUT_FLAT, LAYOUT_CHAIN, LAYOUT_INDIRECT };
+enum tx_layout { LAYOUT_FLAT, LAYOUT_CHAIN, LAYOUT_INDIRECT, LAYOUT_PAGES };
+
+/**
+ * struct flow_count - Frames one way, for the counters line
+ * @frames:	Frames
+ * @bytes:	Their bytes, without the virtio-net header
+ * @gso:	Frames with a GSO type
+ * @largest:	Bytes of the largest
+ */
+struct flow_count {
+	uint64_t frames;
+	uint64_t bytes;
+	uint64_t gso;
+	uint64_t largest;
+};
 
 /**
  * struct bridge - Guest memory, rings and the TAP of one bridge
@@ -91,6 +147,7 @@ enum tx_layout { LAYOUT_FLAT, LAYOUT_CHAIN, LAYOUT_INDIRECT };
  * @tx:		Transmit ring (guest to daemon)
  * @tap:	TAP descriptor, -1 while released
  * @ifname:	TAP name
+ * @offloads:	TUNSETOFFLOAD flags for the features negotiated
  * @qsize:	Queue size of both rings
  * @mrg:	Mergeable receive buffers negotiated
  * @rx_buf:	Bytes in each receive buffer
@@ -98,7 +155,8 @@ enum tx_layout { LAYOUT_FLAT, LAYOUT_CHAIN, LAYOUT_INDIRECT };
  * @tx_gpa:	Guest address of the first transmit slot
  * @ind_gpa:	Guest address of the indirect tables, one per slot
  * @layout:	How transmitted frames are laid out
- * @nslots:	Transmit slots: one per descriptor, half as many if chained
+ * @slot_descs:	Descriptors each transmit slot takes on the ring
+ * @nslots:	Transmit slots: the queue size over @slot_descs
  * @free_slots:	Stack of free slots
  * @nfree:	Its height
  * @slot_len:	Bytes published in each slot, 0 if free
@@ -107,6 +165,8 @@ enum tx_layout { LAYOUT_FLAT, LAYOUT_CHAIN, LAYOUT_INDIRECT };
  * @csum_all:	-c: every TCP and UDP frame goes to the TAP as checksummed
  * @loss:	Frames from the TAP dropped, per thousand
  * @reorder:	Frames from the TAP held back, per thousand
+ * @to_daemon:	Frames published on the transmit ring
+ * @from_daemon: Frames taken from the receive ring
  */
 struct bridge {
 	struct vu_conn conn;
@@ -115,6 +175,7 @@ struct bridge {
 	struct vu_ring tx;
 	int tap;
 	const char *ifname;
+	unsigned int offloads;
 	unsigned int qsize;
 	bool mrg;
 	size_t rx_buf;
@@ -122,6 +183,7 @@ struct bridge {
 	uint64_t tx_gpa;
 	uint64_t ind_gpa;
 	enum tx_layout layout;
+	unsigned int slot_descs;
 	unsigned int nslots;
 	uint16_t *free_slots;
 	unsigned int nfree;
@@ -131,10 +193,12 @@ struct bridge {
 	bool csum_all;
 	unsigned int loss;
 	unsigned int reorder;
+	struct flow_count to_daemon;
+	struct flow_count from_daemon;
 };
 
-/* Signals: a save, a resume, an exit, set by the handler */
-static volatile sig_atomic_t got_save, got_resume, got_exit;
+/* Signals: a save, a resume, the counters, an exit, set by the handler */
+static volatile sig_atomic_t got_save, got_resume, got_counters, got_exit;
 
 /**
  * on_signal() - Record a signal for the main loop
@@ -146,17 +210,47 @@ static void on_signal(int sig)
 		got_save = 1;
 	else if (sig == SIGUSR2)
 		got_resume = 1;
+	else if (sig == SIGHUP)
+		got_counters = 1;
 	else
 		got_exit = 1;
 }
 
 /**
- * tap_open() - Attach to (or create) a TAP device with virtio-net headers
+ * tap_offloads() - TUNSETOFFLOAD flags for what the daemon takes from the
+ *		    guest
+ * @features:	Features negotiated
+ *
+ * Return: TUN_F_* flags
+ */
+static unsigned int tap_offloads(uint64_t features)
+{
+	unsigned int flags = 0;
+
+	if (features & VU_BIT(VU_F_NET_CSUM))
+		flags |= TUN_F_CSUM;
+	if (features & VU_BIT(VU_F_NET_HOST_TSO4))
+		flags |= TUN_F_TSO4;
+	if (features & VU_BIT(VU_F_NET_HOST_TSO6))
+		flags |= TUN_F_TSO6;
+	if (features & VU_BIT(VU_F_NET_HOST_USO))
+		flags |= TUN_F_USO4 | TUN_F_USO6;
+	return flags;
+}
+
+/**
+ * tap_open() - Attach to (or create) a TAP device with virtio-net headers,
+ *		and set its offloads
  * @ifname:	Device name
+ * @offloads:	TUNSETOFFLOAD flags; the USO ones are cleared if the kernel
+ *		doesn't know them
+ *
+ * The flags are set even when none: a persistent TAP keeps those of the
+ * bridge before.
  *
  * Return: non-blocking TAP descriptor; failures exit
  */
-static int tap_open(const char *ifname)
+static int tap_open(const char *ifname, unsigned int *offloads)
 {
 	struct ifreq ifr = {
 		.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR,
@@ -174,6 +268,16 @@ static int tap_open(const char *ifname)
 		vu_die_errno("TUNSETIFF");
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len))
 		vu_die_errno("TUNSETVNETHDRSZ");
+
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)*offloads)) {
+		if (errno != EINVAL ||
+		    !(*offloads & (TUN_F_USO4 | TUN_F_USO6)))
+			vu_die_errno("TUNSETOFFLOAD");
+		fprintf(stderr, "vubridge: TAP without UDP segmentation\n");
+		*offloads &= ~(unsigned int)(TUN_F_USO4 | TUN_F_USO6);
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)*offloads))
+			vu_die_errno("TUNSETOFFLOAD");
+	}
 
 	return fd;
 }
@@ -199,7 +303,7 @@ static uint64_t slot_gpa(const struct bridge *b, unsigned int slot)
  */
 static uint16_t slot_head(const struct bridge *b, unsigned int slot)
 {
-	return (uint16_t)(b->layout == LAYOUT_CHAIN ? slot * 2 : slot);
+	return (uint16_t)(slot * b->slot_descs);
 }
 
 /**
@@ -210,9 +314,20 @@ static void bridge_layout(struct bridge *b)
 {
 	size_t ring = vu_ring_bytes(b->qsize), size;
 
+	/* Without mergeable buffers, each holds the largest frame: 64 KiB
+	 * with segmentation offloads, as the specification asks of a driver
+	 */
 	if (!b->mrg && b->rx_buf < SLOT_SIZE)
 		b->rx_buf = SLOT_SIZE;
-	b->nslots = b->layout == LAYOUT_CHAIN ? b->qsize / 2 : b->qsize;
+	if (b->layout == LAYOUT_CHAIN)
+		b->slot_descs = 2;
+	else if (b->layout == LAYOUT_PAGES)
+		b->slot_descs = 1 + (FRAME_MAX + PAGE_DESC - 1) / PAGE_DESC;
+	else
+		b->slot_descs = 1;
+	if (b->qsize < b->slot_descs)
+		vu_die("-q: too small for the layout");
+	b->nslots = b->qsize / b->slot_descs;
 
 	b->rx_gpa = 2 * ring;
 	b->tx_gpa = b->rx_gpa + (uint64_t)b->qsize * b->rx_buf;
@@ -255,6 +370,23 @@ static void rx_post_all(struct bridge *b)
 }
 
 /**
+ * flow_count_add() - Count a frame
+ * @fc:		Counters of its direction
+ * @bytes:	Its bytes, without the virtio-net header
+ * @h:		Its virtio-net header
+ */
+static void flow_count_add(struct flow_count *fc, size_t bytes,
+			   const struct virtio_net_hdr *h)
+{
+	fc->frames++;
+	fc->bytes += bytes;
+	if (h->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		fc->gso++;
+	if (bytes > fc->largest)
+		fc->largest = bytes;
+}
+
+/**
  * rx_frame() - Take one frame from the receive ring to the TAP
  * @b:		Bridge
  * @pending:	Used entries available
@@ -267,6 +399,7 @@ static unsigned int rx_frame(struct bridge *b, uint16_t pending)
 	struct virtio_net_hdr_mrg_rxbuf *h;
 	unsigned int k = 1, i;
 	uint32_t id, len;
+	size_t bytes = 0;
 
 	vu_ring_used_peek(&b->rx, 0, &id, &len);
 	if (id >= b->qsize || len > b->rx_buf ||
@@ -301,8 +434,10 @@ static unsigned int rx_frame(struct bridge *b, uint16_t pending)
 		iov[i].iov_base = vu_gpa_ptr(&b->mem, b->rx_gpa +
 						      (uint64_t)id * b->rx_buf);
 		iov[i].iov_len = len;
+		bytes += len;
 		vu_ring_post(&b->rx, (uint16_t)id);
 	}
+	flow_count_add(&b->from_daemon, bytes - VU_NET_HDR_LEN, &h->hdr);
 
 	if (!(h->hdr.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    (b->csum_all || (h->hdr.flags & VIRTIO_NET_HDR_F_DATA_VALID)))
@@ -366,6 +501,7 @@ static void tx_post_slot(struct bridge *b, unsigned int slot, uint32_t len)
 	uint64_t gpa = slot_gpa(b, slot);
 	uint16_t head = slot_head(b, slot);
 	struct vring_desc *d = &b->tx.desc[head], *t;
+	uint32_t off, piece;
 
 	switch (b->layout) {
 	case LAYOUT_FLAT:
@@ -385,10 +521,21 @@ static void tx_post_slot(struct bridge *b, unsigned int slot, uint32_t len)
 		desc_set(d, b->ind_gpa + slot * 2 * sizeof(*t),
 			 2 * sizeof(*t), VRING_DESC_F_INDIRECT, 0);
 		break;
+	case LAYOUT_PAGES:
+		desc_set(d, gpa, VU_NET_HDR_LEN, 0, 0);
+		for (off = VU_NET_HDR_LEN; off < len; off += piece) {
+			piece = len - off < PAGE_DESC ? len - off : PAGE_DESC;
+			d->flags = htole16(VRING_DESC_F_NEXT);
+			d->next = htole16((uint16_t)(d + 1 - b->tx.desc));
+			desc_set(++d, gpa + off, piece, 0, 0);
+		}
+		break;
 	}
 
 	b->slot_len[slot] = len;
 	b->inflight += len;
+	flow_count_add(&b->to_daemon, len - VU_NET_HDR_LEN,
+		       vu_gpa_ptr(&b->mem, gpa));
 	vu_ring_post(&b->tx, head);
 }
 
@@ -417,8 +564,11 @@ static void tx_fill(struct bridge *b)
 		if (n < VU_NET_HDR_LEN + 14 || dice < b->loss)
 			continue;
 
-		/* The TAP leaves num_buffers as it was: a driver sends 0 */
+		/* The TAP leaves num_buffers as it was, and may say
+		 * DATA_VALID: a driver sends 0, and never that flag
+		 */
 		h->num_buffers = 0;
+		h->hdr.flags &= (uint8_t)~VIRTIO_NET_HDR_F_DATA_VALID;
 		b->nfree--;
 
 		if (b->held < 0 && dice < b->loss + b->reorder) {
@@ -453,12 +603,11 @@ static void tx_reap(struct bridge *b)
 
 		for (pending = vu_ring_used_pending(&b->tx); pending;
 		     pending--) {
-			bool chain = b->layout == LAYOUT_CHAIN;
 			uint32_t id, len, slot;
 
 			vu_ring_used_peek(&b->tx, 0, &id, &len);
-			slot = chain ? id / 2 : id;
-			if (id >= b->qsize || (chain && id % 2) ||
+			slot = id / b->slot_descs;
+			if (id >= b->qsize || id % b->slot_descs ||
 			    slot >= b->nslots || !b->slot_len[slot]) {
 				fprintf(stderr, "vubridge: bad used entry %u "
 					"on transmit\n", id);
@@ -565,10 +714,30 @@ static void bridge_save(struct bridge *b, const char *path)
  */
 static void bridge_resume(struct bridge *b)
 {
-	b->tap = tap_open(b->ifname);
+	b->tap = tap_open(b->ifname, &b->offloads);
 	bridge_rings_start(b);
 	fprintf(stderr, "vubridge: rings started again, %s taken\n",
 		b->ifname);
+}
+
+/**
+ * counters_print() - Say what went each way, and the notifications
+ * @b:		Bridge
+ */
+static void counters_print(const struct bridge *b)
+{
+	const struct flow_count *t = &b->to_daemon, *r = &b->from_daemon;
+
+	fprintf(stderr, "vubridge: counters tx_frames=%" PRIu64
+		" tx_bytes=%" PRIu64 " tx_gso=%" PRIu64 " tx_max=%" PRIu64
+		" rx_frames=%" PRIu64 " rx_bytes=%" PRIu64 " rx_gso=%" PRIu64
+		" rx_max=%" PRIu64 " kicks=%" PRIu64 " calls=%" PRIu64
+		" tx_kicks=%" PRIu64 " rx_kicks=%" PRIu64 " tx_calls=%" PRIu64
+		" rx_calls=%" PRIu64 "\n",
+		t->frames, t->bytes, t->gso, t->largest,
+		r->frames, r->bytes, r->gso, r->largest,
+		b->tx.kicks + b->rx.kicks, b->tx.calls + b->rx.calls,
+		b->tx.kicks, b->rx.kicks, b->tx.calls, b->rx.calls);
 }
 
 /**
@@ -603,6 +772,7 @@ static void bridge_run(struct bridge *b, const char *save_path)
 	sigdelset(&during, SIGUSR2);
 	sigdelset(&during, SIGTERM);
 	sigdelset(&during, SIGINT);
+	sigdelset(&during, SIGHUP);
 
 	while (!got_exit) {
 		bool run = b->tap >= 0;
@@ -620,6 +790,11 @@ static void bridge_run(struct bridge *b, const char *save_path)
 		rc = ppoll(pfd, 4, NULL, &during);
 		if (rc < 0 && errno != EINTR)
 			vu_die_errno("ppoll");
+
+		if (got_counters) {
+			got_counters = 0;
+			counters_print(b);
+		}
 
 		if (got_save) {
 			got_save = 0;
@@ -672,6 +847,15 @@ static uint64_t features_refused(const char *list)
 		{ "mrg", VU_F_NET_MRG_RXBUF }, { "event-idx", VU_F_EVENT_IDX },
 		{ "indirect", VU_F_INDIRECT_DESC }, { "mtu", VU_F_NET_MTU },
 		{ "protocol", VU_F_PROTOCOL_FEATURES },
+		{ "csum", VU_F_NET_CSUM },
+		{ "guest-csum", VU_F_NET_GUEST_CSUM },
+		{ "guest-tso4", VU_F_NET_GUEST_TSO4 },
+		{ "guest-tso6", VU_F_NET_GUEST_TSO6 },
+		{ "guest-uso4", VU_F_NET_GUEST_USO4 },
+		{ "guest-uso6", VU_F_NET_GUEST_USO6 },
+		{ "host-tso4", VU_F_NET_HOST_TSO4 },
+		{ "host-tso6", VU_F_NET_HOST_TSO6 },
+		{ "host-uso", VU_F_NET_HOST_USO },
 	};
 	uint64_t mask = 0;
 	char buf[256], *tok, *save;
@@ -682,6 +866,10 @@ static uint64_t features_refused(const char *list)
 	memcpy(buf, list, strlen(list) + 1);
 	for (tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "offloads")) {
+			mask |= VU_OFFLOADS;
+			continue;
+		}
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			if (!strcmp(tok, names[i].name))
 				break;
@@ -757,7 +945,8 @@ int main(int argc, char **argv)
 	};
 	uint64_t want = VU_BIT(VU_F_VERSION_1) | VU_BIT(VU_F_NET_MRG_RXBUF) |
 			VU_BIT(VU_F_EVENT_IDX) | VU_BIT(VU_F_INDIRECT_DESC) |
-			VU_BIT(VU_F_NET_MTU) | VU_BIT(VU_F_PROTOCOL_FEATURES);
+			VU_BIT(VU_F_NET_MTU) | VU_BIT(VU_F_PROTOCOL_FEATURES) |
+			VU_OFFLOADS;
 	uint64_t want_proto = VU_BIT(VU_PF_MQ) | VU_BIT(VU_PF_LOG_SHMFD) |
 			      VU_BIT(VU_PF_RARP) | VU_BIT(VU_PF_REPLY_ACK) |
 			      VU_BIT(VU_PF_CONFIG) |
@@ -793,6 +982,8 @@ int main(int argc, char **argv)
 				b.layout = LAYOUT_CHAIN;
 			else if (!strcmp(optarg, "indirect"))
 				b.layout = LAYOUT_INDIRECT;
+			else if (!strcmp(optarg, "pages"))
+				b.layout = LAYOUT_PAGES;
 			else
 				usage();
 			break;
@@ -852,7 +1043,9 @@ int main(int argc, char **argv)
 	sigaddset(&block, SIGUSR2);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -866,9 +1059,10 @@ int main(int argc, char **argv)
 		return 1;
 
 	b.mrg = b.conn.features & VU_BIT(VU_F_NET_MRG_RXBUF);
+	b.offloads = tap_offloads(b.conn.features);
 	bridge_layout(&b);
 	rx_post_all(&b);
-	b.tap = tap_open(b.ifname);
+	b.tap = tap_open(b.ifname, &b.offloads);
 	bridge_rings_start(&b);
 	fprintf(stderr, "vubridge: offered features %#llx, protocol features "
 		"%#llx; took %#llx, %#llx; device MTU %i\n",
@@ -876,9 +1070,11 @@ int main(int argc, char **argv)
 		(unsigned long long)b.conn.proto_offered,
 		(unsigned long long)b.conn.features,
 		(unsigned long long)b.conn.proto, vu_get_mtu(&b.conn));
+	fprintf(stderr, "vubridge: TAP offloads %#x\n", b.offloads);
 	fprintf(stderr, "vubridge: %s connected to %s\n", b.ifname, argv[1]);
 
 	bridge_run(&b, save_path);
+	counters_print(&b);
 
 	vu_close(&b.conn);
 	if (b.tap >= 0)
