@@ -10,6 +10,8 @@
 
 #include <net/ethernet.h>
 #include <netinet/in.h>
+#include <netinet/ip6.h>
+#include <netinet/udp.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -147,13 +149,40 @@ static void ingress_ip(struct ctx *c, const struct pkt *p)
 }
 
 /**
+ * ingress_gso_size_ok() - Could an IP packet carry segments of gso_size?
+ * @p:		Parsed TCP or UDP frame, its checksum field inside it
+ * @o:		Offload the front end says the frame asks for
+ *
+ * A segment of gso_size bytes, behind this frame's IP and transport
+ * headers, must fit the 16-bit length field of its family (IPv4: the
+ * whole packet; IPv6: what follows the fixed header).
+ *
+ * Return: true if it could
+ */
+static bool ingress_gso_size_ok(const struct pkt *p,
+				const struct ingress_offload *o)
+{
+	size_t hdrs = (size_t)(p->l4 - p->l3), l4_hdr = sizeof(struct udphdr);
+
+	if (!o->gso_size)
+		return false;
+	if (!p->v4)
+		hdrs -= sizeof(struct ip6_hdr);
+	if (p->proto == IPPROTO_TCP)
+		l4_hdr = (size_t)(p->l4[12] >> 4) * 4;
+
+	return hdrs + l4_hdr + o->gso_size <= UINT16_MAX;
+}
+
+/**
  * ingress_offload_ok() - Does what a frame leaves to us fit the packet?
  * @p:		Parsed frame
  * @o:		Offload the front end says the frame asks for
  *
  * A partial checksum must be the TCP or UDP one, where those keep it, and
  * segmentation must be of the packet's family and protocol, over a
- * partial checksum, in segments of at least a byte.
+ * partial checksum, in segments of at least a byte that an IP packet
+ * could carry.
  *
  * Return: true if it fits
  */
@@ -180,10 +209,11 @@ static bool ingress_offload_ok(const struct pkt *p,
 	case INGRESS_GSO_TCPV4:
 	case INGRESS_GSO_TCPV6:
 		return p->proto == IPPROTO_TCP && o->needs_csum &&
-		       o->gso_size && p->v4 == (o->gso == INGRESS_GSO_TCPV4);
+		       p->v4 == (o->gso == INGRESS_GSO_TCPV4) &&
+		       ingress_gso_size_ok(p, o);
 	case INGRESS_GSO_UDP:
 		return p->proto == IPPROTO_UDP && o->needs_csum &&
-		       o->gso_size;
+		       ingress_gso_size_ok(p, o);
 	default:
 		return false;
 	}
