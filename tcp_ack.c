@@ -281,6 +281,10 @@ int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
 void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 {
 	uint32_t unacked = conn->seq_from_guest - conn->seq_ack_to_guest;
+	/* A full-sized segment carries the timestamps, if in use, in what
+	 * the MSS allows: NOP, NOP, kind, length and two stamps
+	 */
+	uint32_t full = conn->mss - (conn->flags & TCP_F_TS ? 12 : 0);
 
 	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
 		return;
@@ -288,7 +292,7 @@ void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 	/* A FIN the socket took set TCP_GUEST_FIN_RCVD, one it didn't set
 	 * TCP_F_ACK_DUE
 	 */
-	if ((conn->flags & TCP_F_ACK_DUE) || unacked >= conn->mss ||
+	if ((conn->flags & TCP_F_ACK_DUE) || unacked >= full ||
 	    (conn->fin & TCP_GUEST_FIN_RCVD)) {
 		tcp_send_ack(c, conn);
 		return;

@@ -37,6 +37,7 @@ static bool v6;			/* Cases run over IPv6 */
 static uint16_t peer_port;	/* Loopback port of the case's peer */
 static union inany_addr guest_ip, gw_ip;
 
+static bool guest_ts;		/* The guest sends timestamps */
 static uint8_t gframes[BATCH_MAX][4096];
 static struct pkt gpkts[BATCH_MAX];
 static size_t gcount;
@@ -128,6 +129,8 @@ static int peer_listen(void)
  * @data:	Payload, may be NULL
  * @len:	Payload length
  * @opts:	Add MSS and window scale options (SYN)
+ *
+ * With guest_ts set, every segment carries timestamps too, after those.
  */
 static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		      const void *data, size_t len, bool opts)
@@ -135,7 +138,7 @@ static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 	struct frame_tcp_hdr th = {
 		.sport = GUEST_PORT, .dport = peer_port, .seq = seq,
 		.ack = ack, .wnd = wnd, .flags = flags,
-		.opt_len = opts ? 8 : 0,
+		.opt_len = (uint8_t)((opts ? 8 : 0) + (guest_ts ? 12 : 0)),
 	};
 	uint8_t *buf = gframes[gcount];
 	size_t l4_off = frame_l4_off(!v6), hlen = 20 + th.opt_len;
@@ -154,6 +157,16 @@ static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 		o[5] = 3;
 		o[6] = 3;
 		o[7] = 7;
+	}
+	if (guest_ts) {
+		uint8_t *o = buf + l4_off + 20 + (opts ? 8 : 0);
+
+		o[0] = 1;			/* NOP, NOP, timestamps */
+		o[1] = 1;
+		o[2] = 8;
+		o[3] = 10;
+		put_be32(o + 4, seq);
+		put_be32(o + 8, 0);
 	}
 	if (len)
 		memcpy(pl.iov_base, data, len);
@@ -711,6 +724,59 @@ out:
 }
 
 /**
+ * tcp_ack_full_segment() - With timestamps, a segment of the MSS less
+ *			    their option is full-sized: its ACK goes at once,
+ *			    where one a byte shorter waits for data to carry it
+ */
+static void tcp_ack_full_segment(void)
+{
+	static uint8_t data[GUEST_MSS], got[2 * GUEST_MSS];
+	uint32_t full = GUEST_MSS - 12, seq = 1001, isn;
+	struct tcp_conn *conn;
+	int lfd, fd;
+
+	setup();
+	guest_ts = true;
+	lfd = peer_listen();
+	fd = open_from_guest(lfd, &isn);
+	if (fd < 0)
+		goto out;
+	conn = conn_now();
+	UNIT_CHECK(conn && (conn->flags & TCP_F_TS));
+	if (!conn)
+		goto out_fd;
+
+	guest_seg(TCP_ACK, seq, isn + 1, 512, data, full - 1, false);
+	guest_send();
+	seq += full - 1;
+	UNIT_CHECK((conn->flags & TCP_F_ACK_DELAYED) &&
+		   conn->seq_ack_to_guest == 1001);
+	usleep(3000);
+	end_pass();
+	UNIT_CHECK(conn->seq_ack_to_guest == seq);
+
+	/* Alone, so that nothing else makes its ACK due */
+	guest_seg(TCP_ACK, seq, isn + 1, 512, data, full, false);
+	guest_send();
+	seq += full;
+	UNIT_CHECK(!(conn->flags & TCP_F_ACK_DELAYED) &&
+		   conn->seq_ack_to_guest == seq);
+	end_pass();
+	UNIT_CHECK(recv(fd, got, 2 * full - 1, MSG_WAITALL) ==
+		   (ssize_t)(2 * full - 1));
+
+out_fd:
+	close(fd);
+	sock_events(100);
+	guest_seg(TCP_ACK | TCP_FIN, seq, isn + 2, 512, NULL, 0, false);
+	guest_send();
+	UNIT_CHECK(flow_count() == 0);
+out:
+	guest_ts = false;
+	close(lfd);
+}
+
+/**
  * tcp_retransmit() - Unacknowledged data goes again after the timeout, and
  *		      after three duplicate ACKs
  */
@@ -895,6 +961,7 @@ int main(void)
 		UNIT_RUN_AS(tcp_handshake_reset, f);
 		UNIT_RUN_AS(tcp_window_and_probe, f);
 		UNIT_RUN_AS(tcp_large_segments, f);
+		UNIT_RUN_AS(tcp_ack_full_segment, f);
 		UNIT_RUN_AS(tcp_retransmit, f);
 		UNIT_RUN_AS(tcp_rst_from_peer, f);
 		UNIT_RUN_AS(tcp_front_end_refuses, f);
