@@ -56,7 +56,7 @@
 /* Fix-ups of an extended record */
 #define EXT_STATE	(1U << 0)	/* a state we carry */
 #define EXT_SKIP	(1U << 1)	/* ...or skipped by the source */
-#define EXT_QUEUES	(1U << 2)	/* queues short, window scales valid */
+#define EXT_QUEUES	(1U << 2)	/* short queues, sane scales */
 
 static struct ctx base;
 static uint8_t stage[STAGE_MAX];

@@ -552,7 +552,8 @@ static void tcp_inbound_life(void)
 	guest_port_swap(dport);
 	guest_send();
 	UNIT_CHECK(flow_count() == 0);
-	UNIT_CHECK(recv(cfd, buf, sizeof(buf), 0) == 2 && !memcmp(buf, "zz", 2));
+	UNIT_CHECK(recv(cfd, buf, sizeof(buf), 0) == 2 &&
+		   !memcmp(buf, "zz", 2));
 	UNIT_CHECK(recv(cfd, buf, sizeof(buf), 0) < 0 && errno == ECONNRESET);
 
 	close(cfd);
@@ -725,8 +726,8 @@ out:
 
 /**
  * tcp_ack_full_segment() - With timestamps, a segment of the MSS less
- *			    their option is full-sized: its ACK goes at once,
- *			    where one a byte shorter waits for data to carry it
+ *			    their option is full-sized: its ACK goes at
+ *			    once, where one a byte shorter waits for data
  */
 static void tcp_ack_full_segment(void)
 {
