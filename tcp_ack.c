@@ -284,7 +284,7 @@ void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 	/* A full-sized segment carries the timestamps, if in use, in what
 	 * the MSS allows: NOP, NOP, kind, length and two stamps
 	 */
-	uint32_t full = conn->mss - (conn->flags & TCP_F_TS ? 12 : 0);
+	uint32_t full = conn->mss - ((conn->flags & TCP_F_TS) ? 12 : 0);
 
 	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
 		return;
