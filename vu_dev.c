@@ -820,6 +820,31 @@ int vu_set_vring_kick(struct ctx *c, struct vu_msg *m,
 }
 
 /**
+ * vu_vring_eventfd() - Take the eventfd of SET_VRING_CALL or _ERR, made
+ *			non-blocking
+ * @m:		Message: u64, queue index and flag; a descriptor, or none
+ * @vq:		Queue named, set on success
+ * @fd:		The descriptor, now ours, or -1 for none, set on success
+ *
+ * Return: 0, EINVAL for a bad request, or an error from making it
+ *	   non-blocking
+ */
+static int vu_vring_eventfd(struct vu_msg *m, struct virtq **vq, int *fd)
+{
+	bool nofd;
+	int rc;
+
+	rc = vu_vring_fd(m, vq, &nofd);
+	if (!rc && !nofd)
+		rc = fd_set_nonblock(m->fds[0]);
+	if (rc)
+		return rc;
+
+	*fd = nofd ? -1 : vu_fd_take(m);
+	return 0;
+}
+
+/**
  * vu_set_vring_call() - SET_VRING_CALL: the eventfd we signal for used
  *			 buffers
  * @c:		Execution context, unused
@@ -837,19 +862,16 @@ int vu_set_vring_call(struct ctx *c, struct vu_msg *m,
 		      struct vu_reply *r)
 {
 	struct virtq *vq;
-	bool nofd;
-	int rc;
+	int rc, fd;
 
 	(void)c;
 	(void)r;
 
-	rc = vu_vring_fd(m, &vq, &nofd);
-	if (!rc && !nofd)
-		rc = fd_set_nonblock(m->fds[0]);
+	rc = vu_vring_eventfd(m, &vq, &fd);
 	if (rc)
 		return rc;
 
-	vu_fd_replace(&vq->call_fd, nofd ? -1 : vu_fd_take(m));
+	vu_fd_replace(&vq->call_fd, fd);
 	if (vq->started)
 		virtio_eventfd_signal(vq->call_fd);
 	return 0;
@@ -869,19 +891,16 @@ int vu_set_vring_err(struct ctx *c, struct vu_msg *m,
 		     struct vu_reply *r)
 {
 	struct virtq *vq;
-	bool nofd;
-	int rc;
+	int rc, fd;
 
 	(void)c;
 	(void)r;
 
-	rc = vu_vring_fd(m, &vq, &nofd);
-	if (!rc && !nofd)
-		rc = fd_set_nonblock(m->fds[0]);
+	rc = vu_vring_eventfd(m, &vq, &fd);
 	if (rc)
 		return rc;
 
-	vu_fd_replace(&vq->err_fd, nofd ? -1 : vu_fd_take(m));
+	vu_fd_replace(&vq->err_fd, fd);
 	return 0;
 }
 
