@@ -26,29 +26,10 @@
 . "${TEST_DIR}/lib/migpair.sh"
 
 UP="${PEER:?PEER: upstream passt build directory}"
-R4=198.51.100.1
-R6=2001:db8:2::1
-OBS4=192.0.2.50
-OBS6=2001:db8:1::50
-GUEST_MAC=00:00:5e:00:53:01
 BYTES=4000000
 RATE=1000000
 
-ns_create || { t_fail setup "ns_create failed"; exit 1; }
-ns_net ip addr add "${R4}/24" dev net0 &&
-ns_net ip addr add "${R6}/64" dev net0 nodad &&
-ns_host ip route add 198.51.100.0/24 via "${GW4}" &&
-ns_host ip -6 route add 2001:db8:2::/64 via "${GW6}" &&
-ns_guest ip link set tap0 down &&
-ns_guest sysctl -qw net.ipv6.conf.tap0.accept_ra=0 &&
-ns_guest ip link set tap0 address "${GUEST_MAC}" &&
-ns_guest ip link set tap0 up &&
-ns_guest ip addr add "${OBS4}/24" dev tap0 &&
-ns_guest ip addr add "${OBS6}/64" dev tap0 nodad &&
-ns_guest ip route add default via "${GW4}" &&
-ns_guest ip -6 route add default via "${GW6}" ||
-	{ t_fail setup "can't configure the namespaces"; exit 1; }
-t_wait_for 50 ns_dad_done "${NS_GUEST}"
+mp_setup
 
 # up_streams() - Streams from the guest to the remote host, two over IPv4
 # and two over IPv6; the remote host sends too, at once, or only once

@@ -25,6 +25,36 @@ MP_RB_PID=
 MP_VA_PID=
 MP_VB_PID=
 
+# Addresses of the remote host beyond the host namespace, the guest's
+# (observed: it configures them itself) and its MAC address
+R4=198.51.100.1
+R6=2001:db8:2::1
+OBS4=192.0.2.50
+OBS6=2001:db8:1::50
+GUEST_MAC=00:00:5e:00:53:01
+
+# mp_setup() - Create the namespaces: the remote host at R4 and R6, routed
+# from the host namespace through the gateway, and the guest at OBS4 and
+# OBS6 with GUEST_MAC, without router advertisements; fails the group and
+# exits if that can't be done
+mp_setup() {
+	ns_create || { t_fail setup "ns_create failed"; exit 1; }
+	ns_net ip addr add "${R4}/24" dev net0 &&
+	ns_net ip addr add "${R6}/64" dev net0 nodad &&
+	ns_host ip route add 198.51.100.0/24 via "${GW4}" &&
+	ns_host ip -6 route add 2001:db8:2::/64 via "${GW6}" &&
+	ns_guest ip link set tap0 down &&
+	ns_guest sysctl -qw net.ipv6.conf.tap0.accept_ra=0 &&
+	ns_guest ip link set tap0 address "${GUEST_MAC}" &&
+	ns_guest ip link set tap0 up &&
+	ns_guest ip addr add "${OBS4}/24" dev tap0 &&
+	ns_guest ip addr add "${OBS6}/64" dev tap0 nodad &&
+	ns_guest ip route add default via "${GW4}" &&
+	ns_guest ip -6 route add default via "${GW6}" ||
+		{ t_fail setup "can't configure the namespaces"; exit 1; }
+	t_wait_for 50 ns_dad_done "${NS_GUEST}"
+}
+
 # mp_daemon() - Start a daemon in the host namespace, with debug messages,
 # and wait for its socket
 # $1:	Name: a or b, for its socket, log and repair socket in ${STATE}
