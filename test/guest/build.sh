@@ -88,8 +88,16 @@ pack() {
 	cp "${SRC_DIR}/udhcpc.script" "${tree}/bin/udhcpc.script"
 	chmod 755 "${tree}/init" "${tree}/bin/udhcpc.script"
 
+	# A pipeline's status is its last command's: without cpio (test/deps
+	# not run yet) gzip alone would leave an empty archive in place, and
+	# every later run would boot a guest that panics
+	command -v cpio >/dev/null ||
+		{ echo "No cpio: run test/deps first" >&2; exit 1; }
 	(cd "${tree}" && find . | cpio -o -H newc --quiet) | \
 		gzip -1 > "${DIR}/initramfs.gz.tmp"
+	gzip -dc "${DIR}/initramfs.gz.tmp" | cpio -t --quiet 2>/dev/null |
+		grep -qx init ||
+		{ echo "Packing the initramfs failed" >&2; exit 1; }
 	mv "${DIR}/initramfs.gz.tmp" "${DIR}/initramfs.gz"
 	cp "${PARTS}/vmlinuz" "${DIR}/vmlinuz"
 	rm -rf "${tree}"
