@@ -38,6 +38,8 @@
  *		bytes read before) or fail at end of file
  *   s		shutdown(SHUT_WR)
  *   x		close with a zero linger time: the peer gets a RST
+ *   d		wait until the peer acknowledged every byte written (at
+ *		most 30 s): a RST after that loses nothing in flight
  *   p:MS	pause
  *
  * HASH is 64-bit FNV-1a over the bytes, in hex. Exit status 0 if every
@@ -56,9 +58,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "tool.h"
 
@@ -167,6 +172,27 @@ static void pause_ms(long ms)
 }
 
 /**
+ * wait_acked() - Wait until the send queue holds nothing unacknowledged
+ * @fd:		Socket
+ *
+ * Return: 0 once it is empty, -1 on an error or after 30 s
+ */
+static int wait_acked(int fd)
+{
+	int ms, queued;
+
+	for (ms = 0; ms < 30000; ms++) {
+		if (ioctl(fd, SIOCOUTQ, &queued))
+			return -1;
+		if (!queued)
+			return 0;
+		pause_ms(1);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+/**
  * run_actions() - Run a script of actions on a connected socket
  * @fd:		Socket
  * @argc:	Number of actions
@@ -258,6 +284,9 @@ static int run_actions(int fd, int argc, char **argv)
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 			close(fd);
 			fd = -1;
+		} else if (a[0] == 'd') {
+			if (wait_acked(fd))
+				fail("waiting for acknowledgements");
 		} else if (a[0] == 'p' && a[1] == ':') {
 			pause_ms(strtol(a + 2, NULL, 0));
 		} else {
