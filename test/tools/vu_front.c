@@ -838,16 +838,18 @@ void vu_ring_kick(struct vu_ring *r)
 }
 
 /**
- * vu_ring_used_pending() - Used entries not consumed yet
+ * vu_ring_used_pending() - Used entries not consumed yet, noting the index
+ *			    read for vu_ring_want_calls()
  * @r:		Ring
  *
  * Return: their number (the device may claim more than the ring holds)
  */
-uint16_t vu_ring_used_pending(const struct vu_ring *r)
+uint16_t vu_ring_used_pending(struct vu_ring *r)
 {
 	uint16_t idx = le16toh(__atomic_load_n(&r->used->idx,
 					       __ATOMIC_ACQUIRE));
 
+	r->used_looked = idx;
 	return (uint16_t)(idx - r->used_seen);
 }
 
@@ -870,18 +872,20 @@ void vu_ring_used_peek(const struct vu_ring *r, uint16_t ahead,
 
 /**
  * vu_ring_want_calls() - Ask the device to signal when it adds used entries
- *			  beyond those there now
+ *			  beyond those the consumer looked at last
  * @r:		Ring
  *
- * Entries already there but not consumed (part of a frame whose other
- * buffers are still to come) don't count: the call comes with the next.
+ * Entries the consumer saw but left (part of a frame whose other buffers
+ * are still to come) don't count: the call comes with the next. Entries
+ * that came after its last look do: asking from the index there now would
+ * skip them, and the device, which signalled once for them, may not
+ * signal again until the next one comes.
  *
  * Return: true if entries came meanwhile: the caller looks at them first
  */
 bool vu_ring_want_calls(struct vu_ring *r)
 {
-	uint16_t idx = le16toh(__atomic_load_n(&r->used->idx,
-					       __ATOMIC_ACQUIRE));
+	uint16_t idx = r->used_looked;
 
 	if (r->event_idx) {
 		__atomic_store_n(&r->avail->ring[r->num], htole16(idx),

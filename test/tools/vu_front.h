@@ -195,6 +195,7 @@ struct vu_mem {
  * @avail_idx:	Next available index to publish
  * @avail_pub:	Available index the device was last told about
  * @used_seen:	Used entries consumed so far
+ * @used_looked:	Used index the consumer last read, vu_ring_used_pending()
  * @kick:	eventfd we write to tell the device about new buffers
  * @call:	eventfd the device writes when it used buffers
  * @base:	Available index the device returned on GET_VRING_BASE
@@ -212,6 +213,7 @@ struct vu_ring {
 	uint16_t avail_idx;
 	uint16_t avail_pub;
 	uint16_t used_seen;
+	uint16_t used_looked;
 	int kick;
 	int call;
 	uint16_t base;
@@ -267,7 +269,7 @@ int vu_ring_stop(struct vu_conn *conn, struct vu_ring *r);
 void vu_ring_post(struct vu_ring *r, uint16_t head);
 void vu_ring_publish(struct vu_ring *r);
 void vu_ring_kick(struct vu_ring *r);
-uint16_t vu_ring_used_pending(const struct vu_ring *r);
+uint16_t vu_ring_used_pending(struct vu_ring *r);
 void vu_ring_used_peek(const struct vu_ring *r, uint16_t ahead,
 		       uint32_t *id, uint32_t *len);
 bool vu_ring_want_calls(struct vu_ring *r);
