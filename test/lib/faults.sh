@@ -24,7 +24,8 @@ VANISH_PORT=5300
 RESET_PORT=5301
 UDP_ECHO=7007
 # Resident memory a case may add: pages touched for the first time (hash
-# buckets, frame buffers) are not a leak, and stay well under this
+# buckets, the guest's buffers) are not a leak, and stay well under this;
+# the frame buffer a flood may touch is allowed on top, FRAME_BUF_KIB
 RSS_SLACK_KIB=1024
 # The stream front end's frame buffer (TAP_BUF_SIZE in tap.c): a flood may
 # touch all of it for the first time, see faults_flood()
