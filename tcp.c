@@ -339,7 +339,7 @@ static void tcp_established(const struct ctx *c, struct tcp_conn *conn,
 	conn->seq_ack_from_guest = ack;
 	conn->retries = 0;
 	tcp_timer_set(c, conn, false);
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
 
 	/* Reads at an offset: from here on, MSG_PEEK continues after what
 	 * was already sent
@@ -501,7 +501,7 @@ static void tcp_conn_from_guest(struct ctx *c, const struct pkt *p,
 	conn->seq_to_guest = conn->seq_max_to_guest = conn->seq_ack_from_guest;
 	conn->active_s = (uint16_t)c->now.tv_sec;
 	tcp_guest_opts(c, conn, s);
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
@@ -573,7 +573,7 @@ void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule)
 	conn->mss = TCP_GUEST_MSS_DEFAULT;
 	conn->seq_ack_from_guest = tcp_isn(c, g);
 	conn->active_s = (uint16_t)c->now.tv_sec;
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
 
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
@@ -631,9 +631,9 @@ static int tcp_to_sock(const struct ctx *c, struct tcp_conn *conn,
 		}
 		conn->seq_from_guest += (uint32_t)n;
 		if ((size_t)n < total)
-			tcp_wnd_update(conn);
+			tcp_wnd_update(c, conn);
 		else
-			tcp_wnd_took(conn, (uint32_t)n);
+			tcp_wnd_took(c, conn, (uint32_t)n);
 	}
 
 	/* What the socket didn't take goes again: say so at once */
@@ -647,7 +647,6 @@ static int tcp_to_sock(const struct ctx *c, struct tcp_conn *conn,
 		flow_log(&conn->f, LOG_DEBUG, "FIN from guest");
 	}
 
-	(void)c;
 	return 0;
 }
 
@@ -1002,7 +1001,7 @@ static int tcp_sock_event(struct ctx *c, struct tcp_conn *conn,
 	/* Drained: a window update, and watch again if still low */
 	if ((events & EPOLLOUT) && (conn->flags & TCP_F_WAIT_OUT)) {
 		conn->flags &= (uint16_t)~TCP_F_WAIT_OUT;
-		tcp_wnd_update(conn);
+		tcp_wnd_update(c, conn);
 		tcp_send_ack(c, conn);
 		if (!(conn->flags & TCP_F_WND_LOW)) {
 			int rc = tcp_conn_epoll(c, conn, false);
@@ -1137,6 +1136,7 @@ void tcp_timer(struct ctx *c, struct flow_common *f)
 
 	if (conn->flags & TCP_F_ACK_DUE)
 		tcp_send_ack(c, conn);
+	tcp_wnd_recheck(c, conn);
 }
 
 /**

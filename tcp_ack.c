@@ -6,7 +6,12 @@
  * Guest to host: the guest is acknowledged for what the socket took, and
  * its window is the free space of the socket's send buffer, asked of the
  * socket where it is written or drains (tcp_wnd_update()), never per
- * segment, and shrunk by what the socket takes in between.
+ * segment, and shrunk by what the socket takes in between. A window held
+ * below a full-sized segment by bytes the host peer hasn't acknowledged
+ * yet is asked again shortly, and its growth sent as an update: the guest
+ * waits for it (it doesn't send less than a segment into a window it
+ * expects to grow), and a socket the kernel still deems writable gives no
+ * EPOLLOUT as it drains.
  * An ACK for less than a full-sized segment waits a little for our next
  * segment to carry it.
  *
@@ -35,18 +40,40 @@
  */
 #define TCP_ACK_DELAY_MS	2
 
+/* How soon a held window (TCP_F_WND_HELD) is asked of the socket again */
+#define TCP_WND_RECHECK_MS	1
+
 /* Connections whose ACK waits (TCP_F_ACK_DELAYED), and when they all go
  * out; one that doesn't fit sends its ACK at once
  */
 static struct flow_list tcp_ack_delayed;
 static uint32_t tcp_ack_deadline_ms;
 
+/* Connections whose window is held (TCP_F_WND_HELD), and when it is asked
+ * again; one that doesn't fit waits for the flow timer
+ */
+static struct flow_list tcp_wnd_held;
+static uint32_t tcp_wnd_deadline_ms;
+
 /**
- * tcp_ack_init() - Forget delayed ACKs
+ * tcp_ack_init() - Forget delayed ACKs and held windows
  */
 void tcp_ack_init(void)
 {
 	memset(&tcp_ack_delayed, 0, sizeof(tcp_ack_delayed));
+	memset(&tcp_wnd_held, 0, sizeof(tcp_wnd_held));
+}
+
+/**
+ * tcp_full_seg() - Payload of a full-sized segment from the guest
+ * @conn:	Connection
+ *
+ * Return: the MSS, less what timestamps take of it when in use: NOP, NOP,
+ *	   kind, length and two stamps
+ */
+static uint32_t tcp_full_seg(const struct tcp_conn *conn)
+{
+	return conn->mss - ((conn->flags & TCP_F_TS) ? 12 : 0);
 }
 
 /**
@@ -63,17 +90,34 @@ void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on)
 }
 
 /**
+ * tcp_wnd_hold() - Ask a held window again soon
+ * @c:		Execution context
+ * @conn:	Connection, TCP_F_WND_HELD not set
+ */
+static void tcp_wnd_hold(const struct ctx *c, struct tcp_conn *conn)
+{
+	conn->flags |= TCP_F_WND_HELD;
+	if (!tcp_wnd_held.n)
+		tcp_wnd_deadline_ms = tcp_now_ms(c) + TCP_WND_RECHECK_MS;
+	/* One that doesn't fit stays held: the flow timer asks */
+	flow_list_add(&tcp_wnd_held, flow_idx(&conn->f));
+}
+
+/**
  * tcp_wnd_update() - Compute the window we advertise to the guest from the
  *		      free space of the socket's send buffer
+ * @c:		Execution context
  * @conn:	Connection
  *
  * Sets TCP_F_WND_LOW when the window is so low that the socket must tell
- * us when it drains (EPOLLOUT), clears it otherwise. Before the connection
- * is established, the window is the largest without scaling.
+ * us when it drains (EPOLLOUT), clears it otherwise; holds a window that
+ * is higher than that but below a full-sized segment while the host peer
+ * has bytes to acknowledge (TCP_F_WND_HELD). Before the connection is
+ * established, the window is the largest without scaling.
  *
  * #syscalls: getsockopt ioctl
  */
-void tcp_wnd_update(struct tcp_conn *conn)
+void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn)
 {
 	uint32_t wnd = 65535, max = 65535U << conn->ws_to_guest;
 	int sndbuf, outq;
@@ -94,6 +138,9 @@ void tcp_wnd_update(struct tcp_conn *conn)
 		 */
 		if (wnd < (uint32_t)sndbuf / 12)
 			conn->flags |= TCP_F_WND_LOW;
+		else if (outq > 0 && wnd < tcp_full_seg(conn) &&
+			 !(conn->flags & TCP_F_WND_HELD))
+			tcp_wnd_hold(c, conn);
 	}
 
 	conn->wnd_to_guest = (uint16_t)(MIN(wnd, max) >> conn->ws_to_guest);
@@ -101,8 +148,33 @@ void tcp_wnd_update(struct tcp_conn *conn)
 }
 
 /**
+ * tcp_wnd_recheck() - Ask a held window again, and send it if it grew
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * A window still below a full-sized segment stays held, and is asked
+ * again later; one that reached it, or the socket's whole buffer, goes to
+ * the guest as a window update. The flow timer calls this too, for those
+ * that didn't fit in the list.
+ */
+void tcp_wnd_recheck(struct ctx *c, struct tcp_conn *conn)
+{
+	if (!(conn->flags & TCP_F_WND_HELD))
+		return;
+
+	conn->flags &= (uint16_t)~TCP_F_WND_HELD;
+	if (conn->state != CONN_ESTABLISHED || (conn->flags & TCP_F_MIGRATED))
+		return;
+
+	tcp_wnd_update(c, conn);
+	if (!(conn->flags & TCP_F_WND_HELD))
+		tcp_send_ack(c, conn);
+}
+
+/**
  * tcp_wnd_took() - The socket took bytes from the guest: shrink the window
  *		    by as much, so that its right edge stays where it was
+ * @c:		Execution context
  * @conn:	Established connection
  * @n:		Bytes the socket took
  *
@@ -111,13 +183,13 @@ void tcp_wnd_update(struct tcp_conn *conn)
  * of what it last said: a request/response exchange costs no system call
  * here, most of the time.
  */
-void tcp_wnd_took(struct tcp_conn *conn, uint32_t n)
+void tcp_wnd_took(const struct ctx *c, struct tcp_conn *conn, uint32_t n)
 {
 	uint32_t wnd = (uint32_t)conn->wnd_to_guest << conn->ws_to_guest;
 	uint32_t base = (uint32_t)conn->wnd_base << conn->ws_to_guest;
 
 	if (wnd < n || wnd - n < base / 2) {
-		tcp_wnd_update(conn);
+		tcp_wnd_update(c, conn);
 		return;
 	}
 
@@ -281,10 +353,7 @@ int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
 void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 {
 	uint32_t unacked = conn->seq_from_guest - conn->seq_ack_to_guest;
-	/* A full-sized segment carries the timestamps, if in use, in what
-	 * the MSS allows: NOP, NOP, kind, length and two stamps
-	 */
-	uint32_t full = conn->mss - ((conn->flags & TCP_F_TS) ? 12 : 0);
+	uint32_t full = tcp_full_seg(conn);
 
 	if (!unacked && !(conn->flags & TCP_F_ACK_DUE))
 		return;
@@ -310,7 +379,8 @@ void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
- * tcp_ack_delayed_flush() - Send the delayed ACKs that are due
+ * tcp_ack_delayed_flush() - Send the delayed ACKs that are due, and ask
+ *			     held windows again when it is time
  * @c:		Execution context
  *
  * A connection that sent a segment since has no ACK waiting any more (any
@@ -318,41 +388,61 @@ void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn)
  */
 void tcp_ack_delayed_flush(struct ctx *c)
 {
-	uint32_t idx[FLOW_LIST_MAX];
+	uint32_t idx[FLOW_LIST_MAX], now = tcp_now_ms(c);
 	unsigned i, n;
 
-	if (!tcp_ack_delayed.n || SEQ_LT(tcp_now_ms(c), tcp_ack_deadline_ms))
-		return;
+	if (tcp_ack_delayed.n && SEQ_GE(now, tcp_ack_deadline_ms)) {
+		/* Overflows need nothing: one that didn't fit sent its ACK
+		 * at once
+		 */
+		n = flow_list_take(&tcp_ack_delayed, idx, NULL);
+		for (i = 0; i < n; i++) {
+			struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
+			struct tcp_conn *conn;
 
-	/* Overflows need nothing: one that didn't fit sent its ACK at once */
-	n = flow_list_take(&tcp_ack_delayed, idx, NULL);
-	for (i = 0; i < n; i++) {
-		struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
-		struct tcp_conn *conn;
+			if (!f)
+				continue;
+			conn = tcp_conn_of(f);
+			if ((conn->flags & TCP_F_ACK_DELAYED) &&
+			    conn->state == CONN_ESTABLISHED)
+				tcp_send_ack(c, conn);
+			conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
+		}
+	}
 
-		if (!f)
-			continue;
-		conn = tcp_conn_of(f);
-		if ((conn->flags & TCP_F_ACK_DELAYED) &&
-		    conn->state == CONN_ESTABLISHED)
-			tcp_send_ack(c, conn);
-		conn->flags &= (uint16_t)~TCP_F_ACK_DELAYED;
+	if (tcp_wnd_held.n && SEQ_GE(now, tcp_wnd_deadline_ms)) {
+		/* Those still held once asked go back on the emptied list */
+		n = flow_list_take(&tcp_wnd_held, idx, NULL);
+		for (i = 0; i < n; i++) {
+			struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
+
+			if (f)
+				tcp_wnd_recheck(c, tcp_conn_of(f));
+		}
 	}
 }
 
 /**
- * tcp_ack_wait_ms() - How long until the delayed ACKs are due
+ * tcp_ack_wait_ms() - How long until delayed ACKs or held windows are due
  * @c:		Execution context, with the current time
  *
- * Return: milliseconds, -1 if none waits
+ * Return: milliseconds, -1 if nothing waits
  */
 int tcp_ack_wait_ms(const struct ctx *c)
 {
-	int32_t left;
+	uint32_t now = tcp_now_ms(c);
+	int32_t left = INT32_MAX, l;
 
-	if (!tcp_ack_delayed.n)
+	if (tcp_ack_delayed.n) {
+		l = (int32_t)(tcp_ack_deadline_ms - now);
+		left = MIN(left, l);
+	}
+	if (tcp_wnd_held.n) {
+		l = (int32_t)(tcp_wnd_deadline_ms - now);
+		left = MIN(left, l);
+	}
+
+	if (left == INT32_MAX)
 		return -1;
-
-	left = (int32_t)(tcp_ack_deadline_ms - tcp_now_ms(c));
 	return left > 0 ? left : 0;
 }

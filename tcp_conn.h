@@ -56,6 +56,7 @@ enum tcp_conn_state {
 #define TCP_F_DRAINED		(1U << 8)	/* socket read to its end */
 #define TCP_F_L2_WAIT		(1U << 9)	/* front end refused frames */
 #define TCP_F_MIGRATED		(1U << 10)	/* carried away, socket in repair */
+#define TCP_F_WND_HELD		(1U << 11)	/* window to ask again soon */
 
 /**
  * struct tcp_conn - One TCP connection: guest side and host socket
@@ -208,8 +209,9 @@ unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost);
 /* tcp_ack.c */
 void tcp_ack_init(void);
 void tcp_timer_set(const struct ctx *c, struct tcp_conn *conn, bool on);
-void tcp_wnd_update(struct tcp_conn *conn);
-void tcp_wnd_took(struct tcp_conn *conn, uint32_t n);
+void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn);
+void tcp_wnd_took(const struct ctx *c, struct tcp_conn *conn, uint32_t n);
+void tcp_wnd_recheck(struct ctx *c, struct tcp_conn *conn);
 void tcp_send_ack(struct ctx *c, struct tcp_conn *conn);
 int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit);
 int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,

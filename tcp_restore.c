@@ -479,7 +479,7 @@ static void tcp_restore_conn_new(struct ctx *c, struct tcp_restore_pending *p,
 	conn->flags &= (uint16_t)~TCP_F_MIGRATED;
 	if (r->flags & TCP_MIGRATE_F_ACK_TO_GUEST)
 		conn->flags |= TCP_F_ACK_DUE;
-	tcp_wnd_update(conn);
+	tcp_wnd_update(c, conn);
 
 	setsockopt(conn->sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	rc = setsockopt(conn->sock, SOL_SOCKET, SO_PEEK_OFF,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* test/unit/tcp.c - the TCP state machine, driven with frames as the guest
  * sends them and loopback sockets as its peers: handshakes both ways, data
- * and ACKs, windows, partial checksums and large segments, retransmission,
- * FIN and RST both ways, frames the front end refuses, and a reset during
- * the handshake
+ * and ACKs, windows (held ones too), partial checksums and large segments,
+ * retransmission, FIN and RST both ways, frames the front end refuses, and
+ * a reset during the handshake
  *
  * Runs in a network namespace of its own. Frames to the guest go to the
  * capture front end of l2_capture.h; frames from the guest are built with
@@ -38,6 +38,8 @@ static uint16_t peer_port;	/* Loopback port of the case's peer */
 static union inany_addr guest_ip, gw_ip;
 
 static bool guest_ts;		/* The guest sends timestamps */
+static uint16_t guest_mss;	/* MSS in the guest's SYN */
+static int conn_sndbuf;		/* SO_SNDBUF for our socket, 0: kernel's */
 static uint8_t gframes[BATCH_MAX][4096];
 static struct pkt gpkts[BATCH_MAX];
 static size_t gcount;
@@ -97,6 +99,8 @@ static void setup(void)
 	clock_gettime(CLOCK_MONOTONIC, &c.now);
 	flow_init(test_flow_ops);
 	gcount = 0;
+	guest_mss = GUEST_MSS;
+	conn_sndbuf = 0;
 }
 
 /**
@@ -152,7 +156,7 @@ static void guest_seg(uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
 
 		o[0] = 2;			/* MSS */
 		o[1] = 4;
-		put_be16(o + 2, GUEST_MSS);
+		put_be16(o + 2, guest_mss);
 		o[4] = 1;			/* NOP, window scale 7 */
 		o[5] = 3;
 		o[6] = 3;
@@ -348,6 +352,9 @@ static int open_from_guest(int lfd, uint32_t *isn)
 	guest_seg(TCP_SYN, 1000, 0, 65535, NULL, 0, true);
 	guest_send();
 	UNIT_CHECK(flow_count() == 1);
+	if (conn_sndbuf && conn_now())
+		setsockopt(conn_now()->sock, SOL_SOCKET, SO_SNDBUF,
+			   &conn_sndbuf, sizeof(conn_sndbuf));
 	UNIT_CHECK(events_until(base + 1));
 	UNIT_CHECK(cap_seg(base, &s));
 	UNIT_CHECK(s.flags == (TCP_SYN | TCP_ACK) && s.ack == 1001);
@@ -778,6 +785,73 @@ out:
 }
 
 /**
+ * tcp_window_held() - A window below a full-sized segment, held there by
+ *		       bytes the peer hasn't acknowledged, goes to the guest
+ *		       as an update once the socket drains, with nothing from
+ *		       the guest to prompt it: a guest doesn't send less than
+ *		       a segment into a window it expects to grow
+ */
+static void tcp_window_held(void)
+{
+	static uint8_t data[3000], got[30000];
+	uint32_t seq = 1001, isn, wnd;
+	int lfd, fd, small = 2048;
+	size_t base, i, n;
+	struct seg s;
+
+	setup();
+	guest_mss = 60000;		/* more than our socket ever holds */
+	conn_sndbuf = 32768;		/* the kernel doubles it */
+	lfd = peer_listen();
+	/* A peer that takes little until it reads keeps our queue full */
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	fd = open_from_guest(lfd, &isn);
+	if (fd < 0)
+		goto out;
+
+	for (n = 0; n < 2; n++) {
+		for (i = 0; i < 5; i++) {
+			guest_seg(TCP_ACK, seq, isn + 1, 512, data,
+				  sizeof(data), false);
+			seq += sizeof(data);
+		}
+		guest_send();
+	}
+	base = capture_count;
+	usleep(3000);
+	end_pass();
+	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
+	UNIT_CHECK(s.ack == seq && !s.len);
+	wnd = (uint32_t)s.wnd << 8;
+	UNIT_CHECK(wnd > 0 && wnd < 60000);
+
+	/* Held while the peer doesn't read: nothing new to tell */
+	base = capture_count;
+	usleep(3000);
+	end_pass();
+	UNIT_CHECK(capture_count == base);
+
+	/* The peer reads it all: the grown window follows by itself */
+	UNIT_CHECK(recv(fd, got, seq - 1001, MSG_WAITALL) ==
+		   (ssize_t)(seq - 1001));
+	for (i = 0; i < 100 && capture_count == base; i++) {
+		usleep(2000);
+		end_pass();
+	}
+	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
+	UNIT_CHECK(s.flags == TCP_ACK && s.ack == seq && !s.len &&
+		   ((uint32_t)s.wnd << 8) > wnd);
+
+	close(fd);
+	sock_events(100);
+	guest_seg(TCP_ACK | TCP_FIN, seq, isn + 2, 512, NULL, 0, false);
+	guest_send();
+	UNIT_CHECK(flow_count() == 0);
+out:
+	close(lfd);
+}
+
+/**
  * tcp_retransmit() - Unacknowledged data goes again after the timeout, and
  *		      after three duplicate ACKs
  */
@@ -963,6 +1037,7 @@ int main(void)
 		UNIT_RUN_AS(tcp_window_and_probe, f);
 		UNIT_RUN_AS(tcp_large_segments, f);
 		UNIT_RUN_AS(tcp_ack_full_segment, f);
+		UNIT_RUN_AS(tcp_window_held, f);
 		UNIT_RUN_AS(tcp_retransmit, f);
 		UNIT_RUN_AS(tcp_rst_from_peer, f);
 		UNIT_RUN_AS(tcp_front_end_refuses, f);
