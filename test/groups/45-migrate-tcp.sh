@@ -56,6 +56,21 @@ ms_unacked() {
 	printf '%s\n' "$1" | awk '/^flow / && $NF > 0 { n++ } END { exit !n }'
 }
 
+# ms_mute_guest() - Make every packet the guest routes fail, both families,
+# while what it receives is still delivered: its ACKs stop, so what the
+# daemon sends it meanwhile stays unacknowledged, and its kernel sends again
+# what it lost once unmuted
+ms_mute_guest() {
+	ns_guest ip -4 rule add prio 1 blackhole &&
+	ns_guest ip -6 rule add prio 1 blackhole
+}
+
+# ms_unmute_guest() - Undo ms_mute_guest()
+ms_unmute_guest() {
+	ns_guest ip -4 rule del prio 1 blackhole
+	ns_guest ip -6 rule del prio 1 blackhole
+}
+
 # ms_observed() - Succeed once a daemon's snapshot has an address observed
 # $1:	Test interface socket
 # $2:	Address and prefix length, as the decoder prints them
@@ -164,7 +179,11 @@ ms_streams_check() {
 mp_start "${OPTS}" || { t_fail setup "daemons did not start"; exit 1; }
 ms_streams live || t_fail live-setup "streams did not start"
 sleep 2
+# Bytes in flight and unacknowledged by the guest at the switch, for sure
+ms_mute_guest || t_fail live-setup "could not mute the guest"
+sleep 0.2
 ms_do live-switch mp_switch
+ms_unmute_guest
 cp "${STATE}/state" "${STATE}/live.state"
 ms_streams_check live
 flows=$(mig_decode "${STATE}/live.state")
