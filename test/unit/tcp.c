@@ -336,6 +336,22 @@ static struct tcp_conn *conn_now(void)
 }
 
 /**
+ * close_from_both() - The peer closes, then the guest sends its FIN: the
+ *		       flow must be gone
+ * @fd:		Peer's socket, closed here
+ * @seq:	Guest's next sequence number
+ * @ack:	Guest's acknowledgement, covering our FIN
+ */
+static void close_from_both(int fd, uint32_t seq, uint32_t ack)
+{
+	close(fd);
+	sock_events(100);
+	guest_seg(TCP_ACK | TCP_FIN, seq, ack, 512, NULL, 0, false);
+	guest_send();
+	UNIT_CHECK(flow_count() == 0);
+}
+
+/**
  * open_from_guest() - Guest connects to a loopback peer: SYN, our SYN,ACK,
  *		       its ACK
  * @lfd:	Peer's listening socket
@@ -657,11 +673,7 @@ static void tcp_window_and_probe(void)
 	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
 	UNIT_CHECK(s.len == 100 && s.seq == isn + 3001);
 
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 3102, 512, NULL, 0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, 1001, isn + 3102);
 out:
 	close(lfd);
 }
@@ -721,12 +733,7 @@ static void tcp_large_segments(void)
 		   capture_off[base].csum_start == (v6 ? 54 : 34) &&
 		   capture_off[base].csum_offset == 16);
 
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 3002 + sizeof(data), 512, NULL,
-		  0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, 1001, isn + 3002 + sizeof(data));
 out:
 	close(lfd);
 }
@@ -774,11 +781,7 @@ static void tcp_ack_full_segment(void)
 		   (ssize_t)(2 * full - 1));
 
 out_fd:
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, seq, isn + 2, 512, NULL, 0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, seq, isn + 2);
 out:
 	guest_ts = false;
 	close(lfd);
@@ -842,11 +845,7 @@ static void tcp_window_held(void)
 	UNIT_CHECK(s.flags == TCP_ACK && s.ack == seq && !s.len &&
 		   ((uint32_t)s.wnd << 8) > wnd);
 
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, seq, isn + 2, 512, NULL, 0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, seq, isn + 2);
 out:
 	close(lfd);
 }
@@ -887,11 +886,7 @@ static void tcp_retransmit(void)
 	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
 	UNIT_CHECK(s.seq == isn + 1 && s.len == 5);
 
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 7, 512, NULL, 0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, 1001, isn + 7);
 out:
 	close(lfd);
 }
@@ -978,11 +973,7 @@ static void tcp_front_end_refuses(void)
 	}
 	UNIT_CHECK(got == sizeof(data));
 
-	close(fd);
-	sock_events(100);
-	guest_seg(TCP_ACK | TCP_FIN, 1001, isn + 4002, 512, NULL, 0, false);
-	guest_send();
-	UNIT_CHECK(flow_count() == 0);
+	close_from_both(fd, 1001, isn + 4002);
 out:
 	close(lfd);
 }
