@@ -275,12 +275,15 @@ ns_create() {
 	fi
 }
 
-# ns_setup() - Build the namespaces, start the daemon and the bridge
+# ns_setup() - Build the namespaces, start the daemon and the bridge; on
+# failure, remove what was built, as a caller that carries on (the
+# benchmark, to its next setup) would otherwise leave it running
 # $@:	Extra options for the daemon
 ns_setup() {
-	ns_create || return 1
-	ns_passt_start "$@" || return 1
-	ns_bridge_start || return 1
+	if ! ns_create || ! ns_passt_start "$@" || ! ns_bridge_start; then
+		ns_teardown
+		return 1
+	fi
 }
 
 # ns_teardown() - Stop processes, remove namespaces and files; installed
