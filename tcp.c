@@ -196,7 +196,7 @@ int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add)
 
 	if (conn->state == CONN_CONNECTING || (conn->flags & TCP_F_WAIT_OUT))
 		events |= EPOLLOUT;
-	if (conn->state != CONN_CONNECTING)
+	if (conn->state != CONN_CONNECTING && !(conn->flags & TCP_F_IN_OFF))
 		events |= EPOLLIN;
 
 	if (add)
@@ -305,20 +305,34 @@ static bool tcp_close_check(const struct ctx *c, struct tcp_conn *conn)
 }
 
 /**
- * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low
+ * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low, and
+ *		      for EPOLLIN only while we could send what arrives
  * @c:		Execution context
  * @conn:	Connection
  *
+ * With the guest's window full, or the front end refusing frames, data the
+ * peer sends can't go anywhere yet, and each segment arriving would only
+ * wake us up for nothing: over loopback, that is a wake-up for the sender's
+ * CPU to deliver per segment. What ends the wait (an ACK from the guest, the
+ * front end's room) sends from the socket anyway, then arms EPOLLIN again,
+ * which reports data already queued. EPOLLRDHUP stays armed throughout.
+ *
  * Return: 0 on success, a positive errno on failure
  */
-static int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
+int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
 {
 	bool low = conn->flags & TCP_F_WND_LOW;
+	bool in_off = conn->flags & (TCP_F_STALLED | TCP_F_L2_WAIT);
 
-	if (low == !!(conn->flags & TCP_F_WAIT_OUT))
+	if (low == !!(conn->flags & TCP_F_WAIT_OUT) &&
+	    in_off == !!(conn->flags & TCP_F_IN_OFF))
 		return 0;
 
-	conn->flags ^= TCP_F_WAIT_OUT;
+	conn->flags &= (uint16_t)~(TCP_F_WAIT_OUT | TCP_F_IN_OFF);
+	if (low)
+		conn->flags |= TCP_F_WAIT_OUT;
+	if (in_off)
+		conn->flags |= TCP_F_IN_OFF;
 	return tcp_conn_epoll(c, conn, false);
 }
 

@@ -218,6 +218,8 @@ int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 {
 	int rc = tcp_seg_data(c, conn, limit);
 
+	if (!rc)
+		rc = tcp_epoll_sync(c, conn);
 	if (rc)
 		return rc;
 

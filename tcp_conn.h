@@ -57,6 +57,9 @@ enum tcp_conn_state {
 #define TCP_F_L2_WAIT		(1U << 9)	/* front end refused frames */
 #define TCP_F_MIGRATED		(1U << 10)	/* carried away, socket in repair */
 #define TCP_F_WND_HELD		(1U << 11)	/* window to ask again soon */
+#define TCP_F_IN_OFF		(1U << 12)	/* EPOLLIN not armed, see
+						 * tcp_epoll_sync()
+						 */
 
 /**
  * struct tcp_conn - One TCP connection: guest side and host socket
@@ -223,6 +226,7 @@ int tcp_ack_wait_ms(const struct ctx *c);
 /* tcp.c, for tcp_listen.c and tcp_migrate.c */
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule);
 int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add);
+int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn);
 void tcp_conn_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
 		    const char *why);
 void tcp_conn_rst(struct ctx *c, struct tcp_conn *conn, const char *why);
