@@ -179,32 +179,6 @@ static uint32_t tcp_isn(const struct ctx *c, const struct flowside *fs)
 }
 
 /**
- * tcp_conn_epoll() - Set the events a connection's socket is watched for
- * @c:		Execution context
- * @conn:	Connection
- * @add:	First registration (else a change)
- *
- * Return: 0 on success, a positive errno on failure
- */
-int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add)
-{
-	union epoll_ref ref = {
-		.type = EPOLL_TYPE_TCP, .fd = (uint32_t)conn->sock,
-		.index = flow_idx(&conn->f),
-	};
-	uint32_t events = EPOLLRDHUP | EPOLLET;
-
-	if (conn->state == CONN_CONNECTING || (conn->flags & TCP_F_WAIT_OUT))
-		events |= EPOLLOUT;
-	if (conn->state != CONN_CONNECTING && !(conn->flags & TCP_F_IN_OFF))
-		events |= EPOLLIN;
-
-	if (add)
-		return epoll_ref_add(c->epollfd, events, ref);
-	return epoll_ref_mod(c->epollfd, events, ref);
-}
-
-/**
  * tcp_flow_release() - Close a connection's socket: the one way a TCP flow
  *			is closed, through flow_close()
  * @c:		Execution context
@@ -302,38 +276,6 @@ static bool tcp_close_check(const struct ctx *c, struct tcp_conn *conn)
 	}
 
 	return false;
-}
-
-/**
- * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low, and
- *		      for EPOLLIN only while we could send what arrives
- * @c:		Execution context
- * @conn:	Connection
- *
- * With the guest's window full, or the front end refusing frames, data the
- * peer sends can't go anywhere yet, and each segment arriving would only
- * wake us up for nothing: over loopback, that is a wake-up for the sender's
- * CPU to deliver per segment. What ends the wait (an ACK from the guest, the
- * front end's room) sends from the socket anyway, then arms EPOLLIN again,
- * which reports data already queued. EPOLLRDHUP stays armed throughout.
- *
- * Return: 0 on success, a positive errno on failure
- */
-int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
-{
-	bool low = conn->flags & TCP_F_WND_LOW;
-	bool in_off = conn->flags & (TCP_F_STALLED | TCP_F_L2_WAIT);
-
-	if (low == !!(conn->flags & TCP_F_WAIT_OUT) &&
-	    in_off == !!(conn->flags & TCP_F_IN_OFF))
-		return 0;
-
-	conn->flags &= (uint16_t)~(TCP_F_WAIT_OUT | TCP_F_IN_OFF);
-	if (low)
-		conn->flags |= TCP_F_WAIT_OUT;
-	if (in_off)
-		conn->flags |= TCP_F_IN_OFF;
-	return tcp_conn_epoll(c, conn, false);
 }
 
 /**

@@ -18,15 +18,20 @@
  * Host to guest: data leaves the socket's queue once the guest acknowledges
  * it; three duplicate ACKs resend the first unacknowledged segment, and the
  * retransmission timer everything from there.
+ *
+ * The socket's epoll events follow both windows: EPOLLOUT while ours is
+ * low, EPOLLIN only while the guest's lets us send.
  */
 
 #include <errno.h>
 #include <linux/sockios.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "ctx.h"
+#include "epoll_ref.h"
 #include "flow.h"
 #include "log.h"
 #include "tcp_conn.h"
@@ -204,6 +209,64 @@ void tcp_wnd_took(const struct ctx *c, struct tcp_conn *conn, uint32_t n)
 void tcp_send_ack(struct ctx *c, struct tcp_conn *conn)
 {
 	tcp_seg_ctl(c, conn, TCP_ACK, conn->seq_to_guest);
+}
+
+/**
+ * tcp_conn_epoll() - Set the events a connection's socket is watched for
+ * @c:		Execution context
+ * @conn:	Connection
+ * @add:	First registration (else a change)
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add)
+{
+	union epoll_ref ref = {
+		.type = EPOLL_TYPE_TCP, .fd = (uint32_t)conn->sock,
+		.index = flow_idx(&conn->f),
+	};
+	uint32_t events = EPOLLRDHUP | EPOLLET;
+
+	if (conn->state == CONN_CONNECTING || (conn->flags & TCP_F_WAIT_OUT))
+		events |= EPOLLOUT;
+	if (conn->state != CONN_CONNECTING && !(conn->flags & TCP_F_IN_OFF))
+		events |= EPOLLIN;
+
+	if (add)
+		return epoll_ref_add(c->epollfd, events, ref);
+	return epoll_ref_mod(c->epollfd, events, ref);
+}
+
+/**
+ * tcp_epoll_sync() - Watch for EPOLLOUT exactly while our window is low, and
+ *		      for EPOLLIN only while we could send what arrives
+ * @c:		Execution context
+ * @conn:	Connection
+ *
+ * With the guest's window full, or the front end refusing frames, data the
+ * peer sends can't go anywhere yet, and each segment arriving would only
+ * wake us up for nothing: over loopback, that is a wake-up for the sender's
+ * CPU to deliver per segment. What ends the wait (an ACK from the guest, the
+ * front end's room) sends from the socket anyway, then arms EPOLLIN again,
+ * which reports data already queued. EPOLLRDHUP stays armed throughout.
+ *
+ * Return: 0 on success, a positive errno on failure
+ */
+int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn)
+{
+	bool low = conn->flags & TCP_F_WND_LOW;
+	bool in_off = conn->flags & (TCP_F_STALLED | TCP_F_L2_WAIT);
+
+	if (low == !!(conn->flags & TCP_F_WAIT_OUT) &&
+	    in_off == !!(conn->flags & TCP_F_IN_OFF))
+		return 0;
+
+	conn->flags &= (uint16_t)~(TCP_F_WAIT_OUT | TCP_F_IN_OFF);
+	if (low)
+		conn->flags |= TCP_F_WAIT_OUT;
+	if (in_off)
+		conn->flags |= TCP_F_IN_OFF;
+	return tcp_conn_epoll(c, conn, false);
 }
 
 /**

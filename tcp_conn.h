@@ -216,6 +216,8 @@ void tcp_wnd_update(const struct ctx *c, struct tcp_conn *conn);
 void tcp_wnd_took(const struct ctx *c, struct tcp_conn *conn, uint32_t n);
 void tcp_wnd_recheck(struct ctx *c, struct tcp_conn *conn);
 void tcp_send_ack(struct ctx *c, struct tcp_conn *conn);
+int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add);
+int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn);
 int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit);
 int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
 	       const struct tcp_seg_in *s, bool *more);
@@ -225,8 +227,6 @@ int tcp_ack_wait_ms(const struct ctx *c);
 
 /* tcp.c, for tcp_listen.c and tcp_migrate.c */
 void tcp_conn_from_host(struct ctx *c, int fd, const struct fwd_rule *rule);
-int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add);
-int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn);
 void tcp_conn_close(const struct ctx *c, struct tcp_conn *conn, bool reset,
 		    const char *why);
 void tcp_conn_rst(struct ctx *c, struct tcp_conn *conn, const char *why);
