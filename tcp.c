@@ -767,6 +767,7 @@ static int tcp_guest_conn(struct ctx *c, struct tcp_conn *conn,
 			  const struct tcp_seg_in *segs, size_t n)
 {
 	static bool later[TCP_BATCH_MAX];
+	uint32_t drop = 0;
 	bool more = false;
 	size_t i, held = 0;
 	int rc;
@@ -801,7 +802,7 @@ static int tcp_guest_conn(struct ctx *c, struct tcp_conn *conn,
 		    SEQ_LE(s->seq, conn->seq_from_guest))
 			conn->ts_recent = s->tsval;
 
-		rc = tcp_ack_in(c, conn, s, &more);
+		rc = tcp_ack_in(c, conn, s, &more, &drop);
 		if (rc)
 			return rc;
 
@@ -814,6 +815,10 @@ static int tcp_guest_conn(struct ctx *c, struct tcp_conn *conn,
 		later[i] = true;
 		held++;
 	}
+
+	rc = tcp_discard(conn, drop);
+	if (rc)
+		return rc;
 
 	rc = tcp_data_in(c, conn, segs, later, n, &held);
 	if (rc)

@@ -300,11 +300,14 @@ int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
  * @conn:	Connection
  * @n:		Bytes
  *
+ * Each call lets the kernel send the host peer a window update, from this
+ * CPU: called once per batch of the guest's segments, not once per ACK.
+ *
  * Return: 0 on success, a positive errno on failure
  *
  * #syscalls: recvfrom
  */
-static int tcp_discard(const struct tcp_conn *conn, uint32_t n)
+int tcp_discard(const struct tcp_conn *conn, uint32_t n)
 {
 	while (n) {
 		/* With MSG_TRUNC, TCP drops the bytes and writes nothing */
@@ -348,15 +351,17 @@ static int tcp_fast_retransmit(struct ctx *c, struct tcp_conn *conn)
  * @s:		Segment with ACK set
  * @more:	Set if the guest acknowledged new data or opened its window,
  *		so that more can be sent
+ * @drop:	Bytes acknowledged and still at the head of the socket's
+ *		queue, grown here: the caller drops them with tcp_discard()
+ *		at the end of the batch
  *
  * Return: 0 on success, a positive errno if the socket failed
  */
 int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
-	       const struct tcp_seg_in *s, bool *more)
+	       const struct tcp_seg_in *s, bool *more, uint32_t *drop)
 {
 	uint32_t una = conn->seq_ack_from_guest, wnd = tcp_guest_wnd(conn);
 	uint32_t acked;
-	int rc;
 
 	ASSERT(conn->state == CONN_ESTABLISHED);
 
@@ -373,7 +378,12 @@ int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
 		if (!s->len && !(s->flags & TCP_FIN) &&
 		    conn->seq_to_guest != una && tcp_guest_wnd(conn) == wnd &&
 		    ++conn->dup_acks == 3) {
-			rc = tcp_fast_retransmit(c, conn);
+			/* Sending again reads from the head of the queue */
+			int rc = tcp_discard(conn, *drop);
+
+			*drop = 0;
+			if (!rc)
+				rc = tcp_fast_retransmit(c, conn);
 			if (rc)
 				return rc;
 		}
@@ -388,10 +398,7 @@ int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
 		acked--;
 	}
 
-	rc = tcp_discard(conn, acked);
-	if (rc)
-		return rc;
-
+	*drop += acked;
 	conn->seq_ack_from_guest = s->ack;
 	if (SEQ_GT(s->ack, conn->seq_to_guest))
 		conn->seq_to_guest = s->ack;

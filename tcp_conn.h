@@ -219,8 +219,9 @@ void tcp_send_ack(struct ctx *c, struct tcp_conn *conn);
 int tcp_conn_epoll(const struct ctx *c, const struct tcp_conn *conn, bool add);
 int tcp_epoll_sync(const struct ctx *c, struct tcp_conn *conn);
 int tcp_sock_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit);
+int tcp_discard(const struct tcp_conn *conn, uint32_t n);
 int tcp_ack_in(struct ctx *c, struct tcp_conn *conn,
-	       const struct tcp_seg_in *s, bool *more);
+	       const struct tcp_seg_in *s, bool *more, uint32_t *drop);
 void tcp_ack_data_in(struct ctx *c, struct tcp_conn *conn);
 void tcp_ack_delayed_flush(struct ctx *c);
 int tcp_ack_wait_ms(const struct ctx *c);

@@ -892,6 +892,46 @@ out:
 }
 
 /**
+ * tcp_retransmit_after_ack() - An ACK and three duplicates of it in one
+ *				batch: what goes again starts at that ACK,
+ *				with the bytes it did not cover
+ */
+static void tcp_retransmit_after_ack(void)
+{
+	int lfd, fd;
+	uint32_t isn;
+	size_t base;
+	struct seg s;
+	int i;
+
+	setup();
+	lfd = peer_listen();
+	fd = open_from_guest(lfd, &isn);
+	if (fd < 0)
+		goto out;
+
+	base = capture_count;
+	UNIT_CHECK(send(fd, "first", 5, 0) == 5);
+	UNIT_CHECK(events_until(base + 1));
+	UNIT_CHECK(send(fd, "later", 5, 0) == 5);
+	UNIT_CHECK(events_until(base + 2));
+
+	/* The acknowledged bytes leave the socket before the resend */
+	base = capture_count;
+	guest_seg(TCP_ACK, 1001, isn + 6, 512, NULL, 0, false);
+	for (i = 0; i < 3; i++)
+		guest_seg(TCP_ACK, 1001, isn + 6, 512, NULL, 0, false);
+	guest_send();
+	UNIT_CHECK(capture_count == base + 1 && cap_seg(base, &s));
+	UNIT_CHECK(s.seq == isn + 6 && s.len == 5 &&
+		   !memcmp(s.data, "later", 5));
+
+	close_from_both(fd, 1001, isn + 12);
+out:
+	close(lfd);
+}
+
+/**
  * tcp_rst_from_peer() - A peer that resets: a RST to the guest, and the
  *			 flow is gone
  */
@@ -1030,6 +1070,7 @@ int main(void)
 		UNIT_RUN_AS(tcp_ack_full_segment, f);
 		UNIT_RUN_AS(tcp_window_held, f);
 		UNIT_RUN_AS(tcp_retransmit, f);
+		UNIT_RUN_AS(tcp_retransmit_after_ack, f);
 		UNIT_RUN_AS(tcp_rst_from_peer, f);
 		UNIT_RUN_AS(tcp_front_end_refuses, f);
 		UNIT_RUN_AS(tcp_no_flow, f);
