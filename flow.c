@@ -552,6 +552,32 @@ bool flow_list_add(struct flow_list *l, uint32_t idx)
 }
 
 /**
+ * flow_list_push_front() - Put flows at the head of a list, in order
+ * @l:		List
+ * @idx:	Flow indices, none of them in the list already
+ * @n:		Number of indices
+ *
+ * Entries pushed off the tail are lost, and the list says so.
+ */
+void flow_list_push_front(struct flow_list *l, const uint32_t *idx,
+			  unsigned n)
+{
+	unsigned keep;
+
+	if (n > FLOW_LIST_MAX) {
+		n = FLOW_LIST_MAX;
+		l->lost = true;
+	}
+	keep = MIN(l->n, FLOW_LIST_MAX - n);
+	if (keep < l->n)
+		l->lost = true;
+
+	memmove(l->idx + n, l->idx, keep * sizeof(l->idx[0]));
+	memcpy(l->idx, idx, n * sizeof(idx[0]));
+	l->n = keep + n;
+}
+
+/**
  * flow_list_take() - Empty a list into an array, for the caller to walk
  *		      while the list fills again
  * @l:		List

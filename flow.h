@@ -159,6 +159,8 @@ void flow_activate(struct flow_common *f);
 void flow_close(const struct ctx *c, struct flow_common *f);
 void flow_defer_handler(void);
 bool flow_list_add(struct flow_list *l, uint32_t idx);
+void flow_list_push_front(struct flow_list *l, const uint32_t *idx,
+			  unsigned n);
 unsigned flow_list_take(struct flow_list *l, uint32_t idx[FLOW_LIST_MAX],
 			bool *lost);
 void flow_timer(struct ctx *c, const flow_timer_fn timers[FLOW_TYPE_MAX]);

@@ -1128,6 +1128,11 @@ static void tcp_l2_resume(struct ctx *c, struct flow_common *f)
  * tcp_l2_writable() - The front end takes frames again: resume at once the
  *		       connections it refused, rather than at their timers
  * @c:		Execution context
+ *
+ * The room that came back often fits one connection's frames, not all of
+ * them: once the front end refuses again, those not resumed yet go first
+ * next time. Resuming in the same order each time would give one
+ * connection all the room, pass after pass, and leave the others none.
  */
 static void tcp_l2_writable(struct ctx *c)
 {
@@ -1149,12 +1154,14 @@ static void tcp_l2_writable(struct ctx *c)
 	} else {
 		unsigned i;
 
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < n && !l2_refusing(c); i++) {
 			struct flow_common *f = flow_at(idx[i], FLOW_TYPE_TCP);
 
 			if (f)
 				tcp_l2_resume(c, f);
 		}
+		if (i < n)
+			tcp_seg_waiting_first(idx + i, n - i);
 	}
 
 	if (tcp_l2_resumed != before)

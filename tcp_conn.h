@@ -208,6 +208,7 @@ void tcp_seg_rst_reply(struct ctx *c, const struct flowside *guest,
 void tcp_seg_rewind(struct tcp_conn *conn, uint32_t seq);
 void tcp_seg_wait(struct tcp_conn *conn, bool ack_due);
 unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost);
+void tcp_seg_waiting_first(const uint32_t *idx, unsigned n);
 
 /* tcp_ack.c */
 void tcp_ack_init(void);

@@ -225,6 +225,18 @@ unsigned tcp_seg_waiting_take(uint32_t idx[FLOW_LIST_MAX], bool *lost)
 }
 
 /**
+ * tcp_seg_waiting_first() - Put connections that got no turn back at the
+ *			     head of the waiting list, ahead of those that
+ *			     had one and were refused again
+ * @idx:	Flow indices, each with TCP_F_L2_WAIT still set
+ * @n:		Number of indices
+ */
+void tcp_seg_waiting_first(const uint32_t *idx, unsigned n)
+{
+	flow_list_push_front(&tcp_l2_waiting, idx, n);
+}
+
+/**
  * tcp_seg_rewind() - Send again from an earlier sequence number
  * @conn:	Established connection
  * @seq:	Sequence number, not before the guest's last ACK

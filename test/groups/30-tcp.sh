@@ -4,8 +4,9 @@
 # TCP from the guest to a remote host, IPv4 and IPv6: bulk transfers both
 # ways checked by content hash, half-close both ways, resets both ways, a
 # closed port, many concurrent connections, a guest that stops reading,
-# 100 MiB both ways over a link that loses and reorders the guest's frames,
-# and no descriptor left behind once everything closed.
+# four downloads that share the link, 100 MiB both ways over a link that
+# loses and reorders the guest's frames, and no descriptor left behind
+# once everything closed.
 #
 # The remote host is NS_NET, at addresses of its own (198.51.100.1 and
 # 2001:db8:2::1) that NS_HOST routes through it: the guest reaches them
@@ -131,6 +132,45 @@ tcp_zero_window() {
 	fi
 }
 
+# tcp_share() - Four downloads at once share the guest's link: the slowest
+# gets at least a quarter of the fastest one's rate. As in the benchmark,
+# the daemon has a CPU of its own and the rest shares the other one: the
+# guest's side then hands back room a little at a time, and which
+# connection gets it is up to the daemon.
+# $1:	Test name
+# $2:	Remote address
+tcp_share() {
+	__pin=
+	if [ "$(nproc)" -ge 2 ]; then
+		taskset -pc 1 "${PASST_PID}" >/dev/null
+		taskset -pc 0 "${BRIDGE_PID}" >/dev/null
+		__pin="taskset -c 0"
+	fi
+	# shellcheck disable=SC2086 # an empty prefix, or a command
+	xfer_in "${NS_NET}" ${__pin} iperf3 -s -1 -B "$2" -p 5006 \
+		> "${STATE}/share-srv" 2>&1 &
+	__srv=$!
+	t_wait_for 50 grep -q listening "${STATE}/share-srv"
+	# shellcheck disable=SC2086
+	__rates=$(xfer_in "${NS_GUEST}" ${__pin} iperf3 -c "$2" -p 5006 -P 4 \
+		-t 2 -R -f k 2>&1 | awk '/receiver/ && !/SUM/ {
+			for (i = 2; i <= NF; i++)
+				if ($i == "Kbits/sec") print int($(i - 1)) }' |
+		sort -n)
+	wait "${__srv}"
+	taskset -pc "0-$(($(nproc) - 1))" "${PASST_PID}" >/dev/null
+	taskset -pc "0-$(($(nproc) - 1))" "${BRIDGE_PID}" >/dev/null
+
+	# shellcheck disable=SC2086 # one number per word
+	set -- "$1" ${__rates}
+	if [ $# -eq 5 ] && [ "$5" -gt 0 ] && [ $(($2 * 4)) -ge "$5" ]; then
+		t_ok "$1"
+	else
+		__rates=$(echo "${__rates}" | tr '\n' ' ')
+		t_fail "$1" "Kbit/s of each connection: ${__rates}"
+	fi
+}
+
 tcp_setup || { t_fail setup "namespace setup failed"; exit 1; }
 fds_before=$(ns_passt_fds)
 
@@ -147,6 +187,7 @@ for fam in 4 6; do
 		"connect Connection refused"
 	tcp_many "concurrent-1000-ipv${fam}" "${r}"
 	tcp_zero_window "zero-window-ipv${fam}" "${r}"
+	tcp_share "share-ipv${fam}" "${r}"
 done
 
 # The guest's link now loses 1% of the guest's frames and reorders 5%: 100

@@ -374,6 +374,36 @@ static void flow_list_overflow(void)
 }
 
 /**
+ * flow_list_front() - Entries pushed to the front come first, in their
+ *		       order; those pushed off the tail make the list lost
+ */
+static void flow_list_front(void)
+{
+	static const uint32_t first[] = { 40, 41, 42 };
+	static uint32_t many[FLOW_LIST_MAX];
+	static struct flow_list l;
+	uint32_t idx[FLOW_LIST_MAX];
+	unsigned i, n;
+	bool lost;
+
+	UNIT_CHECK(flow_list_add(&l, 1) && flow_list_add(&l, 2));
+	flow_list_push_front(&l, first, 3);
+	n = flow_list_take(&l, idx, &lost);
+	UNIT_CHECK(n == 5 && !lost);
+	UNIT_CHECK(idx[0] == 40 && idx[1] == 41 && idx[2] == 42 &&
+		   idx[3] == 1 && idx[4] == 2);
+
+	for (i = 0; i < FLOW_LIST_MAX; i++)
+		many[i] = i + 100;
+	UNIT_CHECK(flow_list_add(&l, 1) && flow_list_add(&l, 2));
+	flow_list_push_front(&l, many, FLOW_LIST_MAX - 1);
+	n = flow_list_take(&l, idx, &lost);
+	UNIT_CHECK(n == FLOW_LIST_MAX && lost);
+	UNIT_CHECK(idx[0] == 100 && idx[FLOW_LIST_MAX - 2] ==
+		   FLOW_LIST_MAX - 2 + 100 && idx[FLOW_LIST_MAX - 1] == 1);
+}
+
+/**
  * main() - Run the cases
  *
  * Return: 0 if all passed
@@ -386,5 +416,6 @@ int main(void)
 	UNIT_RUN(flow_timer_walk);
 	UNIT_RUN(flow_life_cycle);
 	UNIT_RUN(flow_list_overflow);
+	UNIT_RUN(flow_list_front);
 	UNIT_EXIT();
 }
