@@ -147,7 +147,7 @@ tcp_share() {
 		__pin="taskset -c 0"
 	fi
 	# shellcheck disable=SC2086 # an empty prefix, or a command
-	xfer_in "${NS_NET}" ${__pin} iperf3 -s -1 -B "$2" -p 5006 \
+	xfer_in "${NS_NET}" ${__pin} iperf3 -s -1 -B "$2" -p 5006 --forceflush \
 		> "${STATE}/share-srv" 2>&1 &
 	__srv=$!
 	t_wait_for 50 grep -q listening "${STATE}/share-srv"
