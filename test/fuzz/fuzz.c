@@ -691,7 +691,7 @@ void fuzz_pass_end(struct ctx *c)
  */
 int fuzz_dispatch(struct ctx *c)
 {
-	struct epoll_event ev[32];
+	struct epoll_event ev[FUZZ_DISPATCH_EVENTS];
 	int n, i;
 
 	n = epoll_wait(c->epollfd, ev, ARRAY_SIZE(ev), 0);

@@ -68,6 +68,9 @@ extern unsigned long fuzz_l2_frames;
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Events fuzz_dispatch() takes from epoll in one pass */
+#define FUZZ_DISPATCH_EVENTS	32
+
 void fuzz_isolate(void);
 void fuzz_init(void);
 int fuzz_fd_count(void);
