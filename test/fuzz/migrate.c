@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -135,8 +136,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 
+	/* A stream's TCP flows get sockets: flows as the daemon has them,
+	 * where closing one releases its socket, and nowhere to go
+	 */
+	fuzz_isolate();
 	fuzz_init();
 	fuzz_ctx_init(&base);
+	base.epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (base.epollfd < 0)
+		abort();
+	fuzz_flows_init(&base);
 	return 0;
 }
 
@@ -166,6 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		remigrate(&c);
 	}
 
+	/* Flows that failed to restore close at the end of the pass */
+	fuzz_pass_end(&c);
 	fuzz_fd_check(fd_baseline);
 	return 0;
 }
