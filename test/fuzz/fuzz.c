@@ -670,6 +670,39 @@ void fuzz_guest_udp(const struct ctx *c, uint8_t *buf,
 }
 
 /**
+ * fuzz_leave() - After the front end closed its end, let the daemon run
+ *		  until it lets go of the front end, and say so if that
+ *		  took a wait
+ * @c:		Execution context
+ * @step:	One go of the daemon: a pass of the main loop, or a handler
+ * @quick:	Goes to give it at once, before any wait
+ *
+ * Twice in CI, a target found the front end still attached right after
+ * closing our end (virtq, then tap), and neither input did it again
+ * alone: the hang-up had not reached the daemon yet, as if something held
+ * our end open for a moment. So after @quick goes without waiting, the
+ * daemon gets one more go a millisecond apart, for up to a second, and
+ * the log tells how late the hang-up came.
+ *
+ * Return: true once no front end is attached, false if one still is
+ */
+bool fuzz_leave(struct ctx *c, void (*step)(struct ctx *c), unsigned quick)
+{
+	unsigned i;
+
+	for (i = 0; i < quick && c->l2; i++)
+		step(c);
+	for (i = 0; i < FUZZ_LEAVE_WAIT_MS && c->l2; i++) {
+		usleep(1000);
+		step(c);
+	}
+	if (i && !c->l2)
+		fprintf(stderr, "fuzz: the front end's hang-up came %u ms late\n",
+			i);
+	return !c->l2;
+}
+
+/**
  * fuzz_pass_end() - What the main loop does after each pass: deferred TCP
  *		     work, frames to the guest, flows closed
  * @c:		Execution context

@@ -71,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Events fuzz_dispatch() takes from epoll in one pass */
 #define FUZZ_DISPATCH_EVENTS	32
 
+/* How long fuzz_leave() waits, at most, for the daemon to let go */
+#define FUZZ_LEAVE_WAIT_MS	1000
+
 void fuzz_isolate(void);
 void fuzz_init(void);
 int fuzz_fd_count(void);
@@ -80,6 +83,7 @@ void fuzz_l2_idle(void);
 void fuzz_ctx_init(struct ctx *c);
 void fuzz_ctx_vary(struct ctx *c, uint8_t cfg);
 void fuzz_frame_check(const uint8_t *frame, size_t len);
+bool fuzz_leave(struct ctx *c, void (*step)(struct ctx *c), unsigned quick);
 void fuzz_pass_end(struct ctx *c);
 int fuzz_dispatch(struct ctx *c);
 void fuzz_timers(struct ctx *c);

@@ -148,6 +148,15 @@ static void fuzz_vu_pending(const struct ctx *c)
 }
 
 /**
+ * fuzz_vu_pass() - One pass of the main loop, for fuzz_leave()
+ * @c:		Execution context
+ */
+static void fuzz_vu_pass(struct ctx *c)
+{
+	fuzz_dispatch(c);
+}
+
+/**
  * fuzz_vu_disconnect() - Leave, and check that the daemon let go of the
  *			  device: no front end attached any more
  * @c:		Execution context
@@ -160,17 +169,12 @@ static void fuzz_vu_pending(const struct ctx *c)
  */
 void fuzz_vu_disconnect(struct ctx *c)
 {
-	unsigned pass;
-
 	if (fuzz_vu_fe >= 0) {
 		close(fuzz_vu_fe);
 		fuzz_vu_fe = -1;
 	}
-	for (pass = 0; pass < FUZZ_VU_LEAVE_PASSES && c->l2; pass++)
-		fuzz_dispatch(c);
-	if (c->l2) {
-		fprintf(stderr, "fuzz: front end left, still attached after"
-			" %u passes\n", pass);
+	if (!fuzz_leave(c, fuzz_vu_pass, FUZZ_VU_LEAVE_PASSES)) {
+		fprintf(stderr, "fuzz: front end left, still attached\n");
 		fuzz_vu_pending(c);
 		abort();
 	}

@@ -187,6 +187,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /**
+ * tap_leave_step() - The client socket's hang-up, handled, for fuzz_leave()
+ * @ctx:	Execution context
+ */
+static void tap_leave_step(struct ctx *ctx)
+{
+	tap_handler(ctx, EPOLLIN | EPOLLRDHUP);
+}
+
+/**
  * LLVMFuzzerTestOneInput() - Connect, write the stream in pieces, leave
  * @data:	Input
  * @size:	Its length
@@ -255,9 +264,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	close(fd);
-	tap_handler(&c, EPOLLIN | EPOLLRDHUP);
-	if (c.l2)
+	if (!fuzz_leave(&c, tap_leave_step, 1)) {
+		fprintf(stderr, "fuzz: client left, still attached\n");
 		abort();
+	}
 
 	fuzz_fd_check(fd_baseline);
 	return 0;
