@@ -784,9 +784,10 @@ void fuzz_timers(struct ctx *c)
 }
 
 /**
- * fuzz_flows_init() - The flow table and the protocols, as main() sets
- *		       them up, for a context from fuzz_ctx_init()
- * @c:		Execution context, with its epoll instance
+ * fuzz_flows_init() - The epoll instance, the flow table and the
+ *		       protocols, as main() sets them up, for a context from
+ *		       fuzz_ctx_init()
+ * @c:		Execution context, its epoll instance set here
  */
 void fuzz_flows_init(struct ctx *c)
 {
@@ -796,6 +797,9 @@ void fuzz_flows_init(struct ctx *c)
 		[FLOW_TYPE_UDP] = &udp_flow_ops,
 	};
 
+	c->epollfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epollfd < 0)
+		abort();
 	flow_init(ops);
 	tcp_init(c);
 	udp_init(c);

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -734,9 +733,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(spec, sizeof(spec), "%u", FWD_PORT);
 	fwd_add(&base.tcp_fwd, spec);
 	fwd_add(&base.udp_fwd, spec);
-	base.epollfd = epoll_create1(EPOLL_CLOEXEC);
-	if (base.epollfd < 0)
-		abort();
 
 	c = base;
 	fuzz_flows_init(&c);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "ctx.h"
@@ -142,9 +141,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_isolate();
 	fuzz_init();
 	fuzz_ctx_init(&base);
-	base.epollfd = epoll_create1(EPOLL_CLOEXEC);
-	if (base.epollfd < 0)
-		abort();
 	fuzz_flows_init(&base);
 	return 0;
 }

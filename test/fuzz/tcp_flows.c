@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -278,9 +277,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_isolate();
 	fuzz_init();
 	fuzz_ctx_init(&base);
-	base.epollfd = epoll_create1(EPOLL_CLOEXEC);
-	if (base.epollfd < 0)
-		abort();
 	fuzz_flows_init(&base);
 	fuzz_l2_hook = count_rst;
 	return 0;

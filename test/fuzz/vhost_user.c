@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -281,9 +280,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_init();
 	fuzz_ctx_init(&c);
 	c.l2 = NULL;
-	c.epollfd = epoll_create1(EPOLL_CLOEXEC);
-	if (c.epollfd < 0)
-		abort();
 	fuzz_flows_init(&c);
 	fuzz_vu_init(&c);
 	atexit(cleanup);
