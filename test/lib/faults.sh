@@ -304,13 +304,14 @@ faults_reset() {
 }
 
 # faults_flood() - A flood of invalid frames, as fast as the test can send
-# them, from a client of its own; the same client is answered right after,
-# and the drops are logged at most once a second. The front end reads into
-# its frame buffer (8 MiB) for as long as the client keeps the socket fed,
-# so how deep its pages are first touched depends on how the two get
-# scheduled: the resident memory may grow by up to that buffer, on top of
-# the slack. A leak of even a byte per frame grows by more, over the many
-# millions of frames of a flood.
+# them, from a client of its own, which must get at least a thousand out;
+# the same client is answered right after, and the drops are logged at
+# most once a second. The front end reads into its frame buffer (8 MiB)
+# for as long as the client keeps the socket fed, so how deep its pages
+# are first touched depends on how the two get scheduled: the resident
+# memory may grow by up to that buffer, on top of the slack. A leak of
+# even a byte per frame grows by more, over the many millions of frames
+# of a flood.
 faults_flood() {
 	f_begin
 	ns_guest_disconnect
@@ -318,6 +319,9 @@ faults_flood() {
 		"frame:${F_ARP}" "match:1:5000:${ARP_REPLY_RE}")
 	__rc=$?
 	__rate=$(echo "${__out}" | awk '/^flood/ { print $4 }')
+	__frames=$(echo "${__out}" | awk '/^flood/ { print $2 }')
+	# Millions go in 3 s here: a thousand says the flood itself ran
+	t_check flood-frames-sent test "${__frames:-0}" -ge 1000
 	t_check flood-answered-after test "${__rc}" -eq 0
 	t_check flood-log-rate-limited test \
 		"$(f_log_since "frame from guest: ")" -le 5
