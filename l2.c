@@ -162,6 +162,33 @@ unsigned l2_offloads(const struct ctx *c)
 }
 
 /**
+ * l2_room_fit() - Shorten a frame that would take a buffer for a few bytes
+ * @c:		Execution context
+ * @room:	Room lent
+ * @len:	Length of the frame wanted, at most the room's size
+ * @min:	Shortest frame worth sending
+ *
+ * The guest's receive buffers come in a ring of fixed size: a frame that
+ * spills a few bytes into one more buffer takes a whole buffer for them,
+ * and the ring holds fewer frames. A protocol that may end a frame
+ * anywhere in its data (TCP) asks before it reads, and the bytes left out
+ * go in the next frame.
+ *
+ * Return: length to use, from @min to @len
+ */
+size_t l2_room_fit(const struct ctx *c, const struct l2_room *room,
+		   size_t len, size_t min)
+{
+	size_t fit;
+
+	if (!c->l2 || !c->l2->fit || min >= len)
+		return len;
+
+	fit = c->l2->fit(room, len);
+	return fit >= min && fit <= len ? fit : len;
+}
+
+/**
  * l2_capture() - Copy a delivered frame to the capture file
  * @room:	Room holding the frame
  */

@@ -5,7 +5,8 @@
  * A front end lends the protocols room for frames: the stream front end
  * from its own frame buffers, vhost-user from the guest's receive buffers.
  * A protocol borrows rooms with l2_lend(), writes its headers at the start
- * of each room and reads socket data straight in after them, then commits
+ * of each room and reads socket data straight in after them (asking
+ * l2_room_fit() first, if it may end the frame anywhere), then commits
  * each frame with its length (l2_commit()) or gives the room back unused
  * (l2_give_back()). Committed frames go to the guest, in order, at
  * l2_flush(): at the end of every pass of the main loop, or earlier when
@@ -146,6 +147,9 @@ struct l2_room {
  *		visible to the guest and tell it
  * @refusing:	Optional: true from a refusal until l2_writable()
  * @offloads:	Optional: L2_OFF_* bits the guest takes; without it, none
+ * @fit:	Optional: for a frame of @len bytes in @room, a shorter length
+ *		that leaves out a buffer the frame would barely use, or @len
+ *		(see l2_room_fit())
  */
 struct l2_ops {
 	size_t (*lend)(struct ctx *c, struct l2_room **rooms, size_t n,
@@ -156,6 +160,7 @@ struct l2_ops {
 	void (*notify)(struct ctx *c);
 	bool (*refusing)(const struct ctx *c);
 	unsigned (*offloads)(const struct ctx *c);
+	size_t (*fit)(const struct l2_room *room, size_t len);
 };
 
 /**
@@ -170,6 +175,8 @@ void l2_give_back(struct ctx *c, struct l2_room *room);
 void l2_commit(struct ctx *c, struct l2_room *room, size_t len,
 	       const struct l2_tag *tag, const struct l2_offload *off);
 unsigned l2_offloads(const struct ctx *c);
+size_t l2_room_fit(const struct ctx *c, const struct l2_room *room,
+		   size_t len, size_t min);
 void l2_flush(struct ctx *c);
 bool l2_refusing(const struct ctx *c);
 size_t l2_send_single(struct ctx *c, const void *frame, size_t len);

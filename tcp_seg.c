@@ -368,23 +368,25 @@ static void tcp_seg_fin(struct ctx *c, struct tcp_conn *conn)
 
 /**
  * tcp_seg_read() - Read socket data into lent rooms, one segment each
+ * @c:		Execution context
  * @conn:	Established connection
  * @rooms:	Rooms, each for up to @seg bytes after @hdr_len of headers
  * @n:		Number of rooms
  * @hdr_len:	Headers in front of each payload
- * @seg:	Payload per room
+ * @seg:	Payload per room, at most
  * @left:	Bytes to read at most
- * @want:	Bytes asked for, set
+ * @payload:	Payload asked for in each room, set (0 for those not read into)
+ * @want:	Bytes asked for in all, set
  *
  * Return: bytes read, 0 at the end of the peer's data, or -1 with errno
  *	   set
  *
  * #syscalls: recvmsg
  */
-static ssize_t tcp_seg_read(const struct tcp_conn *conn,
+static ssize_t tcp_seg_read(const struct ctx *c, const struct tcp_conn *conn,
 			    struct l2_room *const *rooms, size_t n,
 			    size_t hdr_len, size_t seg, size_t left,
-			    size_t *want)
+			    size_t *payload, size_t *want)
 {
 	static struct iovec iov[TCP_IOV_MAX];
 	struct msghdr mh = { .msg_iov = iov };
@@ -397,10 +399,18 @@ static ssize_t tcp_seg_read(const struct tcp_conn *conn,
 
 		if (cnt + rooms[i]->iovcnt > ARRAY_SIZE(iov))
 			break;
+		/* Sequence numbers let a segment end anywhere: where the
+		 * front end's buffer does, if that's close
+		 */
+		len = l2_room_fit(c, rooms[i], hdr_len + len,
+				  hdr_len + DIV_ROUND_UP(len, 2)) - hdr_len;
+		payload[i] = len;
 		cnt += l2_room_iov(rooms[i], hdr_len, len, iov + cnt,
 				   ARRAY_SIZE(iov) - cnt);
 		*want += len;
 	}
+	for (; i < n; i++)
+		payload[i] = 0;
 	mh.msg_iovlen = cnt;
 
 	do
@@ -449,8 +459,8 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 		uint32_t in_flight = conn->seq_to_guest -
 				     conn->seq_ack_from_guest;
 		uint32_t wnd = tcp_guest_wnd(conn), seq = conn->seq_to_guest;
+		size_t payload[TCP_ROOMS_MAX], n, i, want, left, got;
 		struct l2_room *rooms[TCP_ROOMS_MAX];
-		size_t n, i, want, left, got;
 		struct frame_tcp_hdr th;
 		ssize_t r;
 
@@ -489,7 +499,8 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 			continue;
 		}
 
-		r = tcp_seg_read(conn, rooms, n, hdr_len, seg, left, &want);
+		r = tcp_seg_read(c, conn, rooms, n, hdr_len, seg, left,
+				 payload, &want);
 		if (r <= 0) {
 			int rc = r ? errno : 0;
 
@@ -514,9 +525,9 @@ int tcp_seg_data(struct ctx *c, struct tcp_conn *conn, uint32_t limit)
 
 		/* One set of header fields, each segment its own numbers */
 		tcp_seg_hdr(conn, TCP_ACK, seq, opt_len, &th);
-		for (got = (size_t)r, i = 0; got; i++) {
-			bool last = got <= seg;
-			size_t plen = last ? got : seg;
+		for (got = (size_t)r, i = 0; got && i < n; i++) {
+			bool last = got <= payload[i];
+			size_t plen = last ? got : payload[i];
 			const struct l2_tag tag = {
 				.refused = tcp_seg_refused,
 				.flow = flow_idx(&conn->f),

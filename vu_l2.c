@@ -6,12 +6,14 @@
  * Receive: each room is made of descriptor chains from the receive queue,
  * its first buffer starting after the virtio-net header. With mergeable
  * buffers a room spans as many chains as its size needs, without them one
- * chain must hold it all. A frame committed shorter than its room leaves
- * chains at the end of the room unused, and a room given back leaves all
- * of its chains unused: such chains are kept, in the order they were taken
- * from the ring, and lent again first. Those taken last go straight back to
- * the ring (its index is rewound); when the ring stops, any others are
- * returned to the guest as used, empty, so that none is ever lost.
+ * chain must hold it all. A protocol may shorten a frame that would use
+ * only a few bytes of the last chain, leaving it out (vu_fit()). A frame
+ * committed shorter than its room leaves chains at the end of the room
+ * unused, and a room given back leaves all of its chains unused: such
+ * chains are kept, in the order they were taken from the ring, and lent
+ * again first. Those taken last go straight back to the ring (its index is
+ * rewound); when the ring stops, any others are returned to the guest as
+ * used, empty, so that none is ever lost.
  *
  * Delivery writes the header (num_buffers, the chains used; if the guest
  * took VIRTIO_NET_F_GUEST_CSUM, NEEDS_CSUM where the protocol left the
@@ -122,6 +124,7 @@ static size_t vu_deliver(struct ctx *c, struct l2_room *const *rooms,
 static void vu_notify(struct ctx *c);
 static bool vu_refusing(const struct ctx *c);
 static unsigned vu_offloads(const struct ctx *c);
+static size_t vu_fit(const struct l2_room *room, size_t len);
 
 static const struct l2_ops vu_l2_ops = {
 	.lend = vu_lend,
@@ -130,6 +133,7 @@ static const struct l2_ops vu_l2_ops = {
 	.notify = vu_notify,
 	.refusing = vu_refusing,
 	.offloads = vu_offloads,
+	.fit = vu_fit,
 };
 
 /**
@@ -460,6 +464,37 @@ static size_t vu_lend(struct ctx *c, struct l2_room **rooms, size_t n,
 				"for the guest");
 	}
 	return lent;
+}
+
+/**
+ * vu_fit() - Leave out the room's last chain if a frame would barely use
+ *	      it, see struct l2_ops
+ * @room:	Room lent
+ * @len:	Length of the frame wanted
+ *
+ * A 64 KiB segment and its headers overrun sixteen 4 KiB buffers by a few
+ * bytes: without them, the frame ends with the sixteenth, and the
+ * seventeenth goes to the next room (see vu_room_deliver()).
+ *
+ * Return: @len, or the bytes of the chains before the one @len would end
+ *	   in, if it would use at most an eighth of that one
+ */
+static size_t vu_fit(const struct l2_room *room, size_t len)
+{
+	const struct vu_room *r = (const struct vu_room *)room;
+	size_t end = 0;
+	unsigned k;
+
+	for (k = 0; k < r->nchains; k++) {
+		if (len <= end + r->bytes[k]) {
+			if (k && len - end <= r->bytes[k] / 8)
+				return end;
+			break;
+		}
+		end += r->bytes[k];
+	}
+
+	return len;
 }
 
 /**

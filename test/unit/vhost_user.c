@@ -207,6 +207,51 @@ static void mergeable(void)
 }
 
 /**
+ * fit_to_buffers() - A frame that would use a few bytes of its room's last
+ *		      chain is shortened to leave it out, and that chain is
+ *		      lent again first; one that would use more is not
+ */
+static void fit_to_buffers(void)
+{
+	const size_t two = 2 * 1024 - VIRTIO_NET_HDR_LEN;
+	struct l2_room *room;
+	uint32_t id, len;
+
+	UNIT_CHECK(fe_setup(FEATURES, 0, 0));
+	rx_post(0, 8, 1024);
+	run_events(20);
+
+	/* Three chains: 1012, 1024 and 1024 bytes. An eighth of the third
+	 * (128 bytes) is the most it leaves out
+	 */
+	UNIT_CHECK(l2_lend(&c, &room, 1, two + 128) == 1 &&
+		   room->iovcnt == 3);
+	UNIT_CHECK(l2_room_fit(&c, room, two + 128, 1) == two);
+	UNIT_CHECK(l2_room_fit(&c, room, two + 129, 1) == two + 129);
+	UNIT_CHECK(l2_room_fit(&c, room, two, 1) == two);
+	UNIT_CHECK(l2_room_fit(&c, room, 1012 + 100, 1) == 1012);
+	/* Not below the shortest frame the protocol takes, nor within the
+	 * first chain
+	 */
+	UNIT_CHECK(l2_room_fit(&c, room, two + 1, two + 1) == two + 1);
+	UNIT_CHECK(l2_room_fit(&c, room, 500, 1) == 500);
+
+	l2_room_write(room, 0, "x", 1);
+	l2_commit(&c, room, l2_room_fit(&c, room, two + 64, 1), NULL, NULL);
+	l2_flush(&c);
+	UNIT_CHECK(g_used(RXQ, &id, &len) && id == 0 && len == 1024);
+	UNIT_CHECK(g_used(RXQ, &id, &len) && id == 1 && len == 1024);
+	UNIT_CHECK(!g_used(RXQ, &id, &len));
+	UNIT_CHECK(rx_num_buffers(0) == 2);
+
+	/* The chain left out starts the next room */
+	room = lend_commit(100, 100);
+	UNIT_CHECK(room_first_buf(room) == 2);
+	l2_flush(&c);
+	UNIT_CHECK(g_used(RXQ, &id, &len) && id == 2);
+}
+
+/**
  * unused_chains() - Chains left unused in the middle of those taken are
  *		     lent again, rooms given back go back to the ring, and
  *		     a stopping ring hands every chain back
@@ -766,6 +811,7 @@ int main(void)
 	UNIT_RUN(probe_on_ready);
 	UNIT_RUN(tx_to_ingress);
 	UNIT_RUN(mergeable);
+	UNIT_RUN(fit_to_buffers);
 	UNIT_RUN(unused_chains);
 	UNIT_RUN(not_mergeable);
 	UNIT_RUN(config_space);
